@@ -1,0 +1,75 @@
+/**
+ * The protocol-neutral Driver interface: chat verbs the engine speaks to every protocol.
+ * MQTT maps them onto topics, QoS, retained presence and wills; XMPP onto <message>, MUC,
+ * <presence> and XEP-0198 acks. The engine never imports a protocol library.
+ */
+
+/** Delivery level, in MQTT's numbering: 0 at most once, 1 at least once, 2 exactly once. */
+export type DeliveryLevel = 0 | 1 | 2;
+export const DELIVERY_LEVELS: readonly DeliveryLevel[] = [0, 1, 2];
+
+export type Protocol = 'mqtt' | 'xmpp';
+
+/** Where a received message came from, as the driver saw it on the wire. */
+export type MessageSource =
+  | { kind: 'room'; room: string }
+  | { kind: 'direct' };
+
+/** A chat message as a receiving user got it. */
+export interface InboundMessage {
+  /** The raw payload, chatbench header first (see core/metrics/header.ts). */
+  payload: Uint8Array;
+  /** Monotonic receive time in microseconds (core/clock.ts), taken as the driver got the message. */
+  receivedAt: number;
+  /** Delivery level the message arrived with (MQTT: the QoS of the PUBLISH received). */
+  level: DeliveryLevel;
+  source: MessageSource;
+}
+
+export type InboundHandler = (message: InboundMessage) => void;
+
+/** Bytes counted on the sockets themselves (encrypted bytes for TLS, framed bytes for WebSocket). */
+export interface WireBytes {
+  bytesOut: number;
+  bytesIn: number;
+}
+
+/** One connected chat user. Every promise resolves when the server acknowledged the verb. */
+export interface ChatSession {
+  readonly user: string;
+  /** Subscribe to a room; resolves once the server acknowledged the subscription (readiness). */
+  joinRoom(room: string, level: DeliveryLevel): Promise<void>;
+  leaveRoom(room: string): Promise<void>;
+  /** Resolves when the protocol's send completes: written (level 0), PUBACK (1), PUBCOMP (2). */
+  sendToRoom(room: string, payload: Uint8Array, level: DeliveryLevel): Promise<void>;
+  sendToUser(user: string, payload: Uint8Array, level: DeliveryLevel): Promise<void>;
+  /** Announce presence ("online", "away", ...). */
+  setPresence(status: string): Promise<void>;
+  /** graceful: protocol-level goodbye; abrupt: drop the socket (wills / unavailable presence fire). */
+  disconnect(mode: 'graceful' | 'abrupt'): Promise<void>;
+  /** Bytes this session's sockets have moved so far. */
+  wire(): WireBytes;
+}
+
+export interface ConnectOptions {
+  /** User name inside the run (the driver turns it into a client id / JID unique to the run). */
+  user: string;
+  /** Direct messages for this user arrive at onMessage; the inbox is ready when connect resolves. */
+  directLevel: DeliveryLevel;
+  onMessage: InboundHandler;
+  /** Reject with TargetUnreachableError / RunAbortedError past this many milliseconds. */
+  timeoutMs: number;
+}
+
+export interface Driver {
+  readonly protocol: Protocol;
+  /** e.g. "3.1.1" or "5.0" for MQTT. */
+  readonly protocolVersion: string;
+  /** The target as it may be printed and stored: credentials removed. */
+  readonly displayTarget: string;
+  /** Settings the result records, e.g. { tcpNoDelay: true }. */
+  readonly socketOptions: { tcpNoDelay: boolean };
+  connect(options: ConnectOptions): Promise<ChatSession>;
+  /** Closes anything still open. Safe to call twice. */
+  close(): Promise<void>;
+}

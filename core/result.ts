@@ -1,0 +1,131 @@
+/**
+ * The result contract (schemaVersion 1): plain JSON that reports, baselines and
+ * comparisons read. One zod definition gives the TypeScript types, the validation used
+ * when a saved result is read back, and schema/result.schema.json.
+ *
+ * Units: latencies in microseconds ("us"), durations in seconds, sizes in bytes.
+ * Documented field by field in docs/result-format.md.
+ */
+import { z } from 'zod';
+
+export const RESULT_SCHEMA_VERSION = 1 as const;
+
+export const LatencySummary = z.object({
+  unit: z.literal('us'),
+  count: z.number().int().nonnegative(),
+  min: z.number(),
+  mean: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  max: z.number(),
+  /** HDR histogram, compressed and base64-encoded (hdr-histogram-js encodeIntoCompressedBase64). */
+  hdr: z.string(),
+});
+export type LatencySummary = z.infer<typeof LatencySummary>;
+
+export const Throughput = z.object({
+  sent: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+  /** Length of the measurement window (after warm-up, until the last send), seconds. */
+  durationSeconds: z.number().nonnegative(),
+  sentPerSecond: z.number().nonnegative(),
+  deliveredPerSecond: z.number().nonnegative(),
+  /** Deliveries in each whole second of the measurement window, in order. */
+  series: z.array(z.number().int().nonnegative()),
+});
+export type Throughput = z.infer<typeof Throughput>;
+
+export const DeliveryCounts = z.object({
+  expected: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+  duplicated: z.number().int().nonnegative(),
+  reordered: z.number().int().nonnegative(),
+});
+export type DeliveryCounts = z.infer<typeof DeliveryCounts>;
+
+export const LevelDelivery = DeliveryCounts.extend({
+  /** What the protocol permits at this level: e.g. QoS 0 may lose, QoS 1 may duplicate. */
+  allowed: z.object({ lost: z.boolean(), duplicated: z.boolean(), reordered: z.boolean() }),
+  /** Lost, duplicated and reordered messages that the protocol does not permit at this level. */
+  violations: z.number().int().nonnegative(),
+});
+export type LevelDelivery = z.infer<typeof LevelDelivery>;
+
+export const Delivery = DeliveryCounts.extend({
+  violations: z.number().int().nonnegative(),
+  /** Sends the client reported as failed (not counted as expected). */
+  sendErrors: z.number().int().nonnegative(),
+  byQos: z.object({ '0': LevelDelivery.optional(), '1': LevelDelivery.optional(), '2': LevelDelivery.optional() }),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+export const Wire = z.object({
+  bytesOut: z.number().int().nonnegative(),
+  bytesIn: z.number().int().nonnegative(),
+  /** Split by phase: connect + subscribe handshakes, steady traffic (sending and draining). */
+  phases: z.object({
+    handshake: z.object({ bytesOut: z.number().int().nonnegative(), bytesIn: z.number().int().nonnegative() }),
+    steady: z.object({ bytesOut: z.number().int().nonnegative(), bytesIn: z.number().int().nonnegative() }),
+  }),
+});
+export type Wire = z.infer<typeof Wire>;
+
+export const ThresholdVerdict = z.object({
+  expression: z.string(),
+  /** The measured value, in the unit the expression uses (ms for latency written in ms). */
+  actual: z.number().nullable(),
+  passed: z.boolean(),
+});
+export type ThresholdVerdict = z.infer<typeof ThresholdVerdict>;
+
+export const ScenarioResult = z.object({
+  name: z.string(),
+  status: z.enum(['passed', 'failed', 'aborted']),
+  /** Why the scenario failed or was aborted, in words; empty when passed. */
+  reasons: z.array(z.string()),
+  startedAt: z.string(),
+  users: z.number().int().nonnegative(),
+  rooms: z.number().int().nonnegative(),
+  qos: z.number().int().min(0).max(2),
+  payloadBytes: z.number().int().nonnegative(),
+  targetRate: z.number().nonnegative(),
+  /** The scenario as run, defaults applied (core/scenario ScenarioSpec). */
+  spec: z.record(z.string(), z.unknown()),
+  latency: LatencySummary,
+  serviceTime: LatencySummary,
+  throughput: Throughput,
+  delivery: Delivery,
+  wire: Wire,
+  thresholds: z.array(ThresholdVerdict),
+});
+export type ScenarioResult = z.infer<typeof ScenarioResult>;
+
+export const Target = z.object({
+  /** URL with credentials removed; "embedded" runs show the loopback URL of the in-process broker. */
+  url: z.string(),
+  protocol: z.enum(['mqtt', 'xmpp']),
+  protocolVersion: z.string(),
+  embedded: z.boolean(),
+  tcpNoDelay: z.boolean(),
+});
+export type Target = z.infer<typeof Target>;
+
+export const RunResult = z.object({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  kind: z.literal('run'),
+  tool: z.object({ name: z.literal('chatbench'), version: z.string() }),
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  /** Set when the run stopped early (signal, unreachable target, phase timeout): what was measured is kept. */
+  aborted: z.string().nullable(),
+  target: Target,
+  /** The scenario file as run, after defaults were applied (plain data). */
+  scenarioFile: z.string().nullable(),
+  scenarios: z.array(ScenarioResult),
+  environment: z.object({ node: z.string(), platform: z.string(), arch: z.string(), cpus: z.number() }),
+});
+export type RunResult = z.infer<typeof RunResult>;

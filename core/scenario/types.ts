@@ -1,0 +1,84 @@
+/**
+ * Scenarios as the engine sees them: every default applied, every unit normalised
+ * (durations in milliseconds, rates in messages per second, sizes in bytes).
+ * core/scenario/schema.ts turns the YAML form (which accepts "10s", "500/s", "1KiB") into these.
+ */
+import type { DeliveryLevel } from '../driver.js';
+
+export type MqttVersion = '3.1.1' | '5.0';
+
+export interface TlsSpec {
+  /** Paths to PEM files, resolved against the scenario file's folder. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** Verify the server certificate (default true). */
+  rejectUnauthorized: boolean;
+  servername?: string;
+}
+
+export interface TargetSpec {
+  /** mqtt://, mqtts://, ws://, wss:// (xmpp:// later). */
+  url: string;
+  mqttVersion: MqttVersion;
+  /** Names of environment variables holding the credentials; the values never enter a result. */
+  usernameEnv?: string;
+  passwordEnv?: string;
+  tls?: TlsSpec;
+}
+
+export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+/** A parsed threshold such as `p99 < 50ms`: latency metrics are compared in microseconds. */
+export interface ThresholdSpec {
+  /** The text as written, e.g. "p99 < 50ms". */
+  expression: string;
+  metric: ThresholdMetric;
+  comparator: Comparator;
+  /** In the metric's base unit: microseconds for latency metrics, plain numbers otherwise. */
+  value: number;
+}
+
+export const LATENCY_METRICS = ['min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
+export const SERVICE_METRICS = ['service.p50', 'service.p90', 'service.p99', 'service.p999', 'service.max'] as const;
+export const COUNT_METRICS = [
+  'sent', 'delivered', 'expected', 'lost', 'duplicated', 'reordered', 'violations', 'sendErrors',
+  'deliveredPerSecond', 'sentPerSecond', 'lossRatio',
+] as const;
+export type ThresholdMetric =
+  | (typeof LATENCY_METRICS)[number]
+  | (typeof SERVICE_METRICS)[number]
+  | (typeof COUNT_METRICS)[number];
+
+export interface ScenarioSpec {
+  name: string;
+  description: string;
+  /** Number of chat users, u0..u(n-1). */
+  users: number;
+  /** Group rooms; each has `members` users (assigned round-robin); every member sends to it. */
+  rooms: { count: number; members: number };
+  /** Direct-message pairs (u0<->u1, u2<->u3, ...); each side sends to the other. */
+  directPairs: number;
+  /** Open model: messages per second across the whole scenario, at scheduled send times. */
+  rate: number;
+  /** Total payload size in bytes, chatbench header included. */
+  payloadBytes: number;
+  qos: DeliveryLevel;
+  /** Sending stops after durationMs, or after `messages` sends, whichever comes first. */
+  durationMs: number;
+  messages: number | null;
+  /** Sends in the first warmupMs are delivered and tracked but not measured for latency/throughput. */
+  warmupMs: number;
+  /** How long to wait after the last send before undelivered messages count as lost. */
+  drainMs: number;
+  connect: { concurrency: number; timeoutMs: number };
+  thresholds: ThresholdSpec[];
+}
+
+export interface ScenarioFile {
+  /** Path of the file the scenarios came from (for messages), or "<inline>". */
+  file: string;
+  /** null when neither the file nor the command line names one: the embedded broker is used. */
+  target: TargetSpec | null;
+  scenarios: ScenarioSpec[];
+}
