@@ -73,3 +73,23 @@ export interface Driver {
   /** Closes anything still open. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** What a run records about its target (core/result.ts Target). */
+export interface TargetInfo {
+  url: string;
+  protocol: Protocol;
+  protocolVersion: string;
+  embedded: boolean;
+  tcpNoDelay: boolean;
+}
+
+/**
+ * An opened target: a running embedded broker or a remote server's address. The engine
+ * asks it for a fresh Driver per scenario, each with its own run id (topic namespace).
+ */
+export interface TargetHandle {
+  readonly info: TargetInfo;
+  createDriver(runId: string): Driver;
+  /** Stops what opening started (the embedded broker); idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,107 @@
+/** `chatbench run [FILE]`: options -> scenario file -> target -> engine -> reports -> exit code. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ExitCode, InputError } from '../../core/errors.js';
+import { runScenarios } from '../../core/engine/index.js';
+import type { EngineEvent } from '../../core/engine/index.js';
+import type { RunResult } from '../../core/result.js';
+import { loadScenarioFile } from '../../core/scenario/index.js';
+import type { MqttVersion } from '../../core/scenario/types.js';
+import { renderConsole, writeJsonFile } from '../../reports/index.js';
+import { openTarget } from '../../runners/open.js';
+import type { CommandSpec, ParsedArgs } from '../flags.js';
+import type { Output } from '../output.js';
+import { toolVersion } from '../version.js';
+
+export const runCommand: CommandSpec = {
+  name: 'run',
+  summary: 'Run chat workload scenarios against a target, or against an embedded broker when none is given.',
+  args: '[FILE]',
+  maxPositionals: 1,
+  flags: [
+    { name: 'target', short: 't', type: 'string', value: 'URL', description: 'server to test: mqtt://, mqtts://, ws://, wss:// (overrides the file\'s target)' },
+    { name: 'mqtt-version', type: 'string', value: 'V', description: 'MQTT protocol version with --target: 3.1.1 or 5 (default: the file\'s, else 5)' },
+    { name: 'scenario', short: 's', type: 'string', multiple: true, value: 'NAME', description: 'run only this scenario' },
+    { name: 'json', type: 'string', value: 'FILE', description: 'write the result JSON here (rewritten after every scenario)' },
+    { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the summary' },
+  ],
+  notes: [
+    'FILE defaults to ./scenarios.yaml, else the scenarios shipped with chatbench.',
+    'Exit codes: 0 all passed; 1 a threshold failed or a delivery guarantee was violated;',
+    '            2 bad input (flags, YAML, file); 3 target unreachable or run aborted.',
+  ],
+};
+
+const SHIPPED_SCENARIOS = fileURLToPath(new URL('../../../scenarios.yaml', import.meta.url));
+
+export function defaultScenarioPath(): string {
+  return existsSync('scenarios.yaml') ? 'scenarios.yaml' : SHIPPED_SCENARIOS;
+}
+
+export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
+  const file = args.positionals[0] ?? defaultScenarioPath();
+  const target = args.values.target as string | undefined;
+  const mqttVersion = args.values['mqtt-version'] as string | undefined;
+  if (mqttVersion !== undefined && target === undefined) throw new InputError('--mqtt-version needs --target');
+  const jsonPath = args.values.json as string | undefined;
+  const quiet = args.values.quiet === true;
+
+  const scenarioFile = await loadScenarioFile(file, { target });
+  if (mqttVersion !== undefined && scenarioFile.target !== null) scenarioFile.target.mqttVersion = parseMqttVersionFlag(mqttVersion);
+  const handle = await openTarget(scenarioFile.target);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(ExitCode.unreachable);
+    out.err(`\nreceived ${signal}: stopping, keeping what was measured (again to quit at once)`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: RunResult;
+  try {
+    if (!quiet) out.err(`chatbench: ${scenarioFile.file} -> ${handle.info.embedded ? `embedded broker at ${handle.info.url}` : handle.info.url}`);
+    result = await runScenarios({
+      scenarioFile,
+      target: handle,
+      toolVersion: toolVersion(),
+      only: (args.values.scenario as string[] | undefined) ?? [],
+      signal: controller.signal,
+      ...(quiet ? {} : { onEvent: (e: EngineEvent) => progressLine(e, out) }),
+      ...(jsonPath ? { onCheckpoint: (partial: RunResult) => writeJsonFile(jsonPath, partial) } : {}),
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await handle.close();
+  }
+
+  if (jsonPath) {
+    await writeJsonFile(jsonPath, result);
+  }
+  out.err(`\n${renderConsole(result, { color: out.color })}`.trimEnd());
+  if (jsonPath) out.err(`result written to ${jsonPath}`);
+  if (result.aborted !== null) return ExitCode.unreachable;
+  return result.scenarios.every((s) => s.status === 'passed') ? ExitCode.ok : ExitCode.checkFailed;
+}
+
+function parseMqttVersionFlag(value: string): MqttVersion {
+  if (['3.1.1', '3', '4'].includes(value)) return '3.1.1';
+  if (['5', '5.0'].includes(value)) return '5.0';
+  throw new InputError(`--mqtt-version ${value}: expected 3.1.1 or 5`);
+}
+
+function progressLine(e: EngineEvent, out: Output): void {
+  switch (e.type) {
+    case 'scenario-start':
+      out.err(`[${e.index + 1}/${e.total}] ${e.scenario}`);
+      break;
+    case 'phase':
+      out.err(`  ${e.phase}: ${e.detail}`);
+      break;
+    case 'progress':
+      if (out.interactive) out.err(`  sent ${e.sent}/${e.planned}, delivered ${e.delivered}`);
+      break;
+    case 'scenario-end':
+      break;
+  }
+}

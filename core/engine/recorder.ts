@@ -1,0 +1,74 @@
+/**
+ * Where a scenario's inbound messages land: header decoded, delivery tracked per
+ * (stream, receiver), latency recorded from the intended and the actual send time for
+ * messages sent after warm-up, deliveries counted per second. Keeps no raw samples.
+ */
+import type { InboundMessage } from '../driver.js';
+import {
+  DeliveryTracker,
+  ThroughputMeter,
+  createLatencyPair,
+  decodeHeader,
+  recordDelivery,
+  runTag,
+  type LatencyPair,
+} from '../metrics/index.js';
+import type { Stream } from './plan.js';
+
+export class Recorder {
+  readonly tracker = new DeliveryTracker();
+  readonly latency: LatencyPair = createLatencyPair();
+  readonly throughput: ThroughputMeter;
+  readonly tag: Uint8Array;
+  /** Messages that were not this run's (foreign or garbled payloads). */
+  foreign = 0;
+  /** A sender's own room message coming back (MQTT 3.1.1 has no No Local). */
+  echoes = 0;
+  /** Deliveries still owed: expected minus first deliveries. Zero means the drain can stop. */
+  outstanding = 0;
+  /** First deliveries so far (each message once per receiver). */
+  delivered = 0;
+  readonly #streams: readonly Stream[];
+  readonly #measureFromMicros: number;
+
+  constructor(runId: string, streams: readonly Stream[], measureFromMicros: number) {
+    this.tag = runTag(runId);
+    this.#streams = streams;
+    this.#measureFromMicros = measureFromMicros;
+    this.throughput = new ThroughputMeter(measureFromMicros);
+    for (const s of streams) this.tracker.addStream(s.id, s.level, s.receivers);
+  }
+
+  /** A send was handed to the client; `intendedMicros` decides whether it is measured. */
+  sent(stream: Stream, seq: number, intendedMicros: number): void {
+    this.tracker.sent(stream.id, seq);
+    this.outstanding += stream.receivers.length;
+    if (intendedMicros >= this.#measureFromMicros) this.throughput.sent();
+  }
+
+  sendFailed(stream: Stream, seq: number): void {
+    this.tracker.sendFailed(stream.id, seq);
+    this.outstanding -= stream.receivers.length;
+  }
+
+  /** The handler every connected user's inbound messages go to. */
+  receive(receiver: string, message: InboundMessage): void {
+    const header = decodeHeader(message.payload, this.tag);
+    if (header === null) {
+      this.foreign++;
+      return;
+    }
+    const stream = this.#streams[header.streamId];
+    if (stream !== undefined && stream.sender === receiver) {
+      this.echoes++;
+      return;
+    }
+    const outcome = this.tracker.received(header.streamId, receiver, header.seq);
+    if (outcome !== 'new') return;
+    this.outstanding--;
+    this.delivered++;
+    if (header.intendedSendMicros < this.#measureFromMicros) return;
+    recordDelivery(this.latency, message.receivedAt, header.intendedSendMicros, header.actualSendMicros);
+    this.throughput.delivered(message.receivedAt);
+  }
+}

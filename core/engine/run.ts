@@ -1,0 +1,86 @@
+/**
+ * A whole run: the selected scenarios in order against one target, each with its own
+ * driver and run id. Returns the result envelope; an unreachable target or an abort stops
+ * the run but keeps every scenario measured so far (result.aborted says why).
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { ChatbenchError, ExitCode, InputError } from '../errors.js';
+import { RESULT_SCHEMA_VERSION, type RunResult } from '../result.js';
+import type { TargetHandle } from '../driver.js';
+import type { ScenarioFile, ScenarioSpec } from '../scenario/types.js';
+import type { EventSink } from './events.js';
+import { runScenario } from './scenario.js';
+
+export interface RunOptions {
+  scenarioFile: ScenarioFile;
+  target: TargetHandle;
+  toolVersion: string;
+  /** Scenario names to run (all when empty); an unknown name is bad input. */
+  only?: readonly string[];
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+  /** Called with the result so far after every scenario, so a killed run keeps what it measured. */
+  onCheckpoint?: (partial: RunResult) => void | Promise<void>;
+  /** Run id override (tests); by default 6 random base-36 characters. */
+  runId?: string;
+}
+
+export function selectScenarios(all: readonly ScenarioSpec[], only: readonly string[] = []): ScenarioSpec[] {
+  if (only.length === 0) return [...all];
+  const known = new Set(all.map((s) => s.name));
+  const unknown = only.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new InputError(`unknown scenario ${unknown.map((n) => `"${n}"`).join(', ')}; the file has: ${[...known].join(', ')}`);
+  }
+  return all.filter((s) => only.includes(s.name));
+}
+
+export function newRunId(): string {
+  return BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).slice(0, 6).padStart(6, '0');
+}
+
+export async function runScenarios(options: RunOptions): Promise<RunResult> {
+  const selected = selectScenarios(options.scenarioFile.scenarios, options.only);
+  const runId = options.runId ?? newRunId();
+  const result: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'run',
+    tool: { name: 'chatbench', version: options.toolVersion },
+    runId,
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    aborted: null,
+    target: { ...options.target.info },
+    scenarioFile: options.scenarioFile.file,
+    scenarios: [],
+    environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
+  };
+
+  for (const [index, spec] of selected.entries()) {
+    options.onEvent?.({ type: 'scenario-start', scenario: spec.name, index, total: selected.length });
+    const driver = options.target.createDriver(`${runId}${index.toString(36)}`);
+    try {
+      const scenario = await runScenario(spec, {
+        runId: `${runId}${index.toString(36)}`,
+        driver,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+      result.scenarios.push(scenario);
+      options.onEvent?.({ type: 'scenario-end', scenario: spec.name, status: scenario.status });
+      if (scenario.status === 'aborted') result.aborted = scenario.reasons[0] ?? 'aborted';
+    } catch (error) {
+      if (!(error instanceof ChatbenchError) || error.exitCode !== ExitCode.unreachable) throw error;
+      result.aborted = `${spec.name}: ${error.message}`;
+      options.onEvent?.({ type: 'scenario-end', scenario: spec.name, status: 'aborted' });
+    } finally {
+      await driver.close();
+    }
+    result.finishedAt = new Date().toISOString();
+    await options.onCheckpoint?.(structuredClone(result));
+    if (result.aborted !== null) break;
+  }
+  result.finishedAt = new Date().toISOString();
+  return result;
+}

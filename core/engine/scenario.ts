@@ -1,0 +1,176 @@
+/**
+ * One scenario, phase by phase: connect every user (bounded concurrency), join rooms and
+ * wait at the readiness barrier, send on the open-model schedule, drain, disconnect.
+ * Every phase is bounded by a timeout; a silent server gives an error, never a hang.
+ */
+import { nowMicros } from '../clock.js';
+import type { ChatSession, Driver, WireBytes } from '../driver.js';
+import { RunAbortedError, withTimeout } from '../errors.js';
+import { encodeMessage, stampActualSendTime, summarise } from '../metrics/index.js';
+import type { ScenarioResult } from '../result.js';
+import type { ScenarioSpec } from '../scenario/types.js';
+import type { EventSink } from './events.js';
+import { pace } from './pacer.js';
+import { planScenario, plannedSends, type Plan, type Stream } from './plan.js';
+import { forEachBounded } from './pool.js';
+import { Recorder } from './recorder.js';
+import { judge } from './verdict.js';
+
+export interface ScenarioContext {
+  runId: string;
+  driver: Driver;
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+}
+
+/** Sends handed to the client but not yet completed, past which the pacer waits. */
+const MAX_IN_FLIGHT = 20_000;
+/** How often the drain checks whether every owed delivery arrived. */
+const DRAIN_POLL_MS = 10;
+
+export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Promise<ScenarioResult> {
+  const startedAt = new Date().toISOString();
+  const plan = planScenario(spec);
+  const emit = (phase: 'connect' | 'join' | 'send' | 'drain' | 'disconnect', detail: string): void =>
+    ctx.onEvent?.({ type: 'phase', scenario: spec.name, phase, detail });
+  const sessions = new Map<string, ChatSession>();
+  // Measurement starts after warm-up; the exact start is fixed when sending begins.
+  let recorder: Recorder | null = null;
+  const inbound = (user: string) => (m: Parameters<Recorder['receive']>[1]) => recorder?.receive(user, m);
+  let aborted: string | null = null;
+  let handshake: WireBytes = { bytesOut: 0, bytesIn: 0 };
+  let sendStart = 0;
+  let sendEnd = 0;
+  let inFlight = 0;
+
+  try {
+    emit('connect', `${plan.users.length} users, ${spec.connect.concurrency} at a time`);
+    await forEachBounded(plan.users, spec.connect.concurrency, async (user) => {
+      throwIfAborted(ctx.signal);
+      const session = await ctx.driver.connect({
+        user, directLevel: spec.qos, onMessage: inbound(user), timeoutMs: spec.connect.timeoutMs,
+      });
+      sessions.set(user, session);
+    });
+
+    emit('join', `${plan.rooms.size} rooms`);
+    const joins: Promise<void>[] = [];
+    for (const [user, rooms] of plan.memberships) {
+      const session = sessions.get(user) as ChatSession;
+      for (const room of rooms) joins.push(session.joinRoom(room, spec.qos));
+    }
+    await withTimeout(Promise.all(joins), spec.connect.timeoutMs, `readiness barrier (${joins.length} room joins)`);
+    handshake = totalWire(sessions);
+
+    throwIfAborted(ctx.signal);
+    const planned = plannedSends(spec);
+    emit('send', `${planned} messages at ${spec.rate}/s, ${spec.payloadBytes} B, QoS ${spec.qos}`);
+    sendStart = nowMicros() + 1000;
+    recorder = new Recorder(ctx.runId, plan.streams, sendStart + spec.warmupMs * 1000);
+    const rec = recorder;
+    const seqs = new Uint32Array(plan.streams.length);
+    const progress = setInterval(() => ctx.onEvent?.({
+      type: 'progress', scenario: spec.name, sent: seqsTotal(seqs), planned, delivered: rec.delivered,
+    }), 1000);
+    try {
+      await pace({
+        startMicros: sendStart,
+        ratePerSecond: spec.rate,
+        count: planned,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        saturated: () => inFlight >= MAX_IN_FLIGHT,
+        fire: (index, intended) => {
+          const stream = plan.streams[index % plan.streams.length] as Stream;
+          const seq = seqs[stream.id] as number;
+          seqs[stream.id] = seq + 1;
+          const payload = encodeMessage({ runTag: rec.tag, streamId: stream.id, seq, intendedSendMicros: intended, actualSendMicros: 0 }, spec.payloadBytes);
+          rec.sent(stream, seq, intended);
+          inFlight++;
+          stampActualSendTime(payload, nowMicros());
+          send(sessions.get(stream.sender) as ChatSession, stream, payload).then(
+            () => { inFlight--; },
+            () => { inFlight--; rec.sendFailed(stream, seq); },
+          );
+        },
+      });
+      sendEnd = nowMicros();
+      rec.throughput.closeWindow(Math.max(sendEnd, rec.throughput.windowStartMicros));
+
+      emit('drain', `up to ${spec.drainMs} ms for ${rec.outstanding} owed deliveries`);
+      const drainUntil = Date.now() + spec.drainMs;
+      while ((rec.outstanding > 0 || inFlight > 0) && Date.now() < drainUntil && !ctx.signal?.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      }
+    } finally {
+      clearInterval(progress);
+    }
+    throwIfAborted(ctx.signal);
+  } catch (error) {
+    if (!(error instanceof RunAbortedError) || recorder === null) throw error;
+    aborted = error.message;
+  } finally {
+    emit('disconnect', `${sessions.size} users`);
+    await withTimeout(
+      Promise.allSettled([...sessions.values()].map((s) => s.disconnect('graceful'))),
+      spec.connect.timeoutMs, 'disconnect',
+    ).catch(() => undefined);
+  }
+  return buildResult(spec, plan, startedAt, recorder, handshake, totalWire(sessions), sendEnd, aborted);
+}
+
+function send(session: ChatSession, stream: Stream, payload: Uint8Array): Promise<void> {
+  const d = stream.destination;
+  return d.kind === 'room' ? session.sendToRoom(d.room, payload, stream.level) : session.sendToUser(d.user, payload, stream.level);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RunAbortedError(`run aborted: ${String(signal.reason ?? 'interrupted')}`);
+}
+
+function seqsTotal(seqs: Uint32Array): number {
+  let n = 0;
+  for (const s of seqs) n += s;
+  return n;
+}
+
+function totalWire(sessions: ReadonlyMap<string, ChatSession>): WireBytes {
+  let bytesOut = 0;
+  let bytesIn = 0;
+  for (const s of sessions.values()) {
+    const w = s.wire();
+    bytesOut += w.bytesOut;
+    bytesIn += w.bytesIn;
+  }
+  return { bytesOut, bytesIn };
+}
+
+function buildResult(
+  spec: ScenarioSpec, plan: Plan, startedAt: string, recorder: Recorder | null,
+  handshake: WireBytes, total: WireBytes, sendEnd: number, aborted: string | null,
+): ScenarioResult {
+  if (recorder === null) throw new Error('no measurement was started');
+  const windowEnd = Math.max(sendEnd || nowMicros(), recorder.throughput.windowStartMicros);
+  const measured = {
+    name: spec.name,
+    startedAt,
+    users: plan.users.length,
+    rooms: plan.rooms.size,
+    qos: spec.qos,
+    payloadBytes: spec.payloadBytes,
+    targetRate: spec.rate,
+    spec: { ...spec } as Record<string, unknown>,
+    latency: summarise(recorder.latency.latency),
+    serviceTime: summarise(recorder.latency.serviceTime),
+    throughput: recorder.throughput.summary(windowEnd),
+    delivery: recorder.tracker.summary(),
+    wire: {
+      bytesOut: total.bytesOut,
+      bytesIn: total.bytesIn,
+      phases: {
+        handshake,
+        steady: { bytesOut: total.bytesOut - handshake.bytesOut, bytesIn: total.bytesIn - handshake.bytesIn },
+      },
+    },
+  };
+  return judge(spec, measured, aborted);
+}

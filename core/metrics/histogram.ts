@@ -1,0 +1,174 @@
+/**
+ * The only place latency histograms are built, encoded, decoded and summarised
+ * (hdr-histogram-js, pure JS implementation). Raw samples are never kept: a histogram
+ * is a fixed array of bucket counts, so memory stays flat however long the run.
+ *
+ * Two latencies per delivered message (DESIGN.md, "Measurement rules"):
+ * - latency, from the *intended* send time: the open-model arrival schedule says when
+ *   the message should have gone out, so any time it waited behind a stalled client or
+ *   server counts. This is the coordinated-omission-corrected number; no after-the-fact
+ *   correction (recordValueWithExpectedInterval) is applied on top.
+ * - service time, from the *actual* send time: what the server took once the message
+ *   left. It hides stalls, which is why it is reported beside latency, never instead.
+ *
+ * Summaries report HDR values (3 significant digits): min is the lowest value of the
+ * smallest bucket, max and percentiles the highest value of their bucket. So a summary
+ * depends only on bucket counts, and a live histogram, its decoded encoding and a merge
+ * of shards that recorded the same values all summarise identically.
+ */
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import type { BitBucketSize, Histogram } from 'hdr-histogram-js';
+import { InputError } from '../errors.js';
+import type { LatencySummary } from '../result.js';
+
+/** Lowest recordable latency, µs: anything below is recorded as this. */
+export const LATENCY_MIN_MICROS = 1;
+/** Highest recordable latency, µs (one hour): anything above is recorded as this. */
+export const LATENCY_MAX_MICROS = 3_600_000_000;
+const SIGNIFICANT_DIGITS = 3;
+/** float64 bucket counts: exact up to 2^53, so adding shards never overflows. */
+const BIT_BUCKET_SIZE: BitBucketSize = 64;
+
+/** An HDR histogram of microseconds plus what recordMicros had to clamp or reject. */
+export class LatencyHistogram {
+  readonly hdr: Histogram;
+  /** Values below LATENCY_MIN_MICROS (0 µs, or negative: a clock mix-up) recorded as the minimum. */
+  clampedLow = 0;
+  /** Values above LATENCY_MAX_MICROS recorded as the maximum. */
+  clampedHigh = 0;
+  /** NaN values, not recorded. */
+  rejected = 0;
+
+  constructor(hdr: Histogram) {
+    this.hdr = hdr;
+  }
+
+  get count(): number {
+    return this.hdr.totalCount;
+  }
+}
+
+function buildHdr(): Histogram {
+  return build({
+    bitBucketSize: BIT_BUCKET_SIZE,
+    autoResize: true,
+    lowestDiscernibleValue: LATENCY_MIN_MICROS,
+    highestTrackableValue: LATENCY_MAX_MICROS,
+    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
+    useWebAssembly: false,
+  });
+}
+
+export function createLatencyHistogram(): LatencyHistogram {
+  return new LatencyHistogram(buildHdr());
+}
+
+/**
+ * Record one latency in µs, rounded to a whole µs. Values below 1 µs are recorded as 1 µs
+ * (clampedLow), values above one hour as one hour (clampedHigh), NaN not at all (rejected).
+ */
+export function recordMicros(h: LatencyHistogram, micros: number): void {
+  if (Number.isNaN(micros)) {
+    h.rejected++;
+    return;
+  }
+  let v = Math.round(micros);
+  if (v < LATENCY_MIN_MICROS) {
+    v = LATENCY_MIN_MICROS;
+    h.clampedLow++;
+  } else if (v > LATENCY_MAX_MICROS) {
+    v = LATENCY_MAX_MICROS;
+    h.clampedHigh++;
+  }
+  h.hdr.recordValue(v);
+}
+
+/** Latency from the intended send time: includes queueing behind stalls (open model). */
+export function latencyFromIntended(receivedAtMicros: number, intendedSendMicros: number): number {
+  return receivedAtMicros - intendedSendMicros;
+}
+
+/** Service time from the actual send time: hides stalls that delayed the send itself. */
+export function serviceTime(receivedAtMicros: number, actualSendMicros: number): number {
+  return receivedAtMicros - actualSendMicros;
+}
+
+/** The pair of histograms a scenario keeps. */
+export interface LatencyPair {
+  latency: LatencyHistogram;
+  serviceTime: LatencyHistogram;
+}
+
+export function createLatencyPair(): LatencyPair {
+  return { latency: createLatencyHistogram(), serviceTime: createLatencyHistogram() };
+}
+
+/** Record one delivered message into both histograms of a pair. */
+export function recordDelivery(pair: LatencyPair, receivedAtMicros: number, intendedSendMicros: number, actualSendMicros: number): void {
+  recordMicros(pair.latency, latencyFromIntended(receivedAtMicros, intendedSendMicros));
+  recordMicros(pair.serviceTime, serviceTime(receivedAtMicros, actualSendMicros));
+}
+
+/** Compressed base64 (HdrHistogram V2 encoding), as stored in LatencySummary.hdr. */
+export function encodeHistogram(h: LatencyHistogram): string {
+  return encodeIntoCompressedBase64(h.hdr);
+}
+
+/**
+ * Decode LatencySummary.hdr (e.g. from a shard result read back from disk).
+ * Throws InputError (exit 2) when the string is not an encoded histogram.
+ * Clamp counters are not part of the encoding and start at 0.
+ */
+export function decodeHistogram(b64: string): LatencyHistogram {
+  let hdr: Histogram;
+  try {
+    hdr = decodeFromCompressedBase64(b64, BIT_BUCKET_SIZE, false, LATENCY_MAX_MICROS);
+  } catch (err) {
+    throw new InputError(`not an encoded HDR histogram: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!Number.isSafeInteger(hdr.totalCount) || hdr.totalCount < 0) {
+    throw new InputError(`not an encoded HDR histogram: total count ${hdr.totalCount}`);
+  }
+  return new LatencyHistogram(hdr);
+}
+
+/** Add `source` into `target` exactly (bucket counts add), clamp counters too. */
+export function addHistogram(target: LatencyHistogram, source: LatencyHistogram): void {
+  target.hdr.add(source.hdr);
+  target.clampedLow += source.clampedLow;
+  target.clampedHigh += source.clampedHigh;
+  target.rejected += source.rejected;
+}
+
+/**
+ * The result-contract summary. An empty histogram summarises as count 0 with every value
+ * 0 (not NaN or ±Infinity, which JSON cannot hold), and `hdr` still holds a valid encoding
+ * of the empty histogram, so it merges as the identity.
+ */
+export function summarise(h: LatencyHistogram): LatencySummary {
+  const x = h.hdr;
+  const hdr = encodeIntoCompressedBase64(x);
+  const count = x.totalCount;
+  if (count === 0) {
+    return { unit: 'us', count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, hdr };
+  }
+  return {
+    unit: 'us',
+    count,
+    min: x.getValueAtPercentile(0),
+    mean: x.mean,
+    p50: x.getValueAtPercentile(50),
+    p90: x.getValueAtPercentile(90),
+    p99: x.getValueAtPercentile(99),
+    p999: x.getValueAtPercentile(99.9),
+    max: x.getValueAtPercentile(100),
+    hdr,
+  };
+}
+
+/** Merge encoded histograms (shards, workers) exactly with add() and summarise the union. */
+export function mergeEncoded(list: readonly string[]): LatencySummary {
+  const total = createLatencyHistogram();
+  for (const b64 of list) addHistogram(total, decodeHistogram(b64));
+  return summarise(total);
+}

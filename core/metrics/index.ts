@@ -1,0 +1,37 @@
+/**
+ * core/metrics: protocol-neutral measurement. Message header, HDR latency histograms,
+ * delivery tracking and throughput; raw samples are never kept.
+ */
+export {
+  HEADER_BYTES,
+  HEADER_VERSION,
+  RUN_TAG_BYTES,
+  HeaderFlag,
+  runTag,
+  sameRunTag,
+  encodeMessage,
+  stampActualSendTime,
+  decodeHeader,
+} from './header.js';
+export {
+  LATENCY_MIN_MICROS,
+  LATENCY_MAX_MICROS,
+  LatencyHistogram,
+  createLatencyHistogram,
+  recordMicros,
+  latencyFromIntended,
+  serviceTime,
+  createLatencyPair,
+  recordDelivery,
+  encodeHistogram,
+  decodeHistogram,
+  addHistogram,
+  summarise,
+  mergeEncoded,
+} from './histogram.js';
+export { DELIVERY_ALLOWANCE, DeliveryTracker, emptyCounts, levelDelivery, mergeDelivery } from './tracker.js';
+export { ThroughputMeter, mergeThroughput } from './throughput.js';
+
+export type { MessageHeader, DecodedHeader } from './header.js';
+export type { LatencyPair } from './histogram.js';
+export type { ReceiveOutcome } from './tracker.js';

@@ -1,0 +1,240 @@
+/**
+ * Delivery tracking per (stream, receiver): lost, duplicated and out-of-order messages,
+ * reported per delivery level and judged against what the protocol permits there.
+ *
+ * A stream is one sender's messages to one destination, numbered 0, 1, 2, ... (header seq).
+ * Memory per (stream, receiver) is flat for in-order traffic: the highest seq seen plus a
+ * sorted list of gaps (ranges of seqs below it not yet seen). Gaps are the only state that
+ * grows, by at most one range per loss burst or reordering, and shrink as late messages fill them.
+ *
+ * Counting rules:
+ * - delivered: distinct expected seqs that arrived; lost = expected - delivered, computed
+ *   at summary() time, so call it after the drain period.
+ * - duplicated: every further copy of a seq already seen.
+ * - reordered: a first copy whose seq is below the highest seq already seen. A message
+ *   overtaken by k others counts once; k messages overtaking one count once (only the late one).
+ * - a seq the sender reported as failed (sendFailed) is not expected; if it arrives anyway
+ *   it is 'unexpected', like seqs never sent and messages for unknown streams/receivers
+ *   (a sender's own echo).
+ */
+import type { DeliveryLevel } from '../driver.js';
+import type { Delivery, DeliveryCounts, LevelDelivery } from '../result.js';
+
+type Allowance = LevelDelivery['allowed'];
+
+/**
+ * What each level permits. MQTT 3.1.1 / 5.0 §4.3.1 QoS 0 at most once (may lose),
+ * §4.3.2 QoS 1 at least once (may duplicate), §4.3.3 QoS 2 exactly once (neither).
+ * Reordering is never permitted: MQTT 3.1.1 §4.6 [MQTT-4.6.0-5] every topic is an Ordered
+ * Topic by default and [MQTT-4.6.0-6] the server forwards per topic and QoS in the order it
+ * received from a client (same rule in MQTT 5.0 §4.6); XMPP: RFC 6120 §10.1 in-order processing.
+ */
+export const DELIVERY_ALLOWANCE: Readonly<Record<DeliveryLevel, Allowance>> = {
+  0: { lost: true, duplicated: false, reordered: false },
+  1: { lost: false, duplicated: true, reordered: false },
+  2: { lost: false, duplicated: false, reordered: false },
+};
+
+export type ReceiveOutcome = 'new' | 'duplicate' | 'unexpected';
+
+/** Missing seqs [start, end). */
+interface Gap {
+  start: number;
+  end: number;
+}
+
+class ReceiverState {
+  maxSeen = -1;
+  /** Sorted, disjoint, all below maxSeen. */
+  readonly gaps: Gap[] = [];
+  unique = 0;
+  duplicated = 0;
+  reordered = 0;
+}
+
+interface StreamState {
+  readonly level: DeliveryLevel;
+  readonly receivers: Map<string, ReceiverState>;
+  /** Seqs 0..sent-1 have been handed to the client. */
+  sent: number;
+  /** Seqs whose send the client reported as failed (rare: a Set is fine). */
+  readonly failed: Set<number>;
+}
+
+/** Index of the gap holding seq, or -1. */
+function findGap(gaps: readonly Gap[], seq: number): number {
+  let lo = 0;
+  let hi = gaps.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const g = gaps[mid] as Gap;
+    if (seq < g.start) hi = mid - 1;
+    else if (seq >= g.end) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** Remove seq from gap i (it arrived or is no longer expected). */
+function fillGap(gaps: Gap[], i: number, seq: number): void {
+  const g = gaps[i] as Gap;
+  if (g.end - g.start === 1) gaps.splice(i, 1);
+  else if (seq === g.start) g.start++;
+  else if (seq === g.end - 1) g.end--;
+  else {
+    gaps.splice(i + 1, 0, { start: seq + 1, end: g.end });
+    g.end = seq;
+  }
+}
+
+export function emptyCounts(): DeliveryCounts {
+  return { expected: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
+}
+
+function addCounts(into: DeliveryCounts, c: DeliveryCounts): void {
+  into.expected += c.expected;
+  into.delivered += c.delivered;
+  into.lost += c.lost;
+  into.duplicated += c.duplicated;
+  into.reordered += c.reordered;
+}
+
+/** Counts at one level, with the allowance and the violations it implies. */
+export function levelDelivery(level: DeliveryLevel, c: DeliveryCounts): LevelDelivery {
+  const allowed = DELIVERY_ALLOWANCE[level];
+  const violations =
+    (allowed.lost ? 0 : c.lost) + (allowed.duplicated ? 0 : c.duplicated) + (allowed.reordered ? 0 : c.reordered);
+  return { ...c, allowed: { ...allowed }, violations };
+}
+
+const LEVELS: readonly DeliveryLevel[] = [0, 1, 2];
+
+function assemble(perLevel: ReadonlyMap<DeliveryLevel, DeliveryCounts>, sendErrors: number): Delivery {
+  const total = emptyCounts();
+  const byQos: Delivery['byQos'] = {};
+  let violations = 0;
+  for (const level of LEVELS) {
+    const c = perLevel.get(level);
+    if (c === undefined) continue;
+    const ld = levelDelivery(level, c);
+    byQos[level] = ld;
+    addCounts(total, c);
+    violations += ld.violations;
+  }
+  return { ...total, violations, sendErrors, byQos };
+}
+
+/** Sum Delivery results of workers or shards that tracked disjoint (stream, receiver) pairs. */
+export function mergeDelivery(list: readonly Delivery[]): Delivery {
+  const perLevel = new Map<DeliveryLevel, DeliveryCounts>();
+  let sendErrors = 0;
+  for (const d of list) {
+    sendErrors += d.sendErrors;
+    for (const level of LEVELS) {
+      const ld = d.byQos[level];
+      if (ld === undefined) continue;
+      let c = perLevel.get(level);
+      if (c === undefined) perLevel.set(level, (c = emptyCounts()));
+      addCounts(c, ld);
+    }
+  }
+  return assemble(perLevel, sendErrors);
+}
+
+export class DeliveryTracker {
+  readonly #streams = new Map<number, StreamState>();
+  #unexpected = 0;
+  #sendErrors = 0;
+
+  /** Messages counted 'unexpected' by received(), plus arrivals of seqs later reported failed. */
+  get unexpected(): number {
+    return this.#unexpected;
+  }
+
+  /** Register a stream and who must receive it. Receivers must be known before the first send. */
+  addStream(streamId: number, level: DeliveryLevel, receivers: readonly string[]): void {
+    if (this.#streams.has(streamId)) throw new RangeError(`stream ${streamId} already added`);
+    const rs = new Map<string, ReceiverState>();
+    for (const r of receivers) if (!rs.has(r)) rs.set(r, new ReceiverState());
+    this.#streams.set(streamId, { level, receivers: rs, sent: 0, failed: new Set() });
+  }
+
+  #stream(streamId: number): StreamState {
+    const s = this.#streams.get(streamId);
+    if (s === undefined) throw new RangeError(`unknown stream ${streamId}`);
+    return s;
+  }
+
+  /**
+   * Seq `seq` was handed to the client and is now expected at every receiver. Call it
+   * before (or synchronously with) the hand-over, so no receipt can precede it; seqs
+   * must come in order 0, 1, 2, ... (RangeError otherwise).
+   */
+  sent(streamId: number, seq: number): void {
+    const s = this.#stream(streamId);
+    if (seq !== s.sent) throw new RangeError(`stream ${streamId}: sent seq ${seq}, expected ${s.sent}`);
+    s.sent++;
+  }
+
+  /** The client reported the send of `seq` as failed: a send error, no longer expected. */
+  sendFailed(streamId: number, seq: number): void {
+    const s = this.#stream(streamId);
+    if (!Number.isInteger(seq) || seq < 0 || seq >= s.sent) throw new RangeError(`stream ${streamId}: seq ${seq} was not sent`);
+    if (s.failed.has(seq)) throw new RangeError(`stream ${streamId}: seq ${seq} already reported failed`);
+    s.failed.add(seq);
+    this.#sendErrors++;
+    for (const r of s.receivers.values()) {
+      if (seq > r.maxSeen) continue; // not seen; any later copy is 'unexpected'
+      const i = findGap(r.gaps, seq);
+      if (i >= 0) fillGap(r.gaps, i, seq);
+      else {
+        // It arrived before the failure was reported: take it back out of delivered.
+        r.unique--;
+        this.#unexpected++;
+      }
+    }
+  }
+
+  /** A receiver got `seq` of a stream. */
+  received(streamId: number, receiver: string, seq: number): ReceiveOutcome {
+    const s = this.#streams.get(streamId);
+    const r = s?.receivers.get(receiver);
+    if (s === undefined || r === undefined || !Number.isInteger(seq) || seq < 0 || seq >= s.sent || (s.failed.size > 0 && s.failed.has(seq))) {
+      this.#unexpected++;
+      return 'unexpected';
+    }
+    if (seq > r.maxSeen) {
+      if (seq > r.maxSeen + 1) r.gaps.push({ start: r.maxSeen + 1, end: seq });
+      r.maxSeen = seq;
+      r.unique++;
+      return 'new';
+    }
+    const i = findGap(r.gaps, seq);
+    if (i < 0) {
+      r.duplicated++;
+      return 'duplicate';
+    }
+    fillGap(r.gaps, i, seq);
+    r.unique++;
+    r.reordered++;
+    return 'new';
+  }
+
+  /** Counters so far; lost counts everything expected and not yet arrived. */
+  summary(): Delivery {
+    const perLevel = new Map<DeliveryLevel, DeliveryCounts>();
+    for (const s of this.#streams.values()) {
+      let c = perLevel.get(s.level);
+      if (c === undefined) perLevel.set(s.level, (c = emptyCounts()));
+      const expectedEach = s.sent - s.failed.size;
+      for (const r of s.receivers.values()) {
+        c.expected += expectedEach;
+        c.delivered += r.unique;
+        c.lost += expectedEach - r.unique;
+        c.duplicated += r.duplicated;
+        c.reordered += r.reordered;
+      }
+    }
+    return assemble(perLevel, this.#sendErrors);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Scenario file -> ScenarioFile. Reads the YAML keeping source positions, validates and
+ * normalises it (normalise.ts), and reports every problem at once as one InputError whose
+ * issues point at line:column of the offending value (the key, for unknown keys; the
+ * enclosing map, for missing keys).
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode, Pair } from 'yaml';
+import { InputError } from '../errors.js';
+import type { InputIssue } from '../errors.js';
+import { formatPath } from './messages.js';
+import type { IssuePath, PathIssue } from './messages.js';
+import { normaliseScenarioData } from './normalise.js';
+import { checkTargetUrl } from './schema.js';
+import type { ScenarioFile } from './types.js';
+
+export interface LoadOptions {
+  /** The command line's --target URL: replaces target.url (other target fields are kept). */
+  target?: string | undefined;
+  /** Folder for relative TLS paths; default: the scenario file's folder. */
+  baseDir?: string | undefined;
+}
+
+export async function loadScenarioFile(path: string, opts: LoadOptions = {}): Promise<ScenarioFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read scenario file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return parseScenarioText(text, path, opts);
+}
+
+/** Errors that leave a document whose content still means what the author wrote. */
+const RECOVERABLE = new Set(['DUPLICATE_KEY']);
+
+export function parseScenarioText(text: string, file: string, opts: LoadOptions = {}): ScenarioFile {
+  if (opts.target !== undefined) {
+    const checked = checkTargetUrl(opts.target);
+    if (!checked.ok) throw new InputError(`invalid --target: ${checked.error}`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const issues: InputIssue[] = doc.errors.map((error) => {
+    const duplicate = error.code === 'DUPLICATE_KEY' ? pairAt(doc, error.pos[0]) : undefined;
+    return duplicate
+      ? { file, ...position(error.pos[0]), path: formatPath(duplicate.path), message: `duplicate key "${duplicate.key}"` }
+      : { file, ...position(error.pos[0]), path: '', message: error.message };
+  });
+
+  let result: ScenarioFile | undefined;
+  if (doc.errors.every((error) => RECOVERABLE.has(error.code))) {
+    if (doc.contents === null) {
+      issues.push({ file, line: 1, column: 1, path: '', message: 'the file is empty: expected a map with a "scenarios" list' });
+    } else {
+      const converted = toData(doc);
+      if ('error' in converted) {
+        issues.push({ file, line: 1, column: 1, path: '', message: converted.error });
+      } else {
+        const baseDir = opts.baseDir ?? dirname(resolve(file));
+        const { value, issues: found } = normaliseScenarioData(converted.data, { target: opts.target, baseDir });
+        for (const issue of found) issues.push({ file, ...position(offsetOf(doc, issue)), path: formatPath(issue.path), message: issue.message });
+        if (value) result = { file, ...value };
+      }
+    }
+  }
+  if (issues.length > 0 || !result) {
+    issues.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new InputError(`invalid scenario file ${file}`, issues);
+  }
+  return result;
+}
+
+/** The document as plain data, or the reason it has none (e.g. too many alias expansions). */
+function toData(doc: Document): { data: unknown } | { error: string } {
+  try {
+    return { data: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function keyText(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+}
+
+/** Start offset of the node `issue` is about: the deepest node on its path that exists. */
+function offsetOf(doc: Document, issue: PathIssue): number {
+  let node: unknown = doc.contents;
+  let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
+  for (const [i, segment] of issue.path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyText(p) === String(segment));
+      if (!pair) break;
+      const last = i === issue.path.length - 1;
+      const empty = pair.value === null || (isScalar(pair.value) && pair.value.range?.[0] === pair.value.range?.[1]);
+      if ((last && issue.at === 'key') || empty) {
+        offset = (pair.key as YamlNode | null)?.range?.[0] ?? offset;
+        break;
+      }
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+    } else {
+      break;
+    }
+    const range = (node as YamlNode | null | undefined)?.range;
+    if (!range) break;
+    offset = range[0];
+  }
+  return offset;
+}
+
+/** The key-value pair whose key starts at `offset`, with its path (for duplicate-key messages). */
+function pairAt(doc: Document, offset: number): { key: string; path: IssuePath } | undefined {
+  const walk = (node: unknown, path: IssuePath): { key: string; path: IssuePath } | undefined => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = keyText(pair);
+        if ((pair.key as YamlNode | null)?.range?.[0] === offset) return { key, path: [...path, key] };
+        const found = walk(pair.value, [...path, key]);
+        if (found) return found;
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) {
+        const found = walk(item, [...path, i]);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc.contents, []);
+}

@@ -1,0 +1,74 @@
+/**
+ * Threshold expressions: `<metric> <comparator> <value>`, e.g. `p99 < 50ms`, `lost == 0`,
+ * `service.p99 <= 2ms`, `deliveredPerSecond >= 1000`, `lossRatio < 0.01` (or `< 1%`).
+ *
+ * Latency metrics need a unit (us, µs, ms, s) and are stored in microseconds, the unit the
+ * histograms record in. Count and ratio metrics are plain numbers; the per-second metrics also
+ * accept a `/s` suffix and `lossRatio` a `%` suffix.
+ */
+import { didYouMean } from './suggest.js';
+import type { Parsed } from './units.js';
+import { COUNT_METRICS, LATENCY_METRICS, SERVICE_METRICS } from './types.js';
+import type { Comparator, ThresholdMetric, ThresholdSpec } from './types.js';
+
+export const THRESHOLD_METRICS: readonly ThresholdMetric[] = [...LATENCY_METRICS, ...SERVICE_METRICS, ...COUNT_METRICS];
+export const COMPARATORS: readonly Comparator[] = ['<', '<=', '>', '>=', '==', '!='];
+
+/** Spellings people reach for, mapped to the metric they mean. */
+const ALIASES: Readonly<Record<string, ThresholdMetric>> = {
+  'p99.9': 'p999',
+  'service.p99.9': 'service.p999',
+  avg: 'mean',
+};
+
+const LATENCY_UNIT_US: Readonly<Record<string, number>> = { us: 1, 'µs': 1, 'μs': 1, ms: 1_000, s: 1_000_000 };
+
+const EXPRESSION = /^\s*([A-Za-z][\w.]*)\s*(<=|>=|==|!=|=<|=>|<|>|=)\s*(.*?)\s*$/;
+const VALUE = /^([-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?)\s*(\S*)$/i;
+
+export function isLatencyMetric(metric: ThresholdMetric): boolean {
+  return (LATENCY_METRICS as readonly string[]).includes(metric) || (SERVICE_METRICS as readonly string[]).includes(metric);
+}
+
+function toMetric(name: string): ThresholdMetric | undefined {
+  return ALIASES[name] ?? THRESHOLD_METRICS.find((m) => m === name);
+}
+
+export function parseThreshold(expression: string): Parsed<ThresholdSpec> {
+  const fail = (error: string): Parsed<ThresholdSpec> => ({ ok: false, error: `threshold "${expression}": ${error}` });
+  const match = EXPRESSION.exec(expression);
+  if (!match) return fail('expected <metric> <comparator> <value>, e.g. "p99 < 50ms" or "lost == 0"');
+  const [, name = '', written = '', valueText = ''] = match;
+
+  const metric = toMetric(name);
+  if (!metric) {
+    const guess = didYouMean(name, THRESHOLD_METRICS);
+    return fail(`unknown metric "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; valid metrics: ${THRESHOLD_METRICS.join(', ')}`);
+  }
+  if (written === '=') return fail('use "==" to compare for equality');
+  if (written === '=<' || written === '=>') return fail(`write "${written[1]}=" instead of "${written}"`);
+  const comparator = COMPARATORS.find((c) => c === written);
+  if (!comparator) return fail(`unknown comparator "${written}"; use one of ${COMPARATORS.join(' ')}`);
+
+  if (valueText === '') return fail(`missing value after "${comparator}"`);
+  const value = VALUE.exec(valueText);
+  if (!value) return fail(`"${valueText}" is not a number`);
+  const amount = Number(value[1]);
+  const unit = value[2] ?? '';
+
+  if (isLatencyMetric(metric)) {
+    if (unit === '') return fail(`${metric} is a latency: give a unit, e.g. ${valueText}ms (us, ms or s)`);
+    const factor = LATENCY_UNIT_US[unit];
+    if (factor === undefined) return fail(`unknown latency unit "${unit}"; use us, ms or s`);
+    if (amount < 0) return fail('a latency cannot be negative');
+    return { ok: true, value: { expression, metric, comparator, value: amount * factor } };
+  }
+
+  let scaled = amount;
+  if (unit === '%' && metric === 'lossRatio') scaled = amount / 100;
+  else if (unit === '/s' && metric.endsWith('PerSecond')) scaled = amount;
+  else if (unit !== '') return fail(`${metric} is a plain number and takes no unit "${unit}"`);
+  if (scaled < 0) return fail(`${metric} cannot be negative`);
+  if (metric === 'lossRatio' && scaled > 1) return fail('lossRatio is a fraction between 0 and 1 (or a percentage: "< 1%")');
+  return { ok: true, value: { expression, metric, comparator, value: scaled } };
+}

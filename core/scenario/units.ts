@@ -1,0 +1,112 @@
+/**
+ * Units of the scenario vocabulary. Each parser takes what YAML gives (a number or a string)
+ * and returns the value in the engine's base unit, or a message saying what was wrong:
+ *
+ *   duration  "10s", "500ms", "2m", "1h", "1m30s", or a number of seconds  -> milliseconds
+ *   rate      "500/s", "30/min", "2/ms", "3600/h", or a number per second   -> messages per second
+ *   size      256, "256B", "2KB" (1000), "1KiB" (1024), "1MiB", "1GB"        -> bytes
+ */
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = <T>(error: string): Parsed<T> => ({ ok: false, error });
+
+const NUMBER = String.raw`\d+(?:\.\d+)?|\.\d+`;
+const BARE_NUMBER = new RegExp(`^(?:${NUMBER})$`);
+
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, min: 60_000, h: 3_600_000 };
+const DURATION_UNIT = 'ms|min|s|m|h';
+const DURATION_FULL = new RegExp(String.raw`^(?:(?:${NUMBER})\s*(?:${DURATION_UNIT})\s*)+$`);
+const DURATION_PART = new RegExp(String.raw`(${NUMBER})\s*(${DURATION_UNIT})`, 'g');
+const DURATION_HINT = 'write a number of seconds, or a number with a unit: 500ms, 10s, 2m, 1h, 1m30s';
+
+/** Milliseconds, whole; the input is never negative. A bare number is seconds. */
+export function parseDuration(input: number | string): Parsed<number> {
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) return fail(`duration must be a finite number of seconds, got ${input}`);
+    if (input < 0) return fail(`duration must not be negative, got ${input}`);
+    return wholeMs(input * 1_000, String(input));
+  }
+  const text = input.trim();
+  if (text.startsWith('-')) return fail(`duration must not be negative, got "${input}"`);
+  if (BARE_NUMBER.test(text)) return wholeMs(Number(text) * 1_000, input);
+  if (!DURATION_FULL.test(text)) return fail(`invalid duration "${input}": ${DURATION_HINT}`);
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(DURATION_PART)) {
+    total += Number(amount) * (DURATION_UNIT_MS[unit ?? ''] ?? Number.NaN);
+  }
+  return wholeMs(total, input);
+}
+
+function wholeMs(ms: number, written: string): Parsed<number> {
+  const rounded = Math.round(ms);
+  if (Math.abs(ms - rounded) > 1e-6) return fail(`duration "${written}" is not a whole number of milliseconds`);
+  return ok(rounded);
+}
+
+const RATE_PER_S: Readonly<Record<string, number>> = { ms: 1_000, s: 1, sec: 1, m: 1 / 60, min: 1 / 60, h: 1 / 3_600 };
+const RATE = new RegExp(String.raw`^(${NUMBER})(?:\s*/\s*([a-z]+))?$`);
+const RATE_HINT = 'write messages per time unit: 500/s, 30/min, 3600/h, or a number per second';
+
+/** Messages per second, finite and greater than zero (may be fractional: 30/min is 0.5/s). */
+export function parseRate(input: number | string): Parsed<number> {
+  let perSecond: number;
+  if (typeof input === 'number') {
+    perSecond = input;
+  } else {
+    const match = RATE.exec(input.trim());
+    if (!match) return fail(`invalid rate "${input}": ${RATE_HINT}`);
+    const unit = match[2] ?? 's';
+    const factor = RATE_PER_S[unit];
+    if (factor === undefined) return fail(`unknown time unit "/${unit}" in rate "${input}": use /ms, /s, /min or /h`);
+    perSecond = Number(match[1]) * factor;
+  }
+  if (!Number.isFinite(perSecond)) return fail(`rate must be a finite number, got ${input}`);
+  if (perSecond <= 0) return fail(`rate must be greater than zero, got ${input}`);
+  return ok(perSecond);
+}
+
+const SIZE_BYTES: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1_000, kB: 1_000, MB: 1_000_000, GB: 1_000_000_000,
+  KiB: 1_024, MiB: 1_024 ** 2, GiB: 1_024 ** 3,
+};
+const SIZE = new RegExp(String.raw`^(${NUMBER})\s*([A-Za-z]*)$`);
+const SIZE_HINT = 'write a number of bytes, or a number with a unit: B, KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024)';
+
+/** Whole bytes, never negative. */
+export function parseSize(input: number | string): Parsed<number> {
+  if (typeof input === 'number') {
+    if (!Number.isSafeInteger(input)) return fail(`size must be a whole number of bytes, got ${input}`);
+    if (input < 0) return fail(`size must not be negative, got ${input}`);
+    return ok(input);
+  }
+  const text = input.trim();
+  if (text.startsWith('-')) return fail(`size must not be negative, got "${input}"`);
+  const match = SIZE.exec(text);
+  if (!match) return fail(`invalid size "${input}": ${SIZE_HINT}`);
+  const unit = match[2] || 'B';
+  const factor = SIZE_BYTES[unit];
+  if (factor === undefined) return fail(`unknown size unit "${unit}" in "${input}": ${SIZE_HINT}`);
+  const bytes = Number(match[1]) * factor;
+  const rounded = Math.round(bytes);
+  if (Math.abs(bytes - rounded) > 1e-6) return fail(`size "${input}" is not a whole number of bytes`);
+  return ok(rounded);
+}
+
+/** 1500 -> "1.5s", 250 -> "250ms", 120000 -> "2m": for messages. */
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1_000) return `${ms / 1_000}s`;
+  return `${ms}ms`;
+}
+
+/** 1024 -> "1KiB", 2000 -> "2000B": exact, for messages. */
+export function formatSize(bytes: number): string {
+  for (const unit of ['GiB', 'MiB', 'KiB'] as const) {
+    const factor = SIZE_BYTES[unit] ?? 1;
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return `${bytes}B`;
+}

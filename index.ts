@@ -1,0 +1,17 @@
+/**
+ * chatbench as a library: load scenarios, open a target, run, render.
+ * The CLI (cli/) is a thin shell over exactly these calls.
+ */
+export { loadScenarioFile, parseScenarioText, scenarioJsonSchema } from './core/scenario/index.js';
+export { runScenarios, runScenario, planScenario, selectScenarios } from './core/engine/index.js';
+export { openTarget } from './runners/open.js';
+export { createMqttDriver } from './runners/mqtt/driver.js';
+export { startEmbeddedBroker } from './runners/mqtt/embedded.js';
+export { renderConsole, renderJson, writeJsonFile } from './reports/index.js';
+export { RunResult as RunResultSchema, RESULT_SCHEMA_VERSION } from './core/result.js';
+export { ChatbenchError, ExitCode, InputError, RunAbortedError, TargetUnreachableError } from './core/errors.js';
+
+export type { RunResult, ScenarioResult, LatencySummary, Delivery, Throughput } from './core/result.js';
+export type { ScenarioFile, ScenarioSpec, TargetSpec, ThresholdSpec } from './core/scenario/types.js';
+export type { ChatSession, Driver, InboundMessage, TargetHandle, TargetInfo } from './core/driver.js';
+export type { EngineEvent } from './core/engine/index.js';

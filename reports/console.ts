@@ -1,0 +1,55 @@
+/**
+ * The console summary: per scenario, traffic, latency percentiles with units, delivery
+ * correctness per QoS and each threshold's verdict. Returns a string; writes nothing.
+ */
+import type { RunResult, ScenarioResult } from '../core/result.js';
+import { formatBytes, formatCount, formatMicros, formatRate, table } from './format.js';
+
+export interface ConsoleOptions {
+  color: boolean;
+}
+
+const paint = (on: boolean, code: number) => (s: string): string => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
+
+export function renderConsole(result: RunResult, options: ConsoleOptions = { color: false }): string {
+  const green = paint(options.color, 32);
+  const red = paint(options.color, 31);
+  const yellow = paint(options.color, 33);
+  const bold = paint(options.color, 1);
+  const statusText = (s: ScenarioResult['status']): string => (s === 'passed' ? green('PASS') : s === 'failed' ? red('FAIL') : yellow('ABORTED'));
+
+  const t = result.target;
+  const out: string[] = [
+    bold(`chatbench ${result.tool.version}`) +
+      ` — ${t.protocol.toUpperCase()} ${t.protocolVersion} ${t.embedded ? `embedded broker (${t.url})` : t.url}, run ${result.runId}, TCP_NODELAY ${t.tcpNoDelay ? 'on' : 'off'}`,
+  ];
+  for (const s of result.scenarios) {
+    out.push('', `${statusText(s.status)} ${bold(s.name)}  ${s.users} users, ${s.rooms} rooms, QoS ${s.qos}, ${s.payloadBytes} B at ${formatRate(s.targetRate)}`);
+    const th = s.throughput;
+    out.push(`  sent ${formatCount(th.sent)} (${formatRate(th.sentPerSecond)})  delivered ${formatCount(th.delivered)} (${formatRate(th.deliveredPerSecond)}) over ${th.durationSeconds.toFixed(1)} s`);
+    out.push(table([
+      ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
+      latencyRow('latency', s.latency),
+      latencyRow('service time', s.serviceTime),
+    ]));
+    const d = s.delivery;
+    const lossLine = `  delivery: expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;
+    out.push(d.violations > 0 ? red(`${lossLine} — ${d.violations} violations`) : lossLine);
+    if (d.sendErrors > 0) out.push(yellow(`  send errors: ${formatCount(d.sendErrors)}`));
+    out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
+    for (const v of s.thresholds) {
+      const actual = v.actual === null ? 'nothing measured' : `actual ${formatCount(v.actual)}`;
+      out.push(`  ${v.passed ? green('✓') : red('✗')} ${v.expression}  (${actual})`);
+    }
+    for (const reason of s.reasons) if (!s.thresholds.some((v) => reason.includes(v.expression))) out.push(red(`  ! ${reason}`));
+  }
+  if (result.aborted !== null) out.push('', yellow(`Run aborted: ${result.aborted}`));
+  const passed = result.scenarios.filter((s) => s.status === 'passed').length;
+  out.push('', `${passed} of ${result.scenarios.length} scenarios passed`);
+  return `${out.join('\n')}\n`;
+}
+
+function latencyRow(label: string, l: ScenarioResult['latency']): string[] {
+  if (l.count === 0) return [label, '-', '-', '-', '-', '-', '0'];
+  return [label, formatMicros(l.p50), formatMicros(l.p90), formatMicros(l.p99), formatMicros(l.p999), formatMicros(l.max), formatCount(l.count)];
+}

@@ -1,0 +1,43 @@
+/** Human formatting shared by the text reports: latencies with units, rates and bytes humanised. */
+
+/** 850 -> "850 µs", 12_345 -> "12.3 ms", 2_500_000 -> "2.50 s". */
+export function formatMicros(us: number): string {
+  if (!Number.isFinite(us)) return '-';
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+  return `${(us / 1_000_000).toFixed(2)} s`;
+}
+
+/** 1234.5 -> "1,235"; 0.5 -> "0.5". */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  if (Math.abs(n) < 10 && !Number.isInteger(n)) return n.toFixed(2);
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Messages per second: "1,234 msg/s". */
+export function formatRate(perSecond: number): string {
+  return `${formatCount(perSecond)} msg/s`;
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** 1536 -> "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${BYTE_UNITS[unit]}`;
+}
+
+/** Left-aligned first column, right-aligned others. */
+export function table(rows: readonly (readonly string[])[], indent = '  '): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  return rows
+    .map((row) => indent + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd())
+    .join('\n');
+}

@@ -1,0 +1,140 @@
+/**
+ * The MQTT Driver: chat verbs onto MQTT.js clients (3.1.1 = protocolVersion 4, 5.0 = 5) over
+ * mqtt://, mqtts://, ws:// or wss://, with sockets chatbench builds itself (transport.ts).
+ *
+ * Mapping: user -> one clean-session client with a Last Will ("offline", retained) on its
+ * presence topic and a subscription to its inbox; room -> topic subscription; send -> PUBLISH
+ * at the level's QoS; presence -> retained PUBLISH at QoS 1. All topics stay under
+ * `chatbench/<runId>/` (topics.ts). close() ends every client and clears the retained
+ * presence messages the run left, so the broker is as it was.
+ */
+import type { ChatSession, ConnectOptions, Driver } from '../../core/driver.js';
+import { RunAbortedError, TargetUnreachableError } from '../../core/errors.js';
+import type { TargetSpec } from '../../core/scenario/types.js';
+import { openClient, type ClientSettings } from './connection.js';
+import { credentialsFrom, parseEndpoint, tlsOptionsFor } from './endpoint.js';
+import { MqttChatSession } from './session.js';
+import { cleanupClientIdFor, clientIdFor, runTopics } from './topics.js';
+
+export interface MqttDriverOptions {
+  runId: string;
+  /** Where usernameEnv / passwordEnv are looked up (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** The target is chatbench's embedded broker (Aedes): printed as such, refusals explained. */
+  embedded?: boolean;
+}
+
+/** A will fires when the broker notices the dropped socket: give it this long before clearing presence. */
+const WILL_SETTLE_MS = 250;
+const CLEANUP_TIMEOUT_MS = 5000;
+const OFFLINE = Buffer.from('offline');
+
+/** True when `promise` settles within `ms`; the timer never outlives the race. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): Driver {
+  const endpoint = parseEndpoint(target.url);
+  const embedded = opts.embedded ?? false;
+  const protocolVersion = target.mqttVersion === '5.0' ? 5 : 4;
+  const settings: ClientSettings = {
+    endpoint,
+    display: embedded ? `${endpoint.display} (embedded Aedes)` : endpoint.display,
+    tlsOptions: endpoint.secure ? tlsOptionsFor(target.tls) : undefined,
+    protocolVersion,
+    embedded,
+    ...credentialsFrom(target, opts.env ?? process.env),
+  };
+  const topics = runTopics(opts.runId);
+  const sessions = new Set<MqttChatSession>();
+  /** Users whose presence topic may hold a retained message (every user that connected: the will). */
+  const presenceUsers = new Set<string>();
+  let closing: Promise<void> | undefined;
+
+  async function connect(options: ConnectOptions): Promise<ChatSession> {
+    if (closing) throw new RunAbortedError(`MQTT driver for ${settings.display} is closed`);
+    const deadline = Date.now() + options.timeoutMs;
+    const presence = topics.presence(options.user);
+    const { client, transport } = await openClient(settings, {
+      clientId: clientIdFor(opts.runId, options.user),
+      will: { topic: presence, payload: OFFLINE, qos: 1, retain: true },
+      timeoutMs: options.timeoutMs,
+    });
+    presenceUsers.add(options.user);
+    const session = new MqttChatSession({
+      user: options.user,
+      client,
+      transport,
+      topics,
+      protocolVersion,
+      onMessage: options.onMessage,
+    });
+    sessions.add(session);
+    // The inbox is ready before connect resolves: the readiness barrier relies on it.
+    const remaining = Math.max(1, deadline - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        session.subscribeInbox(options.directLevel),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no SUBACK for the inbox within ${options.timeoutMs} ms`)), remaining);
+        }),
+      ]);
+    } catch (err) {
+      await session.disconnect('abrupt');
+      sessions.delete(session);
+      throw new TargetUnreachableError(settings.display, (err as Error).message, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    return session;
+  }
+
+  /** Publishes an empty retained message on each presence topic the run used [MQTT-3.3.1-10]. */
+  async function clearPresence(): Promise<void> {
+    if (presenceUsers.size === 0) return;
+    if ([...sessions].some((s) => s.droppedAbruptly)) await new Promise((r) => setTimeout(r, WILL_SETTLE_MS));
+    let opened;
+    try {
+      opened = await openClient(settings, { clientId: cleanupClientIdFor(opts.runId), timeoutMs: CLEANUP_TIMEOUT_MS });
+    } catch {
+      return; // the target is gone: nothing can be cleared, and close() must not fail for it
+    }
+    const { client } = opened;
+    const clears = [...presenceUsers].map(
+      (user) => new Promise<void>((resolve) => {
+        client.publish(topics.presence(user), Buffer.alloc(0), { qos: 1, retain: true }, () => resolve());
+      }),
+    );
+    const acked = await settlesWithin(Promise.all(clears), CLEANUP_TIMEOUT_MS);
+    await new Promise<void>((resolve) => client.end(!acked, () => resolve()));
+  }
+
+  async function closeAll(): Promise<void> {
+    await Promise.all([...sessions].map((s) => s.disconnect('graceful')));
+    await clearPresence();
+    sessions.clear();
+    presenceUsers.clear();
+  }
+
+  return {
+    protocol: 'mqtt',
+    protocolVersion: target.mqttVersion,
+    displayTarget: settings.display,
+    socketOptions: { tcpNoDelay: true },
+    connect,
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}

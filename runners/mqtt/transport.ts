@@ -1,0 +1,135 @@
+/**
+ * The sockets under one MQTT.js client, built here and handed to MQTT.js as its stream
+ * builder so that chatbench controls every socket option and counts every byte:
+ *
+ *   - TCP_NODELAY is set on the raw TCP socket before it connects, so before the first byte
+ *     (with Nagle on, a small PUBLISH can wait for the previous segment's ACK and the
+ *     latency measured is the tool's own).
+ *   - TLS wraps the raw socket (tls.connect({ socket })); bytes are counted on the raw socket,
+ *     so they are the encrypted bytes on the wire, handshake included.
+ *   - WebSocket uses `ws` with subprotocol "mqtt" and no permessage-deflate; `ws` gets the
+ *     raw socket through createConnection, so the HTTP upgrade and framing are counted too.
+ *
+ * Failures are remembered with the phase they happened in (tcp, tls, websocket, mqtt), which
+ * is what makes an unreachable-target message short and specific.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { WebSocket, createWebSocketStream } from 'ws';
+import type { WireBytes } from '../../core/driver.js';
+import type { Endpoint } from './endpoint.js';
+
+/** What the connection is doing: TCP connect, TLS handshake, WebSocket upgrade, then MQTT. */
+export type Phase = 'tcp' | 'tls' | 'websocket' | 'mqtt';
+
+export interface TransportFailure {
+  phase: Phase;
+  error: Error;
+}
+
+export class Transport {
+  /** Every raw TCP socket this transport opened (one per MQTT.js connect). */
+  private readonly raws: net.Socket[] = [];
+  private outer: Duplex | undefined;
+  private current: Phase = 'tcp';
+  private firstFailure: TransportFailure | undefined;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly tlsOptions: tls.ConnectionOptions | undefined,
+  ) {}
+
+  get phase(): Phase {
+    return this.current;
+  }
+
+  /** The first error seen on any layer, tagged with the phase it interrupted. */
+  get failure(): TransportFailure | undefined {
+    return this.firstFailure;
+  }
+
+  /** MQTT.js StreamBuilder: called on each client.connect(). */
+  readonly build = (): Duplex => {
+    this.current = 'tcp';
+    const { websocket, secure } = this.endpoint;
+    const stream = websocket ? this.openWebSocket() : secure ? this.secure(this.openRaw()) : this.openRaw();
+    this.outer = stream;
+    return stream;
+  };
+
+  /** Bytes moved by the raw sockets, summed over every connection this transport made. */
+  wire(): WireBytes {
+    let bytesOut = 0;
+    let bytesIn = 0;
+    for (const raw of this.raws) {
+      bytesOut += raw.bytesWritten;
+      bytesIn += raw.bytesRead;
+    }
+    return { bytesOut, bytesIn };
+  }
+
+  /** Drop the connection without any goodbye (no DISCONNECT, no TLS close_notify, no WebSocket close). */
+  destroy(): void {
+    for (const raw of this.raws) raw.destroy();
+    this.outer?.destroy();
+  }
+
+  private fail(error: Error): void {
+    this.firstFailure ??= { phase: this.current, error };
+  }
+
+  private openRaw(): net.Socket {
+    const raw = new net.Socket();
+    // Before connect(): Node applies the stored flag to the handle as the socket connects.
+    raw.setNoDelay(true);
+    this.raws.push(raw);
+    raw.on('error', (err) => this.fail(err));
+    raw.once('connect', () => {
+      this.current = this.endpoint.secure ? 'tls' : this.endpoint.websocket ? 'websocket' : 'mqtt';
+    });
+    // A dead raw socket takes the layers above it down, so nothing waits on a TLS or
+    // WebSocket layer that will never hear from the peer again.
+    raw.once('close', () => {
+      if (this.outer && this.outer !== raw && !this.outer.destroyed) this.outer.destroy();
+    });
+    raw.connect({ host: this.endpoint.host, port: this.endpoint.port });
+    return raw;
+  }
+
+  private secure(raw: net.Socket): tls.TLSSocket {
+    const { host } = this.endpoint;
+    const options: tls.ConnectionOptions = {
+      ...this.tlsOptions,
+      socket: raw,
+      // The identity check uses `host` (an IP SAN for 127.0.0.1); SNI must not be an IP (RFC 6066).
+      host,
+      servername: this.tlsOptions?.servername ?? (net.isIP(host) ? undefined : host),
+    };
+    if (this.endpoint.websocket) options.ALPNProtocols = ['http/1.1'];
+    const socket = tls.connect(options);
+    socket.on('error', (err) => this.fail(err));
+    socket.once('secureConnect', () => {
+      this.current = this.endpoint.websocket ? 'websocket' : 'mqtt';
+    });
+    return socket;
+  }
+
+  private openWebSocket(): Duplex {
+    const { host, port, path, secure } = this.endpoint;
+    const hostInUrl = net.isIPv6(host) ? `[${host}]` : host;
+    const url = `${secure ? 'wss' : 'ws'}://${hostInUrl}:${port}${path}`;
+    const ws = new WebSocket(url, ['mqtt'], {
+      perMessageDeflate: false,
+      createConnection: () => {
+        const raw = this.openRaw();
+        return secure ? this.secure(raw) : raw;
+      },
+    });
+    ws.on('error', (err) => this.fail(err));
+    ws.once('open', () => {
+      this.current = 'mqtt';
+    });
+    return createWebSocketStream(ws);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * A real mosquitto for tests: started on free loopback ports with a config in a fresh temp
+ * folder (fixtures/mosquitto/chatbench.conf + listeners), stopped by its PID, folder removed.
+ *
+ *   const m = await startMosquitto({ tls: true, websocket: true });
+ *   ... m.url, m.tlsUrl (verify with m.caFile), m.wsUrl ...
+ *   await m.stop();
+ *
+ * Run as root, mosquitto 2 drops privileges to user "mosquitto": the folder and files are
+ * made world-readable so it can still read its certificates.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
+import { freePorts, waitForPort } from './ports.js';
+import { makeTestCertificates } from './tls.js';
+
+const BASE_CONFIG = fileURLToPath(new URL('../../fixtures/mosquitto/chatbench.conf', import.meta.url));
+const START_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+const STDERR_KEEP = 8_192;
+
+export interface Mosquitto {
+  /** mqtt://127.0.0.1:PORT */
+  url: string;
+  /** mqtts://127.0.0.1:PORT, served with a certificate signed by caFile. */
+  tlsUrl?: string;
+  wsUrl?: string;
+  caFile?: string;
+  pid: number;
+  /** What mosquitto wrote to stderr so far (the last few KiB). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** The mosquitto binary: /usr/sbin/mosquitto (Debian) or the first one on PATH. */
+export function mosquittoBinary(): string | undefined {
+  const dirs = ['/usr/sbin', '/usr/local/sbin', ...(process.env.PATH ?? '').split(delimiter)];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = join(dir, 'mosquitto');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export function mosquittoAvailable(): boolean {
+  return mosquittoBinary() !== undefined;
+}
+
+/**
+ * describe() when mosquitto is installed; otherwise a visibly skipped suite — except under
+ * CI=true, where a missing mosquitto is a failure, not a skip.
+ */
+export function describeWithMosquitto(name: string, body: () => void): void {
+  if (mosquittoAvailable()) {
+    describe(name, body);
+  } else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('needs mosquitto', () => {
+        throw new Error('mosquitto is required under CI=true (apt-get install -y mosquitto)');
+      });
+    });
+  } else {
+    describe.skip(`${name} [skipped: mosquitto not installed — apt-get install -y mosquitto]`, body);
+  }
+}
+
+export async function startMosquitto(opts: { tls?: boolean; websocket?: boolean } = {}): Promise<Mosquitto> {
+  const bin = mosquittoBinary();
+  if (!bin) throw new Error('mosquitto not found in /usr/sbin or PATH (apt-get install -y mosquitto)');
+  const dir = await mkdtemp(join(tmpdir(), 'chatbench-mosquitto-'));
+  await chmod(dir, 0o755);
+  try {
+    const [port = 0, tlsPort = 0, wsPort = 0] = await freePorts(3);
+    const lines = [await readFile(BASE_CONFIG, 'utf8'), `listener ${port} 127.0.0.1`];
+    let caFile: string | undefined;
+    if (opts.tls) {
+      const certs = await makeTestCertificates(join(dir, 'tls'));
+      caFile = certs.caFile;
+      lines.push(`listener ${tlsPort} 127.0.0.1`, `cafile ${certs.caFile}`, `certfile ${certs.certFile}`, `keyfile ${certs.keyFile}`);
+    }
+    if (opts.websocket) lines.push(`listener ${wsPort} 127.0.0.1`, 'protocol websockets');
+    const configFile = join(dir, 'mosquitto.conf');
+    await writeFile(configFile, `${lines.join('\n')}\n`, { mode: 0o644 });
+
+    const child = spawn(bin, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_KEEP);
+    });
+    const exited = new Promise<string>((resolve) => {
+      child.once('exit', (code, signal) => resolve(`mosquitto exited (${signal ?? `code ${code}`})`));
+      child.once('error', (err) => resolve(`mosquitto did not start: ${err.message}`));
+    });
+    const stop = async (): Promise<void> => {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        process.kill(child.pid, 'SIGTERM');
+        const killer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(killer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    };
+
+    const ports = [port, ...(opts.tls ? [tlsPort] : []), ...(opts.websocket ? [wsPort] : [])];
+    const ready = Promise.all(ports.map((p) => waitForPort(p, START_TIMEOUT_MS))).then(
+      () => 'ready',
+      (err: Error) => `mosquitto not ready: ${err.message}`,
+    );
+    const outcome = await Promise.race([ready, exited]);
+    if (outcome !== 'ready' || child.pid === undefined) {
+      await stop();
+      throw new Error(`${outcome === 'ready' ? 'mosquitto has no pid' : outcome}; stderr:\n${stderr}`);
+    }
+    return {
+      url: `mqtt://127.0.0.1:${port}`,
+      ...(opts.tls ? { tlsUrl: `mqtts://127.0.0.1:${tlsPort}`, caFile } : {}),
+      ...(opts.websocket ? { wsUrl: `ws://127.0.0.1:${wsPort}` } : {}),
+      pid: child.pid,
+      log: () => stderr,
+      stop,
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

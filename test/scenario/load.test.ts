@@ -1,0 +1,188 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { InputError } from '../../core/errors.js';
+import { loadScenarioFile, parseScenarioText } from '../../core/scenario/index.js';
+import type { ScenarioSpec } from '../../core/scenario/index.js';
+
+const GOOD = `
+target:
+  url: mqtts://broker.example:8883
+  mqttVersion: 3.1.1
+  usernameEnv: CHAT_USER
+  passwordEnv: CHAT_PASS
+  tls: { ca: certs/ca.pem, cert: ../client.pem, key: /abs/client.key, servername: chat.example }
+defaults:
+  drain: 3s
+  rate: 30/min
+  connect: { timeout: 5s }
+scenarios:
+  - name: plain
+  - name: room-fanout
+    description: five rooms of ten
+    users: 50
+    rooms: { count: 5, members: 10 }
+    rate: 500/s
+    payload: 1KiB
+    qos: 2
+    duration: 2m
+    messages: 5000
+    warmup: 1500ms
+    drain: 0
+    connect: { concurrency: 20 }
+    thresholds: ["p99 < 50ms", "lost == 0"]
+  - name: dm.only
+    users: 4
+    rooms: { count: 0 }
+    directPairs: 2
+    payload: "2KB"
+    duration: 90
+`;
+
+describe('a good file', () => {
+  const file = parseScenarioText(GOOD, '/work/scenarios/chat.yaml');
+  const [plain, fanout, dm] = file.scenarios as [ScenarioSpec, ScenarioSpec, ScenarioSpec];
+
+  test('built-in defaults fill what neither the scenario nor defaults: sets', () => {
+    expect(plain).toEqual({
+      name: 'plain',
+      description: '',
+      users: 10,
+      rooms: { count: 1, members: 10 },
+      directPairs: 0,
+      rate: 0.5, // from defaults: 30/min
+      payloadBytes: 128,
+      qos: 1,
+      durationMs: 10_000,
+      messages: null,
+      warmupMs: 1_000,
+      drainMs: 3_000, // from defaults:
+      connect: { concurrency: 50, timeoutMs: 5_000 }, // timeout from defaults:, concurrency built in
+      thresholds: [],
+    });
+  });
+
+  test('scenario keys win over defaults:, units are normalised', () => {
+    expect(fanout).toEqual({
+      name: 'room-fanout',
+      description: 'five rooms of ten',
+      users: 50,
+      rooms: { count: 5, members: 10 },
+      directPairs: 0,
+      rate: 500,
+      payloadBytes: 1_024,
+      qos: 2,
+      durationMs: 120_000,
+      messages: 5_000,
+      warmupMs: 1_500,
+      drainMs: 0,
+      connect: { concurrency: 20, timeoutMs: 5_000 }, // nested maps merge key by key
+      thresholds: [
+        { expression: 'p99 < 50ms', metric: 'p99', comparator: '<', value: 50_000 },
+        { expression: 'lost == 0', metric: 'lost', comparator: '==', value: 0 },
+      ],
+    });
+  });
+
+  test('direct-message-only scenario: rooms count 0 is allowed with pairs', () => {
+    expect(dm.rooms).toEqual({ count: 0, members: 4 });
+    expect(dm.directPairs).toBe(2);
+    expect(dm.payloadBytes).toBe(2_000);
+    expect(dm.durationMs).toBe(90_000);
+  });
+
+  test('target: version normalised, credentials stay names, TLS paths resolved against the file folder', () => {
+    expect(file.file).toBe('/work/scenarios/chat.yaml');
+    expect(file.target).toEqual({
+      url: 'mqtts://broker.example:8883',
+      mqttVersion: '3.1.1',
+      usernameEnv: 'CHAT_USER',
+      passwordEnv: 'CHAT_PASS',
+      tls: {
+        ca: '/work/scenarios/certs/ca.pem',
+        cert: '/work/client.pem',
+        key: '/abs/client.key',
+        servername: 'chat.example',
+        rejectUnauthorized: true,
+      },
+    });
+  });
+
+  test('--target replaces the url and keeps the other target fields', () => {
+    const overridden = parseScenarioText(GOOD, '/work/scenarios/chat.yaml', { target: 'wss://other:443/mqtt' });
+    expect(overridden.target?.url).toBe('wss://other:443/mqtt');
+    expect(overridden.target?.mqttVersion).toBe('3.1.1');
+    expect(overridden.target?.tls?.ca).toBe('/work/scenarios/certs/ca.pem');
+  });
+});
+
+test.each<[string, string]>([
+  ['3.1.1', '3.1.1'],
+  ['"3.1.1"', '3.1.1'],
+  ['3', '3.1.1'],
+  ['4', '3.1.1'], // protocol level 4 is 3.1.1
+  ['5', '5.0'],
+  ['5.0', '5.0'],
+  ['"5.0"', '5.0'],
+  ['"5"', '5.0'],
+])('mqttVersion: %s -> %s', (written, version) => {
+  const file = parseScenarioText(`target: { url: mqtt://h, mqttVersion: ${written} }\nscenarios: [{ name: a }]\n`, 'v.yaml');
+  expect(file.target?.mqttVersion).toBe(version);
+});
+
+test('no target anywhere: null (embedded broker); default version 5.0 and TLS verification on', () => {
+  expect(parseScenarioText('scenarios: [{ name: a }]', 'a.yaml').target).toBeNull();
+  const withTls = parseScenarioText('target: { url: "mqtts://h", tls: {} }\nscenarios: [{ name: a }]', 'a.yaml');
+  expect(withTls.target).toEqual({ url: 'mqtts://h', mqttVersion: '5.0', tls: { rejectUnauthorized: true } });
+  const explicit = parseScenarioText('target: { url: "mqtts://h", tls: { rejectUnauthorized: false } }\nscenarios: [{ name: a }]', 'a.yaml');
+  expect(explicit.target?.tls?.rejectUnauthorized).toBe(false);
+});
+
+test('--target alone creates a target with MQTT 5.0', () => {
+  const file = parseScenarioText('scenarios: [{ name: a }]', 'a.yaml', { target: 'mqtt://10.0.0.1:1884' });
+  expect(file.target).toEqual({ url: 'mqtt://10.0.0.1:1884', mqttVersion: '5.0' });
+});
+
+test('a bad --target is an InputError naming the flag', () => {
+  expect(() => parseScenarioText('scenarios: [{ name: a }]', 'a.yaml', { target: 'http://h' })).toThrow(
+    /invalid --target: unsupported URL scheme "http:\/\/"/,
+  );
+});
+
+describe('loadScenarioFile', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chatbench-scenario-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('reads the file and resolves TLS paths against its folder', async () => {
+    const path = join(dir, 'chat.yaml');
+    await writeFile(path, 'target: { url: "mqtts://h", tls: { ca: ca.pem } }\nscenarios: [{ name: a, rate: 10/s }]\n');
+    const file = await loadScenarioFile(path);
+    expect(file.file).toBe(path);
+    expect(file.target?.tls?.ca).toBe(join(dir, 'ca.pem'));
+    expect(file.scenarios.map((s) => [s.name, s.rate])).toEqual([['a', 10]]);
+  });
+
+  test('a missing file is an InputError naming the path and the reason', async () => {
+    const path = join(dir, 'missing.yaml');
+    const error = await loadScenarioFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toBe(`cannot read scenario file ${path}: ENOENT: no such file or directory, open '${path}'`);
+    expect((error as InputError).exitCode).toBe(2);
+  });
+
+  test('a file with problems reports them against its path', async () => {
+    const path = join(dir, 'bad.yaml');
+    await writeFile(path, 'scenarios:\n  - name: a\n    rate: fast\n');
+    const error = await loadScenarioFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues).toEqual([
+      { file: path, line: 3, column: 11, path: 'scenarios[0].rate', message: expect.stringContaining('invalid rate "fast"') },
+    ]);
+  });
+});
