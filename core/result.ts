@@ -77,6 +77,8 @@ export const ThresholdVerdict = z.object({
   expression: z.string(),
   /** The measured value, in the unit the expression uses (ms for latency written in ms). */
   actual: z.number().nullable(),
+  /** Unit of `actual`: "us", "ms" or "s" for latency thresholds, "" for counts and rates. */
+  unit: z.string(),
   passed: z.boolean(),
 });
 export type ThresholdVerdict = z.infer<typeof ThresholdVerdict>;

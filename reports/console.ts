@@ -38,7 +38,7 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
     if (d.sendErrors > 0) out.push(yellow(`  send errors: ${formatCount(d.sendErrors)}`));
     out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
     for (const v of s.thresholds) {
-      const actual = v.actual === null ? 'nothing measured' : `actual ${formatCount(v.actual)}`;
+      const actual = v.actual === null ? 'nothing measured' : `actual ${formatCount(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
       out.push(`  ${v.passed ? green('✓') : red('✗')} ${v.expression}  (${actual})`);
     }
     for (const reason of s.reasons) if (!s.thresholds.some((v) => reason.includes(v.expression))) out.push(red(`  ! ${reason}`));

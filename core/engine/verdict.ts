@@ -4,6 +4,7 @@
  * at that delivery level; it is aborted when a phase did not finish.
  */
 import type { ScenarioResult, ThresholdVerdict } from '../result.js';
+import { isLatencyMetric } from '../scenario/thresholds.js';
 import type { ScenarioSpec, ThresholdSpec } from '../scenario/types.js';
 
 export type Measured = Omit<ScenarioResult, 'status' | 'reasons' | 'thresholds'>;
@@ -35,12 +36,11 @@ export function metricValue(m: Measured, metric: ThresholdSpec['metric']): numbe
 const LATENCY_UNIT = /(us|µs|ms|s)\s*$/;
 const UNIT_MICROS: Record<string, number> = { us: 1, 'µs': 1, ms: 1000, s: 1_000_000 };
 
-/** The actual value expressed in the unit the threshold was written in (ms for "p99 < 50ms"). */
-function inExpressionUnit(t: ThresholdSpec, micros: number): number {
-  const isLatency = t.metric.startsWith('service.') || ['min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max'].includes(t.metric);
-  if (!isLatency) return micros;
+/** The unit the threshold was written in: "ms" for "p99 < 50ms", "" for counts and rates. */
+function expressionUnit(t: ThresholdSpec): string {
+  if (!isLatencyMetric(t.metric)) return '';
   const unit = LATENCY_UNIT.exec(t.expression)?.[1] ?? 'us';
-  return micros / (UNIT_MICROS[unit] ?? 1);
+  return unit === 'µs' ? 'us' : unit;
 }
 
 export function compare(actual: number, comparator: ThresholdSpec['comparator'], limit: number): boolean {
@@ -56,8 +56,10 @@ export function compare(actual: number, comparator: ThresholdSpec['comparator'],
 
 export function evaluateThreshold(m: Measured, t: ThresholdSpec): ThresholdVerdict {
   const value = metricValue(m, t.metric);
-  if (value === null) return { expression: t.expression, actual: null, passed: false };
-  return { expression: t.expression, actual: inExpressionUnit(t, value), passed: compare(value, t.comparator, t.value) };
+  const unit = expressionUnit(t);
+  if (value === null) return { expression: t.expression, actual: null, unit, passed: false };
+  const actual = unit === '' ? value : value / (UNIT_MICROS[unit] ?? 1);
+  return { expression: t.expression, actual, unit, passed: compare(value, t.comparator, t.value) };
 }
 
 export function judge(spec: ScenarioSpec, measured: Measured, aborted: string | null): ScenarioResult {
@@ -65,7 +67,7 @@ export function judge(spec: ScenarioSpec, measured: Measured, aborted: string | 
   const reasons: string[] = [];
   if (aborted !== null) reasons.push(aborted);
   for (const t of thresholds) {
-    if (!t.passed) reasons.push(t.actual === null ? `threshold ${t.expression}: nothing measured` : `threshold ${t.expression}: actual ${round(t.actual)}`);
+    if (!t.passed) reasons.push(t.actual === null ? `threshold ${t.expression}: nothing measured` : `threshold ${t.expression}: actual ${round(t.actual)}${t.unit}`);
   }
   for (const [level, d] of Object.entries(measured.delivery.byQos)) {
     if (d !== undefined && d.violations > 0) {

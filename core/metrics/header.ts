@@ -121,13 +121,13 @@ export function encodeMessage(h: MessageHeader, payloadBytes: number): Buffer {
 
   const out = Buffer.allocUnsafe(payloadBytes);
   out.set(scratch, 0);
-  fill(out, HEADER_BYTES, (Math.imul(h.streamId, 0x9e37_79b9) + h.seq) >>> 0);
+  fill(out, HEADER_BYTES, Math.imul(h.streamId, 0x9e37_79b9) ^ Math.imul(h.seq + 1, 0x85eb_ca6b));
   return out;
 }
 
 /** Incompressible, deterministic filler: xorshift32, four bytes per step. */
 function fill(out: Uint8Array, from: number, seed: number): void {
-  let x = seed | 1; // xorshift32 must not start at 0
+  let x = seed === 0 ? 0x6d2b_79f5 : seed | 0; // xorshift32 must not start at 0
   const end = out.length;
   let i = from;
   while (i < end) {

@@ -54,13 +54,17 @@ export function describeFailure({ phase, error }: TransportFailure): string {
   }
 }
 
+/** The spec's name of a return / reason code, lower case: 5 -> "not authorized" (MQTT.js's table). */
+export function reasonName(code: number): string {
+  return ((ReasonCodes as Record<number, string | undefined>)[code] ?? 'unknown reason').toLowerCase();
+}
+
 /** "CONNACK: not authorized (5)": 3.1.1 return codes 1-5 and 5.0 reason codes >= 0x80. */
 export function describeConnackRefusal(code: number, embedded: boolean): string {
-  const name = (ReasonCodes as Record<number, string | undefined>)[code] ?? 'unknown reason';
   const hint = embedded && (code === 1 || code === 0x84)
     ? '; the embedded broker (Aedes 1.x) speaks MQTT 3.1.1 only, give a target for 5.0'
     : '';
-  return `CONNACK: ${name.toLowerCase()} (${code})${hint}`;
+  return `CONNACK: ${reasonName(code)} (${code})${hint}`;
 }
 
 /**

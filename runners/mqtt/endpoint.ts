@@ -27,16 +27,9 @@ function isScheme(s: string): s is Scheme {
   return s in DEFAULT_PORTS;
 }
 
-/** The URL as it may be printed and stored: user:pass@ removed. */
+/** The URL as it may be printed and stored: user:pass@ removed, otherwise as written. */
 export function displayTarget(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.href;
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
-  }
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
 }
 
 export function parseEndpoint(url: string): Endpoint {

@@ -8,6 +8,7 @@ import type { MqttClient, IClientPublishOptions } from 'mqtt';
 import type { ISubackPacket } from 'mqtt-packet';
 import type { ChatSession, DeliveryLevel, InboundHandler, WireBytes } from '../../core/driver.js';
 import { nowMicros } from '../../core/clock.js';
+import { reasonName } from './connection.js';
 import type { RunTopics } from './topics.js';
 import type { Transport } from './transport.js';
 
@@ -49,6 +50,8 @@ export class MqttChatSession implements ChatSession {
   private readonly pending = new Set<(err: Error) => void>();
   private closed = false;
   private abrupt = false;
+  /** Reason code of a DISCONNECT the server sent (5.0), for the error of verbs it cut short. */
+  private serverDisconnect: number | undefined;
 
   constructor(parts: SessionParts) {
     this.user = parts.user;
@@ -62,9 +65,14 @@ export class MqttChatSession implements ChatSession {
       const source = topics.parse(topic);
       if (source) onMessage({ payload, receivedAt, level: packet.qos, source });
     });
+    this.client.on('disconnect', (packet) => {
+      this.serverDisconnect = packet.reasonCode ?? 0;
+    });
     this.client.on('close', () => {
       this.closed = true;
-      const lost = new MqttVerbError(`${this.user}: connection closed before the server acknowledged`);
+      const code = this.serverDisconnect;
+      const why = code === undefined ? '' : ` (server sent DISCONNECT: ${reasonName(code)} (${code}))`;
+      const lost = new MqttVerbError(`${this.user}: connection closed before the server acknowledged${why}`, code);
       for (const reject of this.pending) reject(lost);
       this.pending.clear();
     });

@@ -30,6 +30,8 @@ export interface Mosquitto {
   /** mqtts://127.0.0.1:PORT, served with a certificate signed by caFile. */
   tlsUrl?: string;
   wsUrl?: string;
+  /** wss://127.0.0.1:PORT when both tls and websocket were asked for. */
+  wssUrl?: string;
   caFile?: string;
   pid: number;
   /** What mosquitto wrote to stderr so far (the last few KiB). */
@@ -75,19 +77,31 @@ export function describeWithMosquitto(name: string, body: () => void): void {
   }
 }
 
-export async function startMosquitto(opts: { tls?: boolean; websocket?: boolean } = {}): Promise<Mosquitto> {
+export interface MosquittoOptions {
+  /** Add a TLS listener (tlsUrl, caFile) with a fresh test CA; with websocket also a wss listener. */
+  tls?: boolean;
+  websocket?: boolean;
+  /** max_qos on the plain listener: subscriptions are granted at most this QoS. */
+  maxQos?: 0 | 1 | 2;
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
   const bin = mosquittoBinary();
   if (!bin) throw new Error('mosquitto not found in /usr/sbin or PATH (apt-get install -y mosquitto)');
   const dir = await mkdtemp(join(tmpdir(), 'chatbench-mosquitto-'));
   await chmod(dir, 0o755);
   try {
-    const [port = 0, tlsPort = 0, wsPort = 0] = await freePorts(3);
+    const [port = 0, tlsPort = 0, wsPort = 0, wssPort = 0] = await freePorts(4);
     const lines = [await readFile(BASE_CONFIG, 'utf8'), `listener ${port} 127.0.0.1`];
+    if (opts.maxQos !== undefined) lines.push(`max_qos ${opts.maxQos}`);
     let caFile: string | undefined;
+    const wss = Boolean(opts.tls && opts.websocket);
     if (opts.tls) {
       const certs = await makeTestCertificates(join(dir, 'tls'));
       caFile = certs.caFile;
-      lines.push(`listener ${tlsPort} 127.0.0.1`, `cafile ${certs.caFile}`, `certfile ${certs.certFile}`, `keyfile ${certs.keyFile}`);
+      const files = [`cafile ${certs.caFile}`, `certfile ${certs.certFile}`, `keyfile ${certs.keyFile}`];
+      lines.push(`listener ${tlsPort} 127.0.0.1`, ...files);
+      if (wss) lines.push(`listener ${wssPort} 127.0.0.1`, 'protocol websockets', ...files);
     }
     if (opts.websocket) lines.push(`listener ${wsPort} 127.0.0.1`, 'protocol websockets');
     const configFile = join(dir, 'mosquitto.conf');
@@ -113,7 +127,7 @@ export async function startMosquitto(opts: { tls?: boolean; websocket?: boolean 
       await rm(dir, { recursive: true, force: true });
     };
 
-    const ports = [port, ...(opts.tls ? [tlsPort] : []), ...(opts.websocket ? [wsPort] : [])];
+    const ports = [port, ...(opts.tls ? [tlsPort] : []), ...(opts.websocket ? [wsPort] : []), ...(wss ? [wssPort] : [])];
     const ready = Promise.all(ports.map((p) => waitForPort(p, START_TIMEOUT_MS))).then(
       () => 'ready',
       (err: Error) => `mosquitto not ready: ${err.message}`,
@@ -127,6 +141,7 @@ export async function startMosquitto(opts: { tls?: boolean; websocket?: boolean 
       url: `mqtt://127.0.0.1:${port}`,
       ...(opts.tls ? { tlsUrl: `mqtts://127.0.0.1:${tlsPort}`, caFile } : {}),
       ...(opts.websocket ? { wsUrl: `ws://127.0.0.1:${wsPort}` } : {}),
+      ...(wss ? { wssUrl: `wss://127.0.0.1:${wssPort}` } : {}),
       pid: child.pid,
       log: () => stderr,
       stop,

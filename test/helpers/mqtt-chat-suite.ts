@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { DeliveryLevel, Driver } from '../../core/driver.js';
 import type { MqttVersion, TlsSpec } from '../../core/scenario/types.js';
 import { createMqttDriver } from '../../runners/mqtt/driver.js';
-import { connectUser, samePayload, uniquePayload } from './chat.js';
+import { connectAsync } from 'mqtt';
+import { connectUser, samePayload, sleep, uniquePayload } from './chat.js';
 
 export interface SuiteTarget {
   url: string;
@@ -18,6 +19,19 @@ export interface SuiteTarget {
 }
 
 const LEVELS: DeliveryLevel[] = [0, 1, 2];
+
+/** Retained messages matching `filter`, as a fresh plain MQTT.js client sees them on subscribing. */
+export async function retainedUnder(url: string, filter: string): Promise<Map<string, string>> {
+  const watcher = await connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, clientId: `w${randomUUID().slice(0, 8)}` });
+  const seen = new Map<string, string>();
+  watcher.on('message', (topic, payload, packet) => {
+    if (packet.retain) seen.set(topic, payload.toString());
+  });
+  await watcher.subscribeAsync(filter, { qos: 1 });
+  await sleep(100);
+  await watcher.endAsync();
+  return seen;
+}
 
 export function defineChatSuite(target: () => SuiteTarget): void {
   let driver: Driver;

@@ -1,0 +1,157 @@
+/**
+ * The CLI as users meet it: the real binary spawned as a process, its exit codes
+ * (0 ok, 1 check failed, 2 bad input, 3 unreachable/aborted) and its --json contract.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunResult } from '../../core/result.js';
+import { runCli, scenarioFile, tempDir } from '../helpers/cli.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const SMALL = `
+scenarios:
+  - name: small-room
+    users: 4
+    rooms: { count: 1, members: 4 }
+    rate: 200/s
+    duration: 1s
+    warmup: 200ms
+    drain: 2s
+    thresholds: ["p99 < 5s", "lost == 0"]
+`;
+
+describe('chatbench CLI', () => {
+  it('prints help and version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Commands:\n\s+run\s+Run chat workload scenarios/);
+    const runHelp = await runCli(['run', '--help']);
+    expect(runHelp.code).toBe(0);
+    for (const flag of ['--target URL', '--scenario NAME', '--json FILE', '--quiet', '--mqtt-version']) expect(runHelp.stdout).toContain(flag);
+    const version = await runCli(['--version']);
+    expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('exits 2 on an unknown command or flag, naming it', async () => {
+    const cmd = await runCli(['runn']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toContain('unknown command "runn"');
+    const flag = await runCli(['run', '--tagret', 'mqtt://127.0.0.1:1']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/Unknown option '--tagret'/);
+    expect(flag.stderr).toContain('Usage: chatbench run [FILE] [flags]');
+  });
+
+  it('exits 2 on a bad scenario file and names every problem with line and column', async () => {
+    const file = scenarioFile([
+      'scenarios:',              // 1
+      '  - name: a',             // 2
+      '    users: -3',           // 3
+      '    rate: fast',          // 4
+      '  - name: b',             // 5
+      '    qos: 7',              // 6
+      '    tresholds: []',       // 7
+    ].join('\n'));
+    const r = await runCli(['run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`invalid scenario file ${file}`);
+    expect(r.stderr).toMatch(new RegExp(`${file}:3:12: scenarios\\[0\\]\\.users`));
+    expect(r.stderr).toMatch(new RegExp(`${file}:4:11: scenarios\\[0\\]\\.rate`));
+    expect(r.stderr).toMatch(new RegExp(`${file}:6:10: scenarios\\[1\\]\\.qos`));
+    expect(r.stderr).toMatch(new RegExp(`${file}:7:5: .*tresholds.*thresholds`));
+  });
+
+  it('exits 2 on YAML that does not parse, and on a missing file', async () => {
+    const broken = scenarioFile('scenarios:\n  - name: a\n    rooms: { count: 1\n');
+    const r = await runCli(['run', broken]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${broken}:\\d+:\\d+: `));
+    const missing = await runCli(['run', '/nonexistent/chatbench.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read scenario file /nonexistent/chatbench.yaml');
+  });
+
+  it('exits 3 when the target cannot be reached, says which, and still writes the JSON', async () => {
+    const port = await closedPort();
+    const json = join(tempDir(), 'out.json');
+    const r = await runCli(['run', scenarioFile(SMALL), '--target', `mqtt://127.0.0.1:${port}`, '--json', json]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`cannot reach target mqtt://127.0.0.1:${port}`);
+    const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
+    expect(result.aborted).toContain(`cannot reach target mqtt://127.0.0.1:${port}`);
+    expect(result.scenarios).toEqual([]);
+  });
+
+  it('exits 0 on a passing run on the embedded broker and writes the result contract', async () => {
+    const json = join(tempDir(), 'nested', 'result.json');
+    const r = await runCli(['run', scenarioFile(SMALL), '--json', json]);
+    expect(r.stderr).toMatch(/PASS small-room/);
+    expect(r.stderr).toMatch(/p50\s+p90\s+p99\s+p99\.9\s+max/);
+    expect(r.stderr).toMatch(/latency\s+[\d.]+ (µs|ms)/);
+    expect(r.stderr).toContain(`result written to ${json}`);
+    expect(r.code).toBe(0);
+    const raw = JSON.parse(readFileSync(json, 'utf8')) as unknown;
+    const result = RunResult.parse(raw);
+    expect(result).toMatchObject({ schemaVersion: 1, tool: { name: 'chatbench', version: pkg.version }, aborted: null });
+    expect(result.target).toMatchObject({ protocol: 'mqtt', protocolVersion: '3.1.1', embedded: true, tcpNoDelay: true });
+    expect(result.target.url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    const s = result.scenarios[0];
+    expect(s?.status).toBe('passed');
+    // 1 s at 200/s = 200 sends, each owed to 3 other members.
+    expect(s?.delivery).toMatchObject({ expected: 600, delivered: 600, lost: 0, duplicated: 0, reordered: 0, violations: 0 });
+    expect(s?.delivery.byQos['1']?.allowed).toEqual({ lost: false, duplicated: true, reordered: false });
+    expect(s?.latency.unit).toBe('us');
+    expect(s?.latency.hdr.length).toBeGreaterThan(10);
+    expect(s?.throughput.series.length).toBe(1);
+    expect(s?.thresholds.map((t) => [t.expression, t.passed])).toEqual([['p99 < 5s', true], ['lost == 0', true]]);
+  });
+
+  it('exits 1 when a threshold fails, and shows which', async () => {
+    const r = await runCli(['run', scenarioFile(SMALL.replace('p99 < 5s', 'p99 < 1us'))]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/FAIL small-room/);
+    expect(r.stderr).toMatch(/✗ p99 < 1us\s+\(actual [\d,.]+ µs\)/);
+  });
+
+  it('runs only the scenarios named with --scenario and rejects unknown ones with exit 2', async () => {
+    const two = `${SMALL}\n  - name: other\n    users: 2\n    duration: 500ms\n    warmup: 100ms\n`;
+    const file = scenarioFile(two);
+    const json = join(tempDir(), 'r.json');
+    const r = await runCli(['run', file, '--scenario', 'other', '--json', json, '--quiet']);
+    expect(r.code).toBe(0);
+    expect(RunResult.parse(JSON.parse(readFileSync(json, 'utf8'))).scenarios.map((s) => s.name)).toEqual(['other']);
+    expect(r.stderr).not.toContain('connect:');
+    const bad = await runCli(['run', file, '--scenario', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown scenario "nope"; the file has: small-room, other');
+  });
+
+  it('on SIGINT half-way stops, exits 3 and writes what it measured', async () => {
+    const long = SMALL.replace('duration: 1s', 'duration: 60s');
+    const json = join(tempDir(), 'partial.json');
+    let pid = 0;
+    const running = runCli(['run', scenarioFile(long), '--json', json], { onSpawn: (p) => { pid = p; } });
+    // Give it time to connect and send for a while, then interrupt.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    process.kill(pid, 'SIGINT');
+    const r = await running;
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('received SIGINT');
+    const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
+    expect(result.aborted).toMatch(/SIGINT/);
+    expect(result.scenarios[0]?.status).toBe('aborted');
+    expect(result.scenarios[0]?.delivery.expected).toBeGreaterThan(0);
+    expect(result.scenarios[0]?.latency.count).toBeGreaterThan(0);
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

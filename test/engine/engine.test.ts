@@ -1,0 +1,196 @@
+/**
+ * The engine end to end on the embedded broker: plans, connects, waits for readiness,
+ * sends on schedule, drains, and judges delivery per QoS. Faults injected on the receiving
+ * side must show up as loss, duplicates and reorders, allowed or violations by level.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TargetHandle } from '../../core/driver.js';
+import { runScenario, runScenarios } from '../../core/engine/index.js';
+import { RunResult } from '../../core/result.js';
+import { openTarget } from '../../runners/open.js';
+import { createMqttDriver } from '../../runners/mqtt/driver.js';
+import { holdBack, withFault } from '../helpers/faulty-driver.js';
+import { spec, thresholds } from '../helpers/scenario.js';
+
+let target: TargetHandle;
+let runCounter = 0;
+const driver = () => target.createDriver(`eng${runCounter++}`);
+
+beforeAll(async () => {
+  target = await openTarget(null);
+});
+afterAll(async () => {
+  await target.close();
+});
+
+describe('engine on the embedded broker', () => {
+  it('delivers every room message to every other member, and measures each once', async () => {
+    const d = driver();
+    const s = spec({ users: 6, rooms: { count: 2, members: 3 }, rate: 300, durationMs: 600, warmupMs: 100, qos: 1 });
+    const r = await runScenario(s, { runId: `eng${runCounter}`, driver: d });
+    await d.close();
+    // 600 ms at 300/s = 180 sends; each room message is owed to the 2 other members.
+    expect(r.delivery.expected).toBe(180 * 2);
+    expect(r.delivery.delivered).toBe(360);
+    expect(r.delivery).toMatchObject({ lost: 0, duplicated: 0, reordered: 0, violations: 0, sendErrors: 0 });
+    // Warm-up sends (the first 100 ms = 30 sends) are tracked but not measured.
+    expect(r.throughput.sent).toBe(150);
+    expect(r.latency.count).toBe(300);
+    expect(r.serviceTime.count).toBe(300);
+    expect(r.latency.p50).toBeGreaterThan(0);
+    expect(r.latency.max).toBeGreaterThanOrEqual(r.latency.p99);
+    expect(r.wire.bytesOut).toBeGreaterThan(180 * 128);
+    expect(r.wire.bytesIn).toBeGreaterThan(360 * 128);
+    expect(r.wire.phases.handshake.bytesOut).toBeGreaterThan(0);
+    expect(r.status).toBe('passed');
+  });
+
+  it('sends direct messages both ways in every pair at QoS 2', async () => {
+    const d = driver();
+    const s = spec({ users: 4, rooms: { count: 0, members: 0 }, directPairs: 2, rate: 200, messages: 40, durationMs: 1000, warmupMs: 0, qos: 2 });
+    const r = await runScenario(s, { runId: `eng${runCounter}`, driver: d });
+    await d.close();
+    expect(r.delivery.expected).toBe(40);
+    expect(r.delivery.byQos['2']).toMatchObject({ expected: 40, delivered: 40, lost: 0, violations: 0 });
+    expect(r.delivery.byQos['1']).toBeUndefined();
+  });
+
+  it('finds loss and calls it a violation at QoS 1 but not at QoS 0', async () => {
+    const dropEvery7th = (_: string, m: Parameters<Parameters<typeof withFault>[1]>[1], i: number) => (i % 7 === 3 ? [] : [m]);
+    const run = async (qos: 0 | 1) => {
+      const d = withFault(driver(), dropEvery7th);
+      const r = await runScenario(spec({ qos, drainMs: 300, thresholds: thresholds('lost == 0') }), { runId: `eng${runCounter}`, driver: d });
+      await d.close();
+      return r;
+    };
+    const q1 = await run(1);
+    expect(q1.delivery.lost).toBeGreaterThan(0);
+    expect(q1.delivery.lost).toBe(q1.delivery.expected - q1.delivery.delivered);
+    expect(q1.delivery.byQos['1']?.violations).toBe(q1.delivery.lost);
+    expect(q1.status).toBe('failed');
+    expect(q1.reasons.join('\n')).toMatch(/QoS 1 delivery guarantee violated: \d+ lost/);
+    expect(q1.thresholds).toEqual([{ expression: 'lost == 0', actual: q1.delivery.lost, unit: '', passed: false }]);
+
+    const q0 = await run(0);
+    expect(q0.delivery.lost).toBeGreaterThan(0);
+    expect(q0.delivery.violations).toBe(0);
+    expect(q0.reasons.some((r) => r.includes('delivery guarantee'))).toBe(false);
+  });
+
+  it('allows duplicates at QoS 1 and flags them at QoS 2', async () => {
+    const dupEvery5th = (_: string, m: Parameters<Parameters<typeof withFault>[1]>[1], i: number) => (i % 5 === 0 ? [m, m] : [m]);
+    const run = async (qos: 1 | 2) => {
+      const d = withFault(driver(), dupEvery5th);
+      const r = await runScenario(spec({ qos }), { runId: `eng${runCounter}`, driver: d });
+      await d.close();
+      return r;
+    };
+    const q1 = await run(1);
+    expect(q1.delivery.duplicated).toBeGreaterThan(0);
+    expect(q1.delivery.lost).toBe(0);
+    expect(q1.status).toBe('passed');
+    const q2 = await run(2);
+    expect(q2.delivery.duplicated).toBeGreaterThan(0);
+    expect(q2.delivery.byQos['2']?.violations).toBe(q2.delivery.duplicated);
+    expect(q2.status).toBe('failed');
+  });
+
+  it('finds reordering and never allows it', async () => {
+    const d = withFault(driver(), holdBack('u1', 5, 3));
+    const r = await runScenario(spec({ qos: 1, users: 2, rooms: { count: 1, members: 2 } }), { runId: `eng${runCounter}`, driver: d });
+    await d.close();
+    expect(r.delivery.reordered).toBeGreaterThan(0);
+    expect(r.delivery.lost).toBe(0);
+    expect(r.status).toBe('failed');
+  });
+
+  it('measures latency from the intended send time, so a stalled receiver shows in latency', async () => {
+    // Every message for u1 sits in the handler queue behind a 150 ms stall once: latency from
+    // intended time and service time both include it; the p99 must reflect the stall.
+    let stalled = false;
+    const base = driver();
+    const d = withFault(base, (u, m) => {
+      if (u === 'u1' && !stalled) {
+        stalled = true;
+        const until = Date.now() + 150;
+        while (Date.now() < until) { /* block the loop: nothing is received meanwhile */ }
+      }
+      return [m];
+    });
+    const r = await runScenario(spec({ users: 2, rooms: { count: 1, members: 2 }, rate: 500, durationMs: 600, warmupMs: 0 }), { runId: `eng${runCounter}`, driver: d });
+    await d.close();
+    expect(r.latency.max).toBeGreaterThan(100_000);
+    expect(r.delivery.lost).toBe(0);
+  });
+});
+
+describe('runScenarios', () => {
+  it('returns a result that matches the contract and keeps scenario order', async () => {
+    const file = { file: 'inline', target: null, scenarios: [spec({ name: 'a', thresholds: thresholds('p99 < 10s') }), spec({ name: 'b' })] };
+    const r = await runScenarios({ scenarioFile: file, target, toolVersion: '9.9.9', runId: 'tstrun' });
+    expect(RunResult.parse(r)).toEqual(r);
+    expect(r.scenarios.map((s) => s.name)).toEqual(['a', 'b']);
+    expect(r.target.embedded).toBe(true);
+    expect(r.aborted).toBeNull();
+    expect(r.scenarios[0]?.thresholds[0]).toMatchObject({ expression: 'p99 < 10s', unit: 's', passed: true });
+  });
+
+  it('runs only the scenarios asked for, and rejects unknown names', async () => {
+    const file = { file: 'inline', target: null, scenarios: [spec({ name: 'a' }), spec({ name: 'b' })] };
+    const r = await runScenarios({ scenarioFile: file, target, toolVersion: '0', only: ['b'] });
+    expect(r.scenarios.map((s) => s.name)).toEqual(['b']);
+    await expect(runScenarios({ scenarioFile: file, target, toolVersion: '0', only: ['nope'] })).rejects.toThrow(/unknown scenario "nope"; the file has: a, b/);
+  });
+
+  it('stops on an unreachable target and keeps what was measured before', async () => {
+    const closed = await closedPort();
+    let calls = 0;
+    const flaky: TargetHandle = {
+      info: target.info,
+      close: async () => undefined,
+      createDriver: (runId) => (calls++ === 0 ? target.createDriver(runId) : createMqttDriver({ url: `mqtt://127.0.0.1:${closed}`, mqttVersion: '3.1.1' }, { runId })),
+    };
+    const checkpoints: number[] = [];
+    const file = { file: 'inline', target: null, scenarios: [spec({ name: 'first' }), spec({ name: 'second' }), spec({ name: 'third' })] };
+    const r = await runScenarios({ scenarioFile: file, target: flaky, toolVersion: '0', onCheckpoint: (p) => { checkpoints.push(p.scenarios.length); } });
+    expect(r.scenarios.map((s) => s.name)).toEqual(['first']);
+    expect(r.aborted).toMatch(new RegExp(`second: cannot reach target mqtt://127.0.0.1:${closed}`));
+    expect(checkpoints).toEqual([1, 1]);
+  });
+
+  it('aborts within the connect timeout when the server accepts but never answers', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const handle = await openTarget({ url: `mqtt://127.0.0.1:${port}`, mqttVersion: '3.1.1' });
+    const started = Date.now();
+    const file = { file: 'inline', target: null, scenarios: [spec({ connect: { concurrency: 4, timeoutMs: 400 } })] };
+    const r = await runScenarios({ scenarioFile: file, target: handle, toolVersion: '0' });
+    silent.close();
+    expect(r.aborted).toMatch(/cannot reach target|did not finish/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('stops sending when aborted and returns the partial measurement', async () => {
+    const controller = new AbortController();
+    const file = { file: 'inline', target: null, scenarios: [spec({ name: 'long', durationMs: 20_000, rate: 200 })] };
+    setTimeout(() => controller.abort('SIGINT'), 700);
+    const started = Date.now();
+    const r = await runScenarios({ scenarioFile: file, target, toolVersion: '0', signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.aborted).toMatch(/aborted: SIGINT/);
+    const s = r.scenarios[0];
+    expect(s?.status).toBe('aborted');
+    expect(s?.delivery.expected).toBeGreaterThan(0);
+    expect(s?.delivery.expected).toBeLessThan(200 * 20 * 3);
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

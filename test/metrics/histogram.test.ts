@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../core/errors.js';
+import {
+  LATENCY_MAX_MICROS,
+  addHistogram,
+  createLatencyHistogram,
+  createLatencyPair,
+  decodeHistogram,
+  encodeHistogram,
+  latencyFromIntended,
+  mergeEncoded,
+  recordDelivery,
+  recordMicros,
+  serviceTime,
+  summarise,
+  type LatencyHistogram,
+} from '../../core/metrics/histogram.js';
+import { LatencySummary } from '../../core/result.js';
+
+/** HDR with 3 significant digits: a reported value is within 0.1% of the true one. */
+function expectWithinHdr(actual: number, expected: number): void {
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(expected * 0.001);
+}
+
+function histogramOf(values: Iterable<number>): LatencyHistogram {
+  const h = createLatencyHistogram();
+  for (const v of values) recordMicros(h, v);
+  return h;
+}
+
+function* range(from: number, to: number): Generator<number> {
+  for (let v = from; v <= to; v++) yield v;
+}
+
+describe('summarise', () => {
+  it('reports known percentiles of 1..10000 µs uniform within HDR precision', () => {
+    const s = summarise(histogramOf(range(1, 10_000)));
+    expect(LatencySummary.parse(s)).toEqual(s);
+    expect(s.unit).toBe('us');
+    expect(s.count).toBe(10_000);
+    expect(s.min).toBe(1);
+    expectWithinHdr(s.p50, 5_000);
+    expectWithinHdr(s.p90, 9_000);
+    expectWithinHdr(s.p99, 9_900);
+    expectWithinHdr(s.p999, 9_990);
+    expectWithinHdr(s.max, 10_000);
+    expectWithinHdr(s.mean, 5_000.5);
+  });
+
+  it('gives count 0, all zeros and a decodable encoding for an empty histogram', () => {
+    const s = summarise(createLatencyHistogram());
+    expect(s).toMatchObject({ unit: 'us', count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
+    expect(s.hdr.length).toBeGreaterThan(0);
+    expect(decodeHistogram(s.hdr).count).toBe(0);
+    // the empty encoding merges as the identity
+    const one = summarise(histogramOf([250]));
+    expect(mergeEncoded([s.hdr, one.hdr])).toEqual(one);
+    expect(mergeEncoded([])).toEqual(s);
+  });
+});
+
+describe('recordMicros', () => {
+  it('clamps below 1 µs and above one hour, and counts what it clamped', () => {
+    const h = histogramOf([0, -5, 0.4, 10, 5e9, Number.POSITIVE_INFINITY]);
+    expect(h.clampedLow).toBe(3);
+    expect(h.clampedHigh).toBe(2);
+    const s = summarise(h);
+    expect(s.count).toBe(6);
+    expect(s.min).toBe(1);
+    expect(s.p50).toBe(1);
+    expectWithinHdr(s.max, LATENCY_MAX_MICROS);
+  });
+
+  it('rejects NaN without recording it', () => {
+    const h = histogramOf([Number.NaN, 5]);
+    expect(h.rejected).toBe(1);
+    expect(h.count).toBe(1);
+  });
+
+  it('rounds to whole microseconds', () => {
+    const s = summarise(histogramOf([2.6, 2.6]));
+    expect([s.min, s.max]).toEqual([3, 3]);
+  });
+});
+
+describe('encoding', () => {
+  it('round-trips: a decoded histogram summarises exactly like the original', () => {
+    const h = histogramOf([...range(1, 3000)].map((v) => v * v));
+    const s = summarise(h);
+    expect(summarise(decodeHistogram(s.hdr))).toEqual(s);
+    expect(encodeHistogram(decodeHistogram(s.hdr))).toBe(s.hdr);
+  });
+
+  it('throws InputError (exit 2) for a string that is not a histogram', () => {
+    expect(() => decodeHistogram('not base64 at all!')).toThrow(InputError);
+    expect(() => decodeHistogram(Buffer.from('hello world, not hdr').toString('base64'))).toThrow(InputError);
+  });
+});
+
+describe('merging', () => {
+  it('mergeEncoded of two shards equals the histogram of the union', () => {
+    const a = [...range(1, 5_000)];
+    const b = [...range(1, 2_000)].map((v) => v * 997);
+    const merged = mergeEncoded([summarise(histogramOf(a)).hdr, summarise(histogramOf(b)).hdr]);
+    const union = summarise(histogramOf([...a, ...b]));
+    expect(merged).toEqual(union);
+    expect(merged.count).toBe(7_000);
+  });
+
+  it('merging is exact for any split of any values (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: LATENCY_MAX_MICROS }), { maxLength: 200 }),
+        fc.array(fc.integer({ min: 1, max: LATENCY_MAX_MICROS }), { maxLength: 200 }),
+        (a, b) => {
+          const merged = mergeEncoded([summarise(histogramOf(a)).hdr, summarise(histogramOf(b)).hdr]);
+          expect(merged).toEqual(summarise(histogramOf([...a, ...b])));
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('addHistogram adds counts and clamp counters', () => {
+    const t = histogramOf([0, 100]);
+    addHistogram(t, histogramOf([0, 200, 5e9]));
+    expect(t.count).toBe(5);
+    expect(t.clampedLow).toBe(2);
+    expect(t.clampedHigh).toBe(1);
+  });
+});
+
+describe('coordinated omission', () => {
+  /**
+   * Open model: one send scheduled every 1 ms for 10 s. The server stalls for 1 s from
+   * t = 5 s; the message sent at the stall's start waits it out, and the client cannot
+   * send the ones scheduled during the stall until it ends. Every response otherwise
+   * takes 200 µs of service time.
+   */
+  const INTERVAL = 1_000;
+  const STALL_START = 5_000_000;
+  const STALL = 1_000_000;
+  const SERVICE = 200;
+  const run = () => {
+    const pair = createLatencyPair();
+    const stallEnd = STALL_START + STALL;
+    for (let intended = 0; intended < 10_000_000; intended += INTERVAL) {
+      const stalledNow = intended > STALL_START && intended < stallEnd;
+      const actual = stalledNow ? stallEnd : intended; // blocked behind the stall
+      const received = intended === STALL_START ? stallEnd + SERVICE : actual + SERVICE;
+      recordDelivery(pair, received, intended, actual);
+    }
+    return { latency: summarise(pair.latency), service: summarise(pair.serviceTime) };
+  };
+
+  it('latency from the intended send time shows the stall in p99', () => {
+    const { latency } = run();
+    expect(latency.count).toBe(10_000);
+    // 1000 of 10000 messages waited 0..1 s behind the stall: the top 1% waited 0.9..1 s
+    expect(latency.p99).toBeGreaterThan(0.85 * STALL);
+    expect(latency.p90).toBeLessThan(0.1 * STALL);
+    expectWithinHdr(latency.max, STALL + SERVICE);
+  });
+
+  it('service time from the actual send time hides it: only one slow message', () => {
+    const { service } = run();
+    expect(service.count).toBe(10_000);
+    expect(service.p99).toBe(SERVICE);
+    expect(service.p999).toBe(SERVICE);
+    expectWithinHdr(service.max, STALL + SERVICE);
+  });
+
+  it('helpers subtract the right send time', () => {
+    expect(latencyFromIntended(1_500, 1_000)).toBe(500);
+    expect(serviceTime(1_500, 1_400)).toBe(100);
+  });
+});
