@@ -3,6 +3,7 @@
  * The only place that maps errors to exit codes; it returns the code and the launcher sets it.
  */
 import { ChatbenchError, ExitCode } from '../core/errors.js';
+import { resultJsonSchema } from '../core/result.js';
 import { scenarioJsonSchema } from '../core/scenario/index.js';
 import { parseFlags, renderHelp, type CommandSpec, type ParsedArgs } from './flags.js';
 import { processOutput, type Output } from './output.js';
@@ -15,9 +16,16 @@ interface Command {
 }
 
 const schemaCommand: Command = {
-  spec: { name: 'schema', summary: 'Print the JSON Schema of scenarios.yaml (for editors).', args: '', maxPositionals: 0, flags: [] },
-  execute: async (_args, out) => {
-    out.out(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+  spec: {
+    name: 'schema',
+    summary: 'Print the JSON Schema of scenarios.yaml (for editors), or of the result file.',
+    args: '',
+    maxPositionals: 0,
+    flags: [{ name: 'result', type: 'boolean', description: 'the schema of the --json result file instead' }],
+  },
+  execute: async (args, out) => {
+    const schema = args.values.result === true ? resultJsonSchema() : scenarioJsonSchema();
+    out.out(`${JSON.stringify(schema, null, 2)}\n`);
     return ExitCode.ok;
   },
 };

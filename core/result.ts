@@ -131,3 +131,8 @@ export const RunResult = z.object({
   environment: z.object({ node: z.string(), platform: z.string(), arch: z.string(), cpus: z.number() }),
 });
 export type RunResult = z.infer<typeof RunResult>;
+
+/** JSON Schema of the result file, generated from the definitions above (schema/result.schema.json). */
+export function resultJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(RunResult, { target: 'draft-2020-12' }) as Record<string, unknown>;
+}

@@ -55,9 +55,8 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
     ...credentialsFrom(target, opts.env ?? process.env),
   };
   const topics = runTopics(opts.runId);
+  /** Every session the driver opened, open or not: close() asks each whether it left a retained message. */
   const sessions = new Set<MqttChatSession>();
-  /** Users whose presence topic may hold a retained message (every user that connected: the will). */
-  const presenceUsers = new Set<string>();
   let closing: Promise<void> | undefined;
 
   async function connect(options: ConnectOptions): Promise<ChatSession> {
@@ -69,7 +68,6 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
       will: { topic: presence, payload: OFFLINE, qos: 1, retain: true },
       timeoutMs: options.timeoutMs,
     });
-    presenceUsers.add(options.user);
     const session = new MqttChatSession({
       user: options.user,
       client,
@@ -91,7 +89,6 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
       ]);
     } catch (err) {
       await session.disconnect('abrupt');
-      sessions.delete(session);
       throw new TargetUnreachableError(settings.display, (err as Error).message, { cause: err });
     } finally {
       clearTimeout(timer);
@@ -99,9 +96,13 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
     return session;
   }
 
-  /** Publishes an empty retained message on each presence topic the run used [MQTT-3.3.1-10]. */
+  /**
+   * Publishes an empty retained message [MQTT-3.3.1-10] on each presence topic that may hold one
+   * (presence set, or a will fired), from a short-lived client without a will.
+   */
   async function clearPresence(): Promise<void> {
-    if (presenceUsers.size === 0) return;
+    const users = new Set([...sessions].filter((s) => s.mayLeaveRetained).map((s) => s.user));
+    if (users.size === 0) return;
     if ([...sessions].some((s) => s.droppedAbruptly)) await new Promise((r) => setTimeout(r, WILL_SETTLE_MS));
     let opened;
     try {
@@ -110,7 +111,7 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
       return; // the target is gone: nothing can be cleared, and close() must not fail for it
     }
     const { client } = opened;
-    const clears = [...presenceUsers].map(
+    const clears = [...users].map(
       (user) => new Promise<void>((resolve) => {
         client.publish(topics.presence(user), Buffer.alloc(0), { qos: 1, retain: true }, () => resolve());
       }),
@@ -123,7 +124,6 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
     await Promise.all([...sessions].map((s) => s.disconnect('graceful')));
     await clearPresence();
     sessions.clear();
-    presenceUsers.clear();
   }
 
   return {

@@ -50,6 +50,8 @@ export class MqttChatSession implements ChatSession {
   private readonly pending = new Set<(err: Error) => void>();
   private closed = false;
   private abrupt = false;
+  private graceful = false;
+  private presenceSet = false;
   /** Reason code of a DISCONNECT the server sent (5.0), for the error of verbs it cut short. */
   private serverDisconnect: number | undefined;
 
@@ -86,6 +88,14 @@ export class MqttChatSession implements ChatSession {
   /** True once this session was dropped on purpose without a DISCONNECT (its will fires). */
   get droppedAbruptly(): boolean {
     return this.abrupt;
+  }
+
+  /**
+   * True when the broker may hold a retained presence message for this user: it set presence,
+   * or its connection ended without a completed DISCONNECT, so the Last Will fired [MQTT-3.1.2-8].
+   */
+  get mayLeaveRetained(): boolean {
+    return this.presenceSet || (this.closed && !this.graceful);
   }
 
   /** The QoS the server granted for a room (lower than asked is allowed); undefined if not joined. */
@@ -128,6 +138,7 @@ export class MqttChatSession implements ChatSession {
   }
 
   setPresence(status: string): Promise<void> {
+    this.presenceSet = true;
     return this.publish(this.topics.presence(this.user), Buffer.from(status), { qos: 1, retain: true });
   }
 
@@ -144,6 +155,7 @@ export class MqttChatSession implements ChatSession {
       const timer = setTimeout(() => this.client.end(true, () => resolve()), GRACEFUL_DISCONNECT_MS);
       this.client.end(false, () => {
         clearTimeout(timer);
+        this.graceful = true;
         resolve();
       });
     });

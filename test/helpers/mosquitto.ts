@@ -23,6 +23,13 @@ const BASE_CONFIG = fileURLToPath(new URL('../../fixtures/mosquitto/chatbench.co
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 const STDERR_KEEP = 8_192;
+/**
+ * mosquitto 2.0.11 ignores a websockets listener's bind address and listens on every
+ * interface (*:PORT) unless the socket domain is pinned; with `socket_domain ipv4` it binds
+ * 127.0.0.1 as asked. (It also refuses to start with websockets listeners only: the plain
+ * listener is always there.)
+ */
+const WEBSOCKETS = ['protocol websockets', 'socket_domain ipv4'];
 
 export interface Mosquitto {
   /** mqtt://127.0.0.1:PORT */
@@ -101,9 +108,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       caFile = certs.caFile;
       const files = [`cafile ${certs.caFile}`, `certfile ${certs.certFile}`, `keyfile ${certs.keyFile}`];
       lines.push(`listener ${tlsPort} 127.0.0.1`, ...files);
-      if (wss) lines.push(`listener ${wssPort} 127.0.0.1`, 'protocol websockets', ...files);
+      if (wss) lines.push(`listener ${wssPort} 127.0.0.1`, ...WEBSOCKETS, ...files);
     }
-    if (opts.websocket) lines.push(`listener ${wsPort} 127.0.0.1`, 'protocol websockets');
+    if (opts.websocket) lines.push(`listener ${wsPort} 127.0.0.1`, ...WEBSOCKETS);
     const configFile = join(dir, 'mosquitto.conf');
     await writeFile(configFile, `${lines.join('\n')}\n`, { mode: 0o644 });
 

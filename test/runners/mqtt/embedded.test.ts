@@ -113,6 +113,17 @@ describe('embedded broker, MQTT 3.1.1: driver details', () => {
     expect((await retainedUnder(embedded.url, `chatbench/${runId}/#`)).size).toBe(0);
   });
 
+  it('opens no cleanup connection when nothing retained can be left', async () => {
+    await connectUser(driver, 'alice');
+    await connectUser(driver, 'bob');
+    const connects: string[] = [];
+    const onClient = (c: AedesClient): void => void connects.push(c.id);
+    embedded.broker.on('client', onClient);
+    await driver.close();
+    embedded.broker.off('client', onClient);
+    expect(connects).toEqual([]);
+  });
+
   it('rejects a room join the server refuses (SUBACK 0x80) and records granted levels', async () => {
     // Aedes ignores a QoS lowered by authorizeSubscribe in its SUBACK (it echoes the asked QoS),
     // so downgraded grants are tested against mosquitto's max_qos instead.

@@ -1,0 +1,20 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { RESULT_SCHEMA_VERSION, RunResult, resultJsonSchema } from '../../core/result.js';
+
+/** The committed schema; `UPDATE_SCHEMA=1 npx vitest run test/result` rewrites it. */
+const SCHEMA_FILE = fileURLToPath(new URL('../../schema/result.schema.json', import.meta.url));
+
+test('schema/result.schema.json is the schema generated from core/result.ts', async () => {
+  const generated = `${JSON.stringify(resultJsonSchema(), null, 2)}\n`;
+  if (process.env.UPDATE_SCHEMA === '1') await writeFile(SCHEMA_FILE, generated);
+  expect(await readFile(SCHEMA_FILE, 'utf8')).toBe(generated);
+});
+
+test('the result schema pins the version and the fields reports rely on', () => {
+  const schema = resultJsonSchema() as { properties: Record<string, { const?: unknown }>; required: string[] };
+  expect(schema.properties['schemaVersion']?.const).toBe(RESULT_SCHEMA_VERSION);
+  expect(schema.required).toEqual(expect.arrayContaining(['schemaVersion', 'tool', 'target', 'scenarios', 'aborted']));
+  expect(() => RunResult.parse({ schemaVersion: 2 })).toThrow();
+});
