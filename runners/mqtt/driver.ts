@@ -55,9 +55,18 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
     ...credentialsFrom(target, opts.env ?? process.env),
   };
   const topics = runTopics(opts.runId);
-  /** Every session the driver opened, open or not: close() asks each whether it left a retained message. */
-  const sessions = new Set<MqttChatSession>();
+  /** Sessions not yet ended; ended ones are dropped (a reconnect storm must not pile them up). */
+  const open = new Set<MqttChatSession>();
+  /** Users whose presence topic may hold a retained message: presence set, or their will fired. */
+  const mayHoldRetained = new Set<string>();
+  let lastAbruptAt = 0;
   let closing: Promise<void> | undefined;
+
+  function onEnded(session: MqttChatSession): void {
+    open.delete(session);
+    if (session.mayLeaveRetained) mayHoldRetained.add(session.user);
+    if (session.droppedAbruptly) lastAbruptAt = Date.now();
+  }
 
   async function connect(options: ConnectOptions): Promise<ChatSession> {
     if (closing) throw new RunAbortedError(`MQTT driver for ${settings.display} is closed`);
@@ -75,8 +84,13 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
       topics,
       protocolVersion,
       onMessage: options.onMessage,
+      onEnded,
     });
-    sessions.add(session);
+    open.add(session);
+    if (closing) {
+      await session.disconnect('graceful');
+      throw new RunAbortedError(`MQTT driver for ${settings.display} closed while ${options.user} was connecting`);
+    }
     // The inbox is ready before connect resolves: the readiness barrier relies on it.
     const remaining = Math.max(1, deadline - Date.now());
     let timer: NodeJS.Timeout | undefined;
@@ -101,9 +115,9 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
    * (presence set, or a will fired), from a short-lived client without a will.
    */
   async function clearPresence(): Promise<void> {
-    const users = new Set([...sessions].filter((s) => s.mayLeaveRetained).map((s) => s.user));
-    if (users.size === 0) return;
-    if ([...sessions].some((s) => s.droppedAbruptly)) await new Promise((r) => setTimeout(r, WILL_SETTLE_MS));
+    if (mayHoldRetained.size === 0) return;
+    const settle = lastAbruptAt + WILL_SETTLE_MS - Date.now();
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
     let opened;
     try {
       opened = await openClient(settings, { clientId: cleanupClientIdFor(opts.runId), timeoutMs: CLEANUP_TIMEOUT_MS });
@@ -111,7 +125,7 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
       return; // the target is gone: nothing can be cleared, and close() must not fail for it
     }
     const { client } = opened;
-    const clears = [...users].map(
+    const clears = [...mayHoldRetained].map(
       (user) => new Promise<void>((resolve) => {
         client.publish(topics.presence(user), Buffer.alloc(0), { qos: 1, retain: true }, () => resolve());
       }),
@@ -121,9 +135,9 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
   }
 
   async function closeAll(): Promise<void> {
-    await Promise.all([...sessions].map((s) => s.disconnect('graceful')));
+    await Promise.all([...open].map((s) => s.disconnect('graceful')));
     await clearPresence();
-    sessions.clear();
+    mayHoldRetained.clear();
   }
 
   return {

@@ -22,8 +22,8 @@ export class MqttVerbError extends Error {
   }
 }
 
-/** SUBACK return codes with the top bit set are failures: 0x80 in 3.1.1, >= 0x80 in 5.0 [MQTT-3.9.3]. */
-const SUBACK_FAILURE = 0x80;
+/** Acknowledgement codes with the top bit set are failures: SUBACK 0x80 in 3.1.1 [MQTT-3.9.3], any code >= 0x80 in 5.0. */
+const FAILURE_CODE = 0x80;
 const GRACEFUL_DISCONNECT_MS = 5000;
 
 function asBuffer(payload: Uint8Array): Buffer {
@@ -37,6 +37,8 @@ export interface SessionParts {
   topics: RunTopics;
   protocolVersion: 4 | 5;
   onMessage: InboundHandler;
+  /** Called once when the session is over: after disconnect() completes, or when the connection drops. */
+  onEnded?: (session: MqttChatSession) => void;
 }
 
 export class MqttChatSession implements ChatSession {
@@ -52,6 +54,9 @@ export class MqttChatSession implements ChatSession {
   private abrupt = false;
   private graceful = false;
   private presenceSet = false;
+  /** Set by disconnect(): it reports the end itself, once it knows how it went. */
+  private ending: Promise<void> | undefined;
+  private readonly onEnded: ((session: MqttChatSession) => void) | undefined;
   /** Reason code of a DISCONNECT the server sent (5.0), for the error of verbs it cut short. */
   private serverDisconnect: number | undefined;
 
@@ -61,6 +66,7 @@ export class MqttChatSession implements ChatSession {
     this.transport = parts.transport;
     this.topics = parts.topics;
     this.v5 = parts.protocolVersion === 5;
+    this.onEnded = parts.onEnded;
     const { onMessage, topics } = parts;
     this.client.on('message', (topic, payload, packet) => {
       const receivedAt = nowMicros();
@@ -77,6 +83,7 @@ export class MqttChatSession implements ChatSession {
       const lost = new MqttVerbError(`${this.user}: connection closed before the server acknowledged${why}`, code);
       for (const reject of this.pending) reject(lost);
       this.pending.clear();
+      if (!this.ending) this.onEnded?.(this);
     });
   }
 
@@ -121,8 +128,13 @@ export class MqttChatSession implements ChatSession {
   leaveRoom(room: string): Promise<void> {
     const topic = this.topics.room(room);
     return this.track<void>((resolve, reject) => {
-      this.client.unsubscribe(topic, (err) => {
+      this.client.unsubscribe(topic, (err, packet) => {
         if (err) return reject(new MqttVerbError(`UNSUBSCRIBE ${topic}: ${err.message}`, undefined, { cause: err }));
+        // 5.0 UNSUBACK carries a reason code per filter; 0x11 "no subscription existed" is fine.
+        const code = packet?.cmd === 'unsuback' ? (packet.granted as number[] | undefined)?.[0] : undefined;
+        if (code !== undefined && code >= FAILURE_CODE) {
+          return reject(new MqttVerbError(`UNSUBACK refused ${topic}: ${reasonName(code)} (${code})`, code));
+        }
         this.grants.delete(topic);
         resolve();
       });
@@ -142,23 +154,34 @@ export class MqttChatSession implements ChatSession {
     return this.publish(this.topics.presence(this.user), Buffer.from(status), { qos: 1, retain: true });
   }
 
-  async disconnect(mode: 'graceful' | 'abrupt'): Promise<void> {
-    if (this.closed) return;
+  disconnect(mode: 'graceful' | 'abrupt'): Promise<void> {
+    if (this.ending) return this.ending;
+    if (this.closed) return Promise.resolve();
+    this.ending = this.end(mode);
+    return this.ending;
+  }
+
+  private async end(mode: 'graceful' | 'abrupt'): Promise<void> {
     if (mode === 'abrupt') {
       this.abrupt = true;
       this.transport.destroy();
       await new Promise<void>((resolve) => this.client.end(true, () => resolve()));
-      return;
-    }
-    // DISCONNECT, after in-flight QoS 1/2 sends are acknowledged; forced if the server stalls.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.client.end(true, () => resolve()), GRACEFUL_DISCONNECT_MS);
-      this.client.end(false, () => {
-        clearTimeout(timer);
-        this.graceful = true;
-        resolve();
+    } else {
+      // DISCONNECT, after in-flight QoS 1/2 sends are acknowledged; forced if the server stalls.
+      await new Promise<void>((resolve) => {
+        // (MQTT.js ignores a second end() once disconnecting: drop the socket ourselves.)
+        const timer = setTimeout(() => {
+          this.transport.destroy();
+          resolve();
+        }, GRACEFUL_DISCONNECT_MS);
+        this.client.end(false, () => {
+          clearTimeout(timer);
+          this.graceful = true;
+          resolve();
+        });
       });
-    });
+    }
+    this.onEnded?.(this);
   }
 
   wire(): WireBytes {
@@ -170,7 +193,7 @@ export class MqttChatSession implements ChatSession {
       const options = this.v5 ? { qos: level, nl: noLocal } : { qos: level };
       this.client.subscribe(topic, options, (err, _granted, packet?: ISubackPacket) => {
         const code = packet?.granted[0];
-        if (typeof code === 'number' && code >= SUBACK_FAILURE) {
+        if (typeof code === 'number' && code >= FAILURE_CODE) {
           return reject(new MqttVerbError(`SUBACK refused ${topic}: code 0x${code.toString(16)}`, code));
         }
         if (err || typeof code !== 'number') {

@@ -46,20 +46,24 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
-/** The mosquitto binary: /usr/sbin/mosquitto (Debian) or the first one on PATH. */
-export function mosquittoBinary(): string | undefined {
-  const dirs = ['/usr/sbin', '/usr/local/sbin', ...(process.env.PATH ?? '').split(delimiter)];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = join(dir, 'mosquitto');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
-  return undefined;
+}
+
+/**
+ * The mosquitto binary: $CHATBENCH_MOSQUITTO when set (only that one), else /usr/sbin/mosquitto
+ * (Debian) or the first one on PATH.
+ */
+export function mosquittoBinary(): string | undefined {
+  const chosen = process.env.CHATBENCH_MOSQUITTO;
+  if (chosen) return executable(chosen) ? chosen : undefined;
+  const dirs = ['/usr/sbin', '/usr/local/sbin', ...(process.env.PATH ?? '').split(delimiter)];
+  return dirs.filter(Boolean).map((dir) => join(dir, 'mosquitto')).find(executable);
 }
 
 export function mosquittoAvailable(): boolean {
@@ -80,7 +84,9 @@ export function describeWithMosquitto(name: string, body: () => void): void {
       });
     });
   } else {
-    describe.skip(`${name} [skipped: mosquitto not installed — apt-get install -y mosquitto]`, body);
+    const reason = 'mosquitto not installed (apt-get install -y mosquitto, or set CHATBENCH_MOSQUITTO)';
+    console.warn(`skipping "${name}": ${reason}`);
+    describe.skip(`${name} [skipped: ${reason}]`, body);
   }
 }
 

@@ -98,6 +98,24 @@ describeWithMosquitto('mosquitto', () => {
     expect(ours.filter((c) => !c.enable)).toHaveLength(0);
   });
 
+  it.each([
+    ['mqtt', () => m.url, 0],
+    ['ws', () => m.wsUrl ?? '', 6], // one masked client frame: 2 header bytes + 4 mask bytes
+  ] as const)('%s:// puts one PUBLISH on the wire as exactly its MQTT bytes (+ one frame)', async (_s, url, framing) => {
+    for (const mqttVersion of VERSIONS) {
+      const runId = `exact${mqttVersion === '5.0' ? 5 : 4}`;
+      const d = driverFor({ url: url(), mqttVersion }, runId);
+      const alice = await connectUser(d, 'alice');
+      const payload = uniquePayload('exact', 64);
+      const topic = `chatbench/${runId}/room/r`;
+      // fixed header (1) + remaining length (1) + topic length (2) + topic + [5.0: properties length (1)] + payload
+      const publishBytes = 2 + 2 + topic.length + (mqttVersion === '5.0' ? 1 : 0) + payload.length;
+      const before = alice.session.wire().bytesOut;
+      await alice.session.sendToRoom('r', payload, 0);
+      await expect.poll(() => alice.session.wire().bytesOut - before).toBe(publishBytes + framing);
+    }
+  });
+
   it('counts the TLS handshake in wire bytes', async () => {
     const plain = await connectUser(driverFor({ url: m.url, mqttVersion: '5.0' }), 'alice');
     const secure = await connectUser(driverFor({ url: m.tlsUrl ?? '', mqttVersion: '5.0', tls: verified() }), 'alice');
