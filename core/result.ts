@@ -98,6 +98,12 @@ export const ScenarioResult = z.object({
   spec: z.record(z.string(), z.unknown()),
   latency: LatencySummary,
   serviceTime: LatencySummary,
+  /**
+   * How late chatbench handed each measured send to the client against its intended time
+   * (its own lag as a load generator). Large values mean the generator, not the server,
+   * fell behind: add workers or lower the rate.
+   */
+  scheduleLag: LatencySummary,
   throughput: Throughput,
   delivery: Delivery,
   wire: Wire,

@@ -31,6 +31,7 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
       ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
       latencyRow('latency', s.latency),
       latencyRow('service time', s.serviceTime),
+      latencyRow('schedule lag', s.scheduleLag),
     ]));
     const d = s.delivery;
     const lossLine = `  delivery: expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;

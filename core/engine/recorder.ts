@@ -7,9 +7,11 @@ import type { InboundMessage } from '../driver.js';
 import {
   DeliveryTracker,
   ThroughputMeter,
+  createLatencyHistogram,
   createLatencyPair,
   decodeHeader,
   recordDelivery,
+  recordMicros,
   runTag,
   type LatencyPair,
 } from '../metrics/index.js';
@@ -18,6 +20,8 @@ import type { Stream } from './plan.js';
 export class Recorder {
   readonly tracker = new DeliveryTracker();
   readonly latency: LatencyPair = createLatencyPair();
+  /** How late each measured send left against its intended time: the load generator's own lag. */
+  readonly scheduleLag = createLatencyHistogram();
   readonly throughput: ThroughputMeter;
   readonly tag: Uint8Array;
   /** Messages that were not this run's (foreign or garbled payloads). */
@@ -39,11 +43,16 @@ export class Recorder {
     for (const s of streams) this.tracker.addStream(s.id, s.level, s.receivers);
   }
 
-  /** A send was handed to the client; `intendedMicros` decides whether it is measured. */
-  sent(stream: Stream, seq: number, intendedMicros: number): void {
+  /**
+   * A send is being handed to the client at `actualMicros`; `intendedMicros` decides whether
+   * it is measured. How late it goes out against the schedule is chatbench's own delay.
+   */
+  sent(stream: Stream, seq: number, intendedMicros: number, actualMicros: number): void {
     this.tracker.sent(stream.id, seq);
     this.outstanding += stream.receivers.length;
-    if (intendedMicros >= this.#measureFromMicros) this.throughput.sent();
+    if (intendedMicros < this.#measureFromMicros) return;
+    this.throughput.sent();
+    recordMicros(this.scheduleLag, actualMicros - intendedMicros);
   }
 
   sendFailed(stream: Stream, seq: number): void {

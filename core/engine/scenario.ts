@@ -84,9 +84,10 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
           const seq = seqs[stream.id] as number;
           seqs[stream.id] = seq + 1;
           const payload = encodeMessage({ runTag: rec.tag, streamId: stream.id, seq, intendedSendMicros: intended, actualSendMicros: 0 }, spec.payloadBytes);
-          rec.sent(stream, seq, intended);
+          const actual = nowMicros();
+          stampActualSendTime(payload, actual);
+          rec.sent(stream, seq, intended, actual);
           inFlight++;
-          stampActualSendTime(payload, nowMicros());
           send(sessions.get(stream.sender) as ChatSession, stream, payload).then(
             () => { inFlight--; },
             () => { inFlight--; rec.sendFailed(stream, seq); },
@@ -161,6 +162,7 @@ function buildResult(
     spec: { ...spec } as Record<string, unknown>,
     latency: summarise(recorder.latency.latency),
     serviceTime: summarise(recorder.latency.serviceTime),
+    scheduleLag: summarise(recorder.scheduleLag),
     throughput: recorder.throughput.summary(windowEnd),
     delivery: recorder.tracker.summary(),
     wire: {

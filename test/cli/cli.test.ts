@@ -3,11 +3,11 @@
  * (0 ok, 1 check failed, 2 bad input, 3 unreachable/aborted) and its --json contract.
  */
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunResult } from '../../core/result.js';
 import { runCli, scenarioFile, tempDir } from '../helpers/cli.js';
+import { closedPort } from '../helpers/ports.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -147,11 +147,3 @@ describe('chatbench CLI', () => {
     expect(result.scenarios[0]?.latency.count).toBeGreaterThan(0);
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -12,6 +12,7 @@ import { openTarget } from '../../runners/open.js';
 import { createMqttDriver } from '../../runners/mqtt/driver.js';
 import { holdBack, withFault } from '../helpers/faulty-driver.js';
 import { spec, thresholds } from '../helpers/scenario.js';
+import { closedPort } from '../helpers/ports.js';
 
 let target: TargetHandle;
 let runCounter = 0;
@@ -38,6 +39,7 @@ describe('engine on the embedded broker', () => {
     expect(r.throughput.sent).toBe(150);
     expect(r.latency.count).toBe(300);
     expect(r.serviceTime.count).toBe(300);
+    expect(r.scheduleLag.count).toBe(150);
     expect(r.latency.p50).toBeGreaterThan(0);
     expect(r.latency.max).toBeGreaterThanOrEqual(r.latency.p99);
     expect(r.wire.bytesOut).toBeGreaterThan(180 * 128);
@@ -186,11 +188,3 @@ describe('runScenarios', () => {
     expect(s?.delivery.expected).toBeLessThan(200 * 20 * 3);
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -59,3 +59,9 @@ export async function startSilentServer(): Promise<{ url: string; port: number; 
     },
   };
 }
+
+/** A loopback port nothing listens on (just released): connecting to it is refused. */
+export async function closedPort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port as number;
+}
