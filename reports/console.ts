@@ -45,8 +45,10 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
     for (const reason of s.reasons) if (!s.thresholds.some((v) => reason.includes(v.expression))) out.push(red(`  ! ${reason}`));
   }
   if (result.aborted !== null) out.push('', yellow(`Run aborted: ${result.aborted}`));
-  const passed = result.scenarios.filter((s) => s.status === 'passed').length;
-  out.push('', `${passed} of ${result.scenarios.length} scenarios passed`);
+  if (result.scenarios.length > 0) {
+    const passed = result.scenarios.filter((s) => s.status === 'passed').length;
+    out.push('', `${passed} of ${result.scenarios.length} scenarios passed`);
+  }
   return `${out.join('\n')}\n`;
 }
 

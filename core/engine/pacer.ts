@@ -15,15 +15,19 @@ export interface PaceOptions {
   fire: (index: number, intendedMicros: number) => void;
   /** While this returns true the pacer waits (bounded in-flight sends); intended times do not move. */
   saturated?: () => boolean;
+  /** Monotonic µs past which the pacer gives up, fired or not (a server that stopped acknowledging). */
+  deadlineMicros?: number;
 }
 
-/** Resolves with the number of sends fired (fewer than count only when aborted). */
+/** Resolves with the number of sends fired (fewer than count only when aborted or past the deadline). */
 export async function pace(options: PaceOptions): Promise<number> {
   const { startMicros, ratePerSecond, count, signal, fire, saturated } = options;
+  const deadline = options.deadlineMicros ?? Number.POSITIVE_INFINITY;
   const intervalMicros = 1_000_000 / ratePerSecond;
   let index = 0;
   while (index < count && !signal?.aborted) {
     const now = nowMicros();
+    if (now > deadline) break;
     while (index < count && startMicros + index * intervalMicros <= now && !saturated?.()) {
       fire(index, Math.round(startMicros + index * intervalMicros));
       index++;

@@ -21,9 +21,10 @@ export interface ScenarioContext {
   driver: Driver;
   signal?: AbortSignal;
   onEvent?: EventSink;
+  /** Sends handed to the client but not yet completed, past which the pacer waits (default 20,000). */
+  maxInFlight?: number;
 }
 
-/** Sends handed to the client but not yet completed, past which the pacer waits. */
 const MAX_IN_FLIGHT = 20_000;
 /** How often the drain checks whether every owed delivery arrived. */
 const DRAIN_POLL_MS = 10;
@@ -42,6 +43,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
   let sendStart = 0;
   let sendEnd = 0;
   let inFlight = 0;
+  const maxInFlight = ctx.maxInFlight ?? MAX_IN_FLIGHT;
 
   try {
     emit('connect', `${plan.users.length} users, ${spec.connect.concurrency} at a time`);
@@ -73,12 +75,13 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
       type: 'progress', scenario: spec.name, sent: seqsTotal(seqs), planned, delivered: rec.delivered,
     }), 1000);
     try {
-      await pace({
+      const fired = await pace({
         startMicros: sendStart,
+        deadlineMicros: sendStart + (spec.durationMs + spec.connect.timeoutMs) * 1000,
         ratePerSecond: spec.rate,
         count: planned,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-        saturated: () => inFlight >= MAX_IN_FLIGHT,
+        saturated: () => inFlight >= maxInFlight,
         fire: (index, intended) => {
           const stream = plan.streams[index % plan.streams.length] as Stream;
           const seq = seqs[stream.id] as number;
@@ -96,6 +99,11 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
       });
       sendEnd = nowMicros();
       rec.throughput.closeWindow(Math.max(sendEnd, rec.throughput.windowStartMicros));
+      if (fired < planned && !ctx.signal?.aborted) {
+        throw new RunAbortedError(
+          `send phase overran by ${spec.connect.timeoutMs} ms: ${fired} of ${planned} messages sent, ${inFlight} still unacknowledged by the server`,
+        );
+      }
 
       emit('drain', `up to ${spec.drainMs} ms for ${rec.outstanding} owed deliveries`);
       const drainUntil = Date.now() + spec.drainMs;
@@ -110,7 +118,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
     if (!(error instanceof RunAbortedError) || recorder === null) throw error;
     aborted = error.message;
   } finally {
-    emit('disconnect', `${sessions.size} users`);
+    if (sessions.size > 0) emit('disconnect', `${sessions.size} users`);
     await withTimeout(
       Promise.allSettled([...sessions.values()].map((s) => s.disconnect('graceful'))),
       spec.connect.timeoutMs, 'disconnect',

@@ -174,6 +174,21 @@ describe('runScenarios', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('gives up, never hangs, when the server stops acknowledging sends', async () => {
+    const base = driver();
+    const stalled = { ...base, connect: async (o: Parameters<typeof base.connect>[0]) => {
+      const session = await base.connect(o);
+      return Object.assign(Object.create(session) as typeof session, { sendToRoom: () => new Promise<void>(() => undefined) });
+    } };
+    const s = spec({ rate: 200, durationMs: 500, connect: { concurrency: 4, timeoutMs: 300 } });
+    const started = Date.now();
+    const r = await runScenario(s, { runId: `eng${runCounter}`, driver: stalled, maxInFlight: 10 });
+    await base.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(r.status).toBe('aborted');
+    expect(r.reasons[0]).toMatch(/send phase overran by 300 ms: 10 of 100 messages sent, 10 still unacknowledged/);
+  });
+
   it('stops sending when aborted and returns the partial measurement', async () => {
     const controller = new AbortController();
     const file = { file: 'inline', target: null, scenarios: [spec({ name: 'long', durationMs: 20_000, rate: 200 })] };
