@@ -28,8 +28,6 @@ export class Recorder {
   foreign = 0;
   /** A sender's own room message coming back (MQTT 3.1.1 has no No Local). */
   echoes = 0;
-  /** Deliveries still owed: expected minus first deliveries. Zero means the drain can stop. */
-  outstanding = 0;
   /** First deliveries so far (each message once per receiver). */
   delivered = 0;
   readonly #streams: readonly Stream[];
@@ -49,7 +47,6 @@ export class Recorder {
    */
   sent(stream: Stream, seq: number, intendedMicros: number, actualMicros: number): void {
     this.tracker.sent(stream.id, seq);
-    this.outstanding += stream.receivers.length;
     if (intendedMicros < this.#measureFromMicros) return;
     this.throughput.sent();
     recordMicros(this.scheduleLag, actualMicros - intendedMicros);
@@ -57,7 +54,11 @@ export class Recorder {
 
   sendFailed(stream: Stream, seq: number): void {
     this.tracker.sendFailed(stream.id, seq);
-    this.outstanding -= stream.receivers.length;
+  }
+
+  /** Deliveries still owed; zero means the drain can stop. */
+  get outstanding(): number {
+    return this.tracker.owed;
   }
 
   /** The handler every connected user's inbound messages go to. */
@@ -74,7 +75,6 @@ export class Recorder {
     }
     const outcome = this.tracker.received(header.streamId, receiver, header.seq);
     if (outcome !== 'new') return;
-    this.outstanding--;
     this.delivered++;
     if (header.intendedSendMicros < this.#measureFromMicros) return;
     recordDelivery(this.latency, message.receivedAt, header.intendedSendMicros, header.actualSendMicros);

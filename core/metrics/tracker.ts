@@ -145,6 +145,12 @@ export class DeliveryTracker {
   readonly #streams = new Map<number, StreamState>();
   #unexpected = 0;
   #sendErrors = 0;
+  #owed = 0;
+
+  /** Deliveries still owed: expected and not yet arrived, over every (stream, receiver). Zero ends a drain. */
+  get owed(): number {
+    return this.#owed;
+  }
 
   /** Messages counted 'unexpected' by received(), plus arrivals of seqs later reported failed. */
   get unexpected(): number {
@@ -174,6 +180,7 @@ export class DeliveryTracker {
     const s = this.#stream(streamId);
     if (seq !== s.sent) throw new RangeError(`stream ${streamId}: sent seq ${seq}, expected ${s.sent}`);
     s.sent++;
+    this.#owed += s.receivers.size;
   }
 
   /** The client reported the send of `seq` as failed: a send error, no longer expected. */
@@ -184,10 +191,15 @@ export class DeliveryTracker {
     s.failed.add(seq);
     this.#sendErrors++;
     for (const r of s.receivers.values()) {
-      if (seq > r.maxSeen) continue; // not seen; any later copy is 'unexpected'
+      if (seq > r.maxSeen) { // not seen; any later copy is 'unexpected'
+        this.#owed--;
+        continue;
+      }
       const i = findGap(r.gaps, seq);
-      if (i >= 0) fillGap(r.gaps, i, seq);
-      else {
+      if (i >= 0) {
+        fillGap(r.gaps, i, seq);
+        this.#owed--;
+      } else {
         // It arrived before the failure was reported: take it back out of delivered.
         r.unique--;
         this.#unexpected++;
@@ -207,6 +219,7 @@ export class DeliveryTracker {
       if (seq > r.maxSeen + 1) r.gaps.push({ start: r.maxSeen + 1, end: seq });
       r.maxSeen = seq;
       r.unique++;
+      this.#owed--;
       return 'new';
     }
     const i = findGap(r.gaps, seq);
@@ -216,6 +229,7 @@ export class DeliveryTracker {
     }
     fillGap(r.gaps, i, seq);
     r.unique++;
+    this.#owed--;
     r.reordered++;
     return 'new';
   }
