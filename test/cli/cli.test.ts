@@ -77,10 +77,14 @@ describe('chatbench CLI', () => {
   it('exits 3 when the target cannot be reached, says which, and still writes the JSON', async () => {
     const port = await closedPort();
     const json = join(tempDir(), 'out.json');
-    const r = await runCli(['run', scenarioFile(SMALL), '--target', `mqtt://127.0.0.1:${port}`, '--json', json]);
+    // Credentials in the URL never reach the output or the result file.
+    const r = await runCli(['run', scenarioFile(SMALL), '--target', `mqtt://alice:hunter2@127.0.0.1:${port}`, '--json', json]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`cannot reach target mqtt://127.0.0.1:${port}`);
-    const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
+    expect(r.stderr).toContain('connection refused');
+    const text = readFileSync(json, 'utf8');
+    expect(`${r.stderr}${r.stdout}${text}`).not.toMatch(/hunter2|alice/);
+    const result = RunResult.parse(JSON.parse(text));
     expect(result.aborted).toContain(`cannot reach target mqtt://127.0.0.1:${port}`);
     expect(result.scenarios).toEqual([]);
   });
