@@ -6,6 +6,7 @@
 import type { InboundMessage } from '../driver.js';
 import {
   DeliveryTracker,
+  HeaderFlag,
   ThroughputMeter,
   createLatencyHistogram,
   createLatencyPair,
@@ -39,6 +40,11 @@ export class Recorder {
     this.#measureFromMicros = measureFromMicros;
     this.throughput = new ThroughputMeter(measureFromMicros);
     for (const s of streams) this.tracker.addStream(s.id, s.level, s.receivers);
+  }
+
+  /** Header flags for a send due at `intendedMicros`: warm-up sends are delivered and tracked, not measured. */
+  flagsFor(intendedMicros: number): number {
+    return intendedMicros < this.#measureFromMicros ? HeaderFlag.warmup : 0;
   }
 
   /**
@@ -76,7 +82,8 @@ export class Recorder {
     const outcome = this.tracker.received(header.streamId, receiver, header.seq);
     if (outcome !== 'new') return;
     this.delivered++;
-    if (header.intendedSendMicros < this.#measureFromMicros) return;
+    // The sender marked warm-up messages in the header: the receiver needs no clock of its own for it.
+    if ((header.flags & HeaderFlag.warmup) !== 0) return;
     recordDelivery(this.latency, message.receivedAt, header.intendedSendMicros, header.actualSendMicros);
     this.throughput.delivered(message.receivedAt);
   }

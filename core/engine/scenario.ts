@@ -86,7 +86,10 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
           const stream = plan.streams[index % plan.streams.length] as Stream;
           const seq = seqs[stream.id] as number;
           seqs[stream.id] = seq + 1;
-          const payload = encodeMessage({ runTag: rec.tag, streamId: stream.id, seq, intendedSendMicros: intended, actualSendMicros: 0 }, spec.payloadBytes);
+          const payload = encodeMessage(
+            { runTag: rec.tag, streamId: stream.id, seq, intendedSendMicros: intended, actualSendMicros: 0, flags: rec.flagsFor(intended) },
+            spec.payloadBytes,
+          );
           const actual = nowMicros();
           stampActualSendTime(payload, actual);
           rec.sent(stream, seq, intended, actual);
