@@ -59,6 +59,11 @@ export interface ConnectOptions {
   onMessage: InboundHandler;
   /** Reject with TargetUnreachableError / RunAbortedError past this many milliseconds. */
   timeoutMs: number;
+  /**
+   * Called once if the connection ends without disconnect() having been asked for: the server
+   * went away, kicked the client, or the network broke. `reason` says which, in words.
+   */
+  onConnectionLost?: (reason: string) => void;
 }
 
 export interface Driver {

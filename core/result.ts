@@ -107,6 +107,13 @@ export const ScenarioResult = z.object({
   throughput: Throughput,
   delivery: Delivery,
   wire: Wire,
+  /** Users connected, and connections that ended without chatbench asking (server gone, kicked). */
+  connections: z.object({
+    opened: z.number().int().nonnegative(),
+    lost: z.number().int().nonnegative(),
+    /** The first few losses, "user: reason". */
+    lostReasons: z.array(z.string()),
+  }),
   thresholds: z.array(ThresholdVerdict),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;

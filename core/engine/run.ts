@@ -69,7 +69,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       });
       result.scenarios.push(scenario);
       options.onEvent?.({ type: 'scenario-end', scenario: spec.name, status: scenario.status });
-      if (scenario.status === 'aborted') result.aborted = scenario.reasons[0] ?? 'aborted';
+      if (scenario.status === 'aborted') result.aborted = `${spec.name}: ${scenario.reasons[0] ?? 'aborted'}`;
     } catch (error) {
       if (!(error instanceof ChatbenchError) || error.exitCode !== ExitCode.unreachable) throw error;
       result.aborted = `${spec.name}: ${error.message}`;

@@ -14,7 +14,7 @@ import { pace } from './pacer.js';
 import { planScenario, plannedSends, type Plan, type Stream } from './plan.js';
 import { forEachBounded } from './pool.js';
 import { Recorder } from './recorder.js';
-import { judge } from './verdict.js';
+import { judge, type Measured } from './verdict.js';
 
 export interface ScenarioContext {
   runId: string;
@@ -26,6 +26,8 @@ export interface ScenarioContext {
 }
 
 const MAX_IN_FLIGHT = 20_000;
+/** How many connection-loss reasons a result keeps (the count is always exact). */
+const MAX_LOST_REASONS = 5;
 /** How often the drain checks whether every owed delivery arrived. */
 const DRAIN_POLL_MS = 10;
 
@@ -44,13 +46,26 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
   let sendEnd = 0;
   let inFlight = 0;
   const maxInFlight = ctx.maxInFlight ?? MAX_IN_FLIGHT;
+  let connectionsLost = 0;
+  const lostReasons: string[] = [];
+  // Stops the scenario on the caller's abort, or when every connection is gone (the target went away).
+  const stop = new AbortController();
+  const signal = stop.signal;
+  const onOuterAbort = (): void => stop.abort(ctx.signal?.reason);
+  if (ctx.signal?.aborted) onOuterAbort();
+  ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
   try {
     emit('connect', `${plan.users.length} users, ${spec.connect.concurrency} at a time`);
     await forEachBounded(plan.users, spec.connect.concurrency, async (user) => {
-      throwIfAborted(ctx.signal);
+      throwIfAborted(signal);
       const session = await ctx.driver.connect({
         user, directLevel: spec.qos, onMessage: inbound(user), timeoutMs: spec.connect.timeoutMs,
+        onConnectionLost: (reason) => {
+          connectionsLost++;
+          if (lostReasons.length < MAX_LOST_REASONS) lostReasons.push(`${user}: ${reason}`);
+          if (connectionsLost === plan.users.length) stop.abort(`every connection was lost (${reason})`);
+        },
       });
       sessions.set(user, session);
     });
@@ -64,7 +79,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
     await withTimeout(Promise.all(joins), spec.connect.timeoutMs, `readiness barrier (${joins.length} room joins)`);
     handshake = totalWire(sessions);
 
-    throwIfAborted(ctx.signal);
+    throwIfAborted(signal);
     const planned = plannedSends(spec);
     emit('send', `${planned} messages at ${spec.rate}/s, ${spec.payloadBytes} B, QoS ${spec.qos}`);
     sendStart = nowMicros() + 1000;
@@ -80,7 +95,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
         deadlineMicros: sendStart + (spec.durationMs + spec.connect.timeoutMs) * 1000,
         ratePerSecond: spec.rate,
         count: planned,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        signal,
         saturated: () => inFlight >= maxInFlight,
         fire: (index, intended) => {
           const stream = plan.streams[index % plan.streams.length] as Stream;
@@ -102,7 +117,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
       });
       sendEnd = nowMicros();
       rec.throughput.closeWindow(Math.max(sendEnd, rec.throughput.windowStartMicros));
-      if (fired < planned && !ctx.signal?.aborted) {
+      if (fired < planned && !signal.aborted) {
         throw new RunAbortedError(
           `send phase overran by ${spec.connect.timeoutMs} ms: ${fired} of ${planned} messages sent, ${inFlight} still unacknowledged by the server`,
         );
@@ -110,24 +125,26 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
 
       emit('drain', `up to ${spec.drainMs} ms for ${rec.outstanding} owed deliveries`);
       const drainUntil = Date.now() + spec.drainMs;
-      while ((rec.outstanding > 0 || inFlight > 0) && Date.now() < drainUntil && !ctx.signal?.aborted) {
+      while ((rec.outstanding > 0 || inFlight > 0) && Date.now() < drainUntil && !signal.aborted) {
         await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
       }
     } finally {
       clearInterval(progress);
     }
-    throwIfAborted(ctx.signal);
+    throwIfAborted(signal);
   } catch (error) {
     if (!(error instanceof RunAbortedError) || recorder === null) throw error;
     aborted = error.message;
   } finally {
+    ctx.signal?.removeEventListener('abort', onOuterAbort);
     if (sessions.size > 0) emit('disconnect', `${sessions.size} users`);
     await withTimeout(
       Promise.allSettled([...sessions.values()].map((s) => s.disconnect('graceful'))),
       spec.connect.timeoutMs, 'disconnect',
     ).catch(() => undefined);
   }
-  return buildResult(spec, plan, startedAt, recorder, handshake, totalWire(sessions), sendEnd, aborted);
+  const connections = { opened: sessions.size, lost: connectionsLost, lostReasons };
+  return buildResult(spec, plan, startedAt, recorder, { handshake, total: totalWire(sessions) }, connections, sendEnd, aborted);
 }
 
 function send(session: ChatSession, stream: Stream, payload: Uint8Array): Promise<void> {
@@ -136,7 +153,9 @@ function send(session: ChatSession, stream: Stream, payload: Uint8Array): Promis
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new RunAbortedError(`run aborted: ${String(signal.reason ?? 'interrupted')}`);
+  if (!signal?.aborted) return;
+  const reason = String(signal.reason ?? 'interrupted');
+  throw new RunAbortedError(/^SIG[A-Z]+$/.test(reason) ? `interrupted by ${reason}` : reason);
 }
 
 function seqsTotal(seqs: Uint32Array): number {
@@ -158,7 +177,8 @@ function totalWire(sessions: ReadonlyMap<string, ChatSession>): WireBytes {
 
 function buildResult(
   spec: ScenarioSpec, plan: Plan, startedAt: string, recorder: Recorder | null,
-  handshake: WireBytes, total: WireBytes, sendEnd: number, aborted: string | null,
+  { handshake, total }: { handshake: WireBytes; total: WireBytes },
+  connections: Measured['connections'], sendEnd: number, aborted: string | null,
 ): ScenarioResult {
   if (recorder === null) throw new Error('no measurement was started');
   const windowEnd = Math.max(sendEnd || nowMicros(), recorder.throughput.windowStartMicros);
@@ -184,6 +204,7 @@ function buildResult(
         steady: { bytesOut: total.bytesOut - handshake.bytesOut, bytesIn: total.bytesIn - handshake.bytesIn },
       },
     },
+    connections,
   };
   return judge(spec, measured, aborted);
 }

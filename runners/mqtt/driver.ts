@@ -85,6 +85,7 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
       protocolVersion,
       onMessage: options.onMessage,
       onEnded,
+      onConnectionLost: options.onConnectionLost,
     });
     open.add(session);
     if (closing) {

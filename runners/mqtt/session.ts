@@ -39,6 +39,8 @@ export interface SessionParts {
   onMessage: InboundHandler;
   /** Called once when the session is over: after disconnect() completes, or when the connection drops. */
   onEnded?: (session: MqttChatSession) => void;
+  /** Called once when the connection drops without disconnect() having been asked for. */
+  onConnectionLost?: ((reason: string) => void) | undefined;
 }
 
 export class MqttChatSession implements ChatSession {
@@ -83,7 +85,10 @@ export class MqttChatSession implements ChatSession {
       const lost = new MqttVerbError(`${this.user}: connection closed before the server acknowledged${why}`, code);
       for (const reject of this.pending) reject(lost);
       this.pending.clear();
-      if (!this.ending) this.onEnded?.(this);
+      if (this.ending) return;
+      const failure = parts.transport.failure?.error.message;
+      parts.onConnectionLost?.(code !== undefined ? `server sent DISCONNECT: ${reasonName(code)} (${code})` : failure ? `connection lost: ${failure}` : 'connection closed by the server');
+      this.onEnded?.(this);
     });
   }
 

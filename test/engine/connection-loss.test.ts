@@ -1,0 +1,44 @@
+/**
+ * A server that drops clients mid-run must not pass: one kicked user fails the scenario
+ * (exit 1 territory), a server that goes away entirely aborts it (exit 3), and neither hangs.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Client } from 'aedes';
+import { runScenario } from '../../core/engine/index.js';
+import { createMqttDriver } from '../../runners/mqtt/driver.js';
+import { startEmbeddedBroker } from '../../runners/mqtt/embedded.js';
+import { spec } from '../helpers/scenario.js';
+
+async function brokerWithClients() {
+  const broker = await startEmbeddedBroker();
+  const clients: Client[] = [];
+  broker.broker.on('clientReady', (c) => clients.push(c));
+  const driver = createMqttDriver({ url: broker.url, mqttVersion: '3.1.1' }, { runId: 'loss1', embedded: true });
+  return { broker, clients, driver };
+}
+
+describe('connections lost mid-run', () => {
+  it('fails the scenario when the server kicks a user, naming the loss', async () => {
+    const { broker, clients, driver } = await brokerWithClients();
+    setTimeout(() => clients[0]?.close(), 400);
+    const r = await runScenario(spec({ users: 4, durationMs: 1000, rate: 200, drainMs: 500 }), { runId: 'loss1', driver });
+    await driver.close();
+    await broker.close();
+    expect(r.connections).toMatchObject({ opened: 4, lost: 1 });
+    expect(r.connections.lostReasons[0]).toMatch(/^u\d: connection closed by the server|^u\d: connection lost/);
+    expect(r.status).toBe('failed');
+    expect(r.reasons.join('\n')).toContain('1 of 4 connections were lost mid-run');
+  });
+
+  it('aborts the scenario early when every connection is gone', async () => {
+    const { broker, driver } = await brokerWithClients();
+    setTimeout(() => void broker.close(), 400);
+    const started = Date.now();
+    const r = await runScenario(spec({ users: 3, rooms: { count: 1, members: 3 }, durationMs: 20_000, rate: 100 }), { runId: 'loss1', driver });
+    await driver.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.status).toBe('aborted');
+    expect(r.connections.lost).toBe(3);
+    expect(r.reasons[0]).toMatch(/every connection was lost/);
+  });
+});
