@@ -20,7 +20,7 @@ export const runCommand: CommandSpec = {
   maxPositionals: 1,
   flags: [
     { name: 'target', short: 't', type: 'string', value: 'URL', description: 'server to test: mqtt://, mqtts://, ws://, wss:// (overrides the file\'s target)' },
-    { name: 'mqtt-version', type: 'string', value: 'V', description: 'MQTT protocol version with --target: 3.1.1 or 5 (default: the file\'s, else 5)' },
+    { name: 'mqtt-version', type: 'string', value: 'V', description: 'MQTT protocol version of the target: 3.1.1 or 5 (default: the file\'s, else 5)' },
     { name: 'scenario', short: 's', type: 'string', multiple: true, value: 'NAME', description: 'run only this scenario' },
     { name: 'json', type: 'string', value: 'FILE', description: 'write the result JSON here (rewritten after every scenario)' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the summary' },
@@ -42,12 +42,16 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
   const file = args.positionals[0] ?? defaultScenarioPath();
   const target = args.values.target as string | undefined;
   const mqttVersion = args.values['mqtt-version'] as string | undefined;
-  if (mqttVersion !== undefined && target === undefined) throw new InputError('--mqtt-version needs --target');
   const jsonPath = args.values.json as string | undefined;
   const quiet = args.values.quiet === true;
 
   const scenarioFile = await loadScenarioFile(file, { target });
-  if (mqttVersion !== undefined && scenarioFile.target !== null) scenarioFile.target.mqttVersion = parseMqttVersionFlag(mqttVersion);
+  if (mqttVersion !== undefined) {
+    if (scenarioFile.target === null) {
+      throw new InputError('--mqtt-version needs a target (--target URL or target: in the file); the embedded broker speaks MQTT 3.1.1 only');
+    }
+    scenarioFile.target.mqttVersion = parseMqttVersionFlag(mqttVersion);
+  }
   const handle = await openTarget(scenarioFile.target);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -39,6 +39,9 @@ describe('chatbench CLI', () => {
     const cmd = await runCli(['runn']);
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toContain('unknown command "runn"');
+    const version = await runCli(['run', '--mqtt-version', '5']);
+    expect(version.code).toBe(2);
+    expect(version.stderr).toContain('--mqtt-version needs a target');
     const flag = await runCli(['run', '--tagret', 'mqtt://127.0.0.1:1']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/Unknown option '--tagret'/);
