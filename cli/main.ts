@@ -50,9 +50,13 @@ function topHelp(): string {
 
 export async function main(argv: readonly string[], out: Output = processOutput()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    out.err(topHelp());
+    return ExitCode.badInput;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     out.out(topHelp());
-    return name === undefined ? ExitCode.badInput : ExitCode.ok;
+    return ExitCode.ok;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
     out.out(`${toolVersion()}\n`);

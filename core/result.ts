@@ -140,6 +140,8 @@ export const RunResult = z.object({
   target: Target,
   /** The scenario file as run, after defaults were applied (plain data). */
   scenarioFile: z.string().nullable(),
+  /** Names of the scenarios this run set out to run, in order; `scenarios` has those that ran. */
+  selected: z.array(z.string()),
   scenarios: z.array(ScenarioResult),
   environment: z.object({ node: z.string(), platform: z.string(), arch: z.string(), cpus: z.number() }),
 });

@@ -3,7 +3,7 @@
  * correctness per QoS and each threshold's verdict. Returns a string; writes nothing.
  */
 import type { RunResult, ScenarioResult } from '../core/result.js';
-import { formatBytes, formatCount, formatMicros, formatRate, table } from './format.js';
+import { formatBytes, formatCount, formatExact, formatMicros, formatRate, plural, table } from './format.js';
 
 export interface ConsoleOptions {
   color: boolean;
@@ -24,7 +24,9 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
       ` — ${t.protocol.toUpperCase()} ${t.protocolVersion} ${t.embedded ? `embedded broker (${t.url})` : t.url}, run ${result.runId}, TCP_NODELAY ${t.tcpNoDelay ? 'on' : 'off'}`,
   ];
   for (const s of result.scenarios) {
-    out.push('', `${statusText(s.status)} ${bold(s.name)}  ${s.users} users, ${s.rooms} rooms, QoS ${s.qos}, ${s.payloadBytes} B at ${formatRate(s.targetRate)}`);
+    const pairs = typeof s.spec['directPairs'] === 'number' ? s.spec['directPairs'] : 0;
+    const shape = [plural(s.users, 'user'), plural(s.rooms, 'room'), ...(pairs > 0 ? [plural(pairs, 'direct pair')] : [])].join(', ');
+    out.push('', `${statusText(s.status)} ${bold(s.name)}  ${shape}, QoS ${s.qos}, ${formatBytes(s.payloadBytes)} at ${formatRate(s.targetRate)}`);
     const th = s.throughput;
     out.push(`  sent ${formatCount(th.sent)} (${formatRate(th.sentPerSecond)})  delivered ${formatCount(th.delivered)} (${formatRate(th.deliveredPerSecond)}) over ${th.durationSeconds.toFixed(1)} s`);
     out.push(table([
@@ -35,19 +37,20 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
     ]));
     const d = s.delivery;
     const lossLine = `  delivery: expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;
-    out.push(d.violations > 0 ? red(`${lossLine} — ${d.violations} violations`) : lossLine);
+    out.push(d.violations > 0 ? red(`${lossLine} — ${formatCount(d.violations)} violations`) : lossLine);
     if (d.sendErrors > 0) out.push(yellow(`  send errors: ${formatCount(d.sendErrors)}`));
     out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
     for (const v of s.thresholds) {
-      const actual = v.actual === null ? 'nothing measured' : `actual ${formatCount(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
+      const actual = v.actual === null ? 'nothing measured' : `actual ${formatExact(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
       out.push(`  ${v.passed ? green('✓') : red('✗')} ${v.expression}  (${actual})`);
     }
     for (const reason of s.reasons) if (!s.thresholds.some((v) => reason.includes(v.expression))) out.push(red(`  ! ${reason}`));
   }
   if (result.aborted !== null) out.push('', yellow(`Run aborted: ${result.aborted}`));
-  if (result.scenarios.length > 0) {
+  if (result.selected.length > 0 && result.scenarios.length > 0) {
     const passed = result.scenarios.filter((s) => s.status === 'passed').length;
-    out.push('', `${passed} of ${result.scenarios.length} scenarios passed`);
+    const notRun = result.selected.length - result.scenarios.length;
+    out.push('', `${passed} of ${plural(result.selected.length, 'scenario')} passed${notRun > 0 ? ` (${notRun} not run)` : ''}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -15,6 +15,18 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** A threshold's measured value, exact enough to see why it failed: 999.98, 0.002139, 1,000. */
+export function formatExact(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  return String(Number(n.toPrecision(6)));
+}
+
+/** "1 room", "2 rooms", "1,500 users". */
+export function plural(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** Messages per second: "1,234 msg/s". */
 export function formatRate(perSecond: number): string {
   return `${formatCount(perSecond)} msg/s`;

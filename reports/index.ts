@@ -1,3 +1,3 @@
 export { renderConsole, type ConsoleOptions } from './console.js';
-export { renderJson, writeJsonFile } from './json.js';
+export { prepareOutputFile, renderJson, writeJsonFile } from './json.js';
 export { formatBytes, formatCount, formatMicros, formatRate } from './format.js';

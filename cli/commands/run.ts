@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, InputError } from '../../core/errors.js';
-import { runScenarios } from '../../core/engine/index.js';
+import { runScenarios, selectScenarios } from '../../core/engine/index.js';
 import type { EngineEvent } from '../../core/engine/index.js';
 import type { RunResult } from '../../core/result.js';
 import { loadScenarioFile } from '../../core/scenario/index.js';
 import type { MqttVersion } from '../../core/scenario/types.js';
-import { renderConsole, writeJsonFile } from '../../reports/index.js';
+import { prepareOutputFile, renderConsole, writeJsonFile } from '../../reports/index.js';
 import { openTarget } from '../../runners/open.js';
 import type { CommandSpec, ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
@@ -44,19 +44,25 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
   const mqttVersion = args.values['mqtt-version'] as string | undefined;
   const jsonPath = args.values.json as string | undefined;
   const quiet = args.values.quiet === true;
+  const only = (args.values.scenario as string[] | undefined) ?? [];
 
+  // Everything that can be bad input is checked before the target is touched.
+  const version = mqttVersion === undefined ? undefined : parseMqttVersionFlag(mqttVersion);
+  if (jsonPath !== undefined) await prepareOutputFile(jsonPath, '--json');
   const scenarioFile = await loadScenarioFile(file, { target });
-  if (mqttVersion !== undefined) {
+  if (version !== undefined) {
     if (scenarioFile.target === null) {
       throw new InputError('--mqtt-version needs a target (--target URL or target: in the file); the embedded broker speaks MQTT 3.1.1 only');
     }
-    scenarioFile.target.mqttVersion = parseMqttVersionFlag(mqttVersion);
+    scenarioFile.target.mqttVersion = version;
   }
+  selectScenarios(scenarioFile.scenarios, only);
+
   const handle = await openTarget(scenarioFile.target);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(ExitCode.unreachable);
-    out.err(`\nreceived ${signal}: stopping, keeping what was measured (again to quit at once)`);
+    out.err(`\nreceived ${signal}: stopping after the drain, keeping what was measured (again to quit at once)`);
     controller.abort(signal);
   };
   process.on('SIGINT', onSignal);
@@ -68,10 +74,10 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
       scenarioFile,
       target: handle,
       toolVersion: toolVersion(),
-      only: (args.values.scenario as string[] | undefined) ?? [],
+      only,
       signal: controller.signal,
       ...(quiet ? {} : { onEvent: (e: EngineEvent) => progressLine(e, out) }),
-      ...(jsonPath ? { onCheckpoint: (partial: RunResult) => writeJsonFile(jsonPath, partial) } : {}),
+      ...(jsonPath ? { onCheckpoint: (partial: RunResult) => checkpointTo(jsonPath, partial, out) } : {}),
     });
   } finally {
     process.off('SIGINT', onSignal);
@@ -79,19 +85,32 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
     await handle.close();
   }
 
-  if (jsonPath) {
-    await writeJsonFile(jsonPath, result);
-  }
   out.err(`\n${renderConsole(result, { color: out.color })}`.trimEnd());
-  if (jsonPath) out.err(`result written to ${jsonPath}`);
+  if (jsonPath) {
+    await writeJsonFile(jsonPath, result).catch((error: unknown) => {
+      throw new InputError(`could not write the result to ${jsonPath}: ${(error as Error).message}`);
+    });
+    out.err(`result written to ${jsonPath}`);
+  }
   if (result.aborted !== null) return ExitCode.unreachable;
   return result.scenarios.every((s) => s.status === 'passed') ? ExitCode.ok : ExitCode.checkFailed;
 }
 
 function parseMqttVersionFlag(value: string): MqttVersion {
-  if (['3.1.1', '3', '4'].includes(value)) return '3.1.1';
+  if (['3.1.1', '4'].includes(value)) return '3.1.1';
   if (['5', '5.0'].includes(value)) return '5.0';
   throw new InputError(`--mqtt-version ${value}: expected 3.1.1 or 5`);
+}
+
+/** A checkpoint that cannot be written is reported once; the run goes on and the final write decides. */
+let checkpointWarned = false;
+async function checkpointTo(path: string, partial: RunResult, out: Output): Promise<void> {
+  try {
+    await writeJsonFile(path, partial);
+  } catch (error) {
+    if (!checkpointWarned) out.err(`warning: could not write a checkpoint to ${path}: ${(error as Error).message}`);
+    checkpointWarned = true;
+  }
 }
 
 function progressLine(e: EngineEvent, out: Output): void {

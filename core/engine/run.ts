@@ -40,6 +40,18 @@ export function newRunId(): string {
   return BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).slice(0, 6).padStart(6, '0');
 }
 
+/**
+ * The result so far, marked unfinished: if the process dies before the next write, the file
+ * says the run did not complete rather than passing for a finished one.
+ */
+function checkpoint(result: RunResult, done: number): RunResult {
+  const copy = structuredClone(result);
+  if (copy.aborted === null && done < copy.selected.length) {
+    copy.aborted = `incomplete: ${done} of ${copy.selected.length} scenarios had finished when this checkpoint was written`;
+  }
+  return copy;
+}
+
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const selected = selectScenarios(options.scenarioFile.scenarios, options.only);
   const runId = options.runId ?? newRunId();
@@ -53,6 +65,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     aborted: null,
     target: { ...options.target.info },
     scenarioFile: options.scenarioFile.file,
+    selected: selected.map((s) => s.name),
     scenarios: [],
     environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
   };
@@ -78,7 +91,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       await driver.close();
     }
     result.finishedAt = new Date().toISOString();
-    await options.onCheckpoint?.(structuredClone(result));
+    await options.onCheckpoint?.(checkpoint(result, index + 1));
     if (result.aborted !== null) break;
   }
   result.finishedAt = new Date().toISOString();

@@ -47,6 +47,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
   let inFlight = 0;
   const maxInFlight = ctx.maxInFlight ?? MAX_IN_FLIGHT;
   let connectionsLost = 0;
+  let everyConnectionLost = false;
   const lostReasons: string[] = [];
   // Stops the scenario on the caller's abort, or when every connection is gone (the target went away).
   const stop = new AbortController();
@@ -64,7 +65,10 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
         onConnectionLost: (reason) => {
           connectionsLost++;
           if (lostReasons.length < MAX_LOST_REASONS) lostReasons.push(`${user}: ${reason}`);
-          if (connectionsLost === plan.users.length) stop.abort(`every connection was lost (${reason})`);
+          if (connectionsLost === plan.users.length) {
+            everyConnectionLost = true;
+            stop.abort(`every connection was lost (${reason})`);
+          }
         },
       });
       sessions.set(user, session);
@@ -81,7 +85,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
 
     throwIfAborted(signal);
     const planned = plannedSends(spec);
-    emit('send', `${planned} messages at ${spec.rate}/s, ${spec.payloadBytes} B, QoS ${spec.qos}`);
+    emit('send', `${planned.toLocaleString('en-US')} messages at ${spec.rate}/s, ${spec.payloadBytes} B, QoS ${spec.qos}`);
     sendStart = nowMicros() + 1000;
     recorder = new Recorder(ctx.runId, plan.streams, sendStart + spec.warmupMs * 1000);
     const rec = recorder;
@@ -115,7 +119,9 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
           );
         },
       });
-      sendEnd = nowMicros();
+      // The window ends where the schedule of the sends made ends (or later, if sending lagged):
+      // n sends at rate r span n / r seconds, so a run at the configured rate reads that rate.
+      sendEnd = Math.max(nowMicros(), sendStart + (fired * 1_000_000) / spec.rate);
       rec.throughput.closeWindow(Math.max(sendEnd, rec.throughput.windowStartMicros));
       if (fired < planned && !signal.aborted) {
         throw new RunAbortedError(
@@ -123,9 +129,11 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
         );
       }
 
-      emit('drain', `up to ${spec.drainMs} ms for ${rec.outstanding} owed deliveries`);
+      emit('drain', `up to ${spec.drainMs} ms for ${rec.outstanding.toLocaleString('en-US')} owed deliveries`);
+      // An interrupted run still drains (bounded), so messages in flight are not miscounted as
+      // lost; only a target that dropped every connection has nothing left to drain.
       const drainUntil = Date.now() + spec.drainMs;
-      while ((rec.outstanding > 0 || inFlight > 0) && Date.now() < drainUntil && !signal.aborted) {
+      while ((rec.outstanding > 0 || inFlight > 0) && Date.now() < drainUntil && !everyConnectionLost) {
         await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
       }
     } finally {

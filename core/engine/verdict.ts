@@ -69,12 +69,13 @@ export function judge(spec: ScenarioSpec, measured: Measured, aborted: string | 
   for (const t of thresholds) {
     if (!t.passed) reasons.push(t.actual === null ? `threshold ${t.expression}: nothing measured` : `threshold ${t.expression}: actual ${round(t.actual)}${t.unit}`);
   }
+  if (measured.throughput.sent === 0 && aborted === null) reasons.push('nothing was measured: no message was sent after the warm-up');
   const c = measured.connections;
-  if (c.lost > 0) reasons.push(`${c.lost} of ${c.opened} connections were lost mid-run (${c.lostReasons.join('; ')})`);
-  if (measured.delivery.sendErrors > 0) reasons.push(`${measured.delivery.sendErrors} sends failed (the client could not complete them)`);
+  if (c.lost > 0) reasons.push(`${c.lost.toLocaleString('en-US')} of ${c.opened.toLocaleString('en-US')} connections were lost mid-run (${c.lostReasons.join('; ')})`);
+  if (measured.delivery.sendErrors > 0) reasons.push(`${measured.delivery.sendErrors.toLocaleString('en-US')} sends failed (the client could not complete them)`);
   for (const [level, d] of Object.entries(measured.delivery.byQos)) {
     if (d !== undefined && d.violations > 0) {
-      const kinds = (['lost', 'duplicated', 'reordered'] as const).filter((k) => d[k] > 0 && !d.allowed[k]).map((k) => `${d[k]} ${k}`);
+      const kinds = (['lost', 'duplicated', 'reordered'] as const).filter((k) => d[k] > 0 && !d.allowed[k]).map((k) => `${d[k].toLocaleString('en-US')} ${k}`);
       reasons.push(`QoS ${level} delivery guarantee violated: ${kinds.join(', ')}`);
     }
   }

@@ -2,7 +2,7 @@
  * The CLI as users meet it: the real binary spawned as a process, its exit codes
  * (0 ok, 1 check failed, 2 bad input, 3 unreachable/aborted) and its --json contract.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunResult } from '../../core/result.js';
@@ -39,6 +39,13 @@ describe('chatbench CLI', () => {
     const cmd = await runCli(['runn']);
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toContain('unknown command "runn"');
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage: chatbench <command> [flags]');
+    expect(none.stdout).toBe('');
+    const badVersion = await runCli(['run', '--mqtt-version', '7']);
+    expect(badVersion.code).toBe(2);
+    expect(badVersion.stderr).toContain('--mqtt-version 7: expected 3.1.1 or 5');
     const version = await runCli(['run', '--mqtt-version', '5']);
     expect(version.code).toBe(2);
     expect(version.stderr).toContain('--mqtt-version needs a target');
@@ -134,6 +141,19 @@ describe('chatbench CLI', () => {
     const bad = await runCli(['run', file, '--scenario', 'nope']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown scenario "nope"; the file has: small-room, other');
+    expect(bad.stderr).not.toContain('embedded broker'); // rejected before the target is touched
+  });
+
+  it('exits 2 before running when --json cannot be written, leaving nothing behind', async () => {
+    const dir = tempDir();
+    const folder = await runCli(['run', scenarioFile(SMALL), '--json', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`--json ${dir}: is a folder`);
+    expect(folder.stderr).not.toContain('embedded broker');
+    expect(readdirSync(dir)).toEqual([]);
+    const empty = await runCli(['run', scenarioFile(SMALL), '--json', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--json needs a file name');
   });
 
   it('on SIGINT half-way stops, exits 3 and writes what it measured', async () => {

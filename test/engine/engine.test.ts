@@ -37,6 +37,9 @@ describe('engine on the embedded broker', () => {
     expect(r.delivery).toMatchObject({ lost: 0, duplicated: 0, reordered: 0, violations: 0, sendErrors: 0 });
     // Warm-up sends (the first 100 ms = 30 sends) are tracked but not measured.
     expect(r.throughput.sent).toBe(150);
+    // The window spans the schedule of the measured sends, so a run that keeps up reads its rate.
+    expect(r.throughput.durationSeconds).toBeCloseTo(0.5, 9);
+    expect(r.throughput.sentPerSecond).toBeCloseTo(300, 6);
     expect(r.latency.count).toBe(300);
     expect(r.serviceTime.count).toBe(300);
     expect(r.scheduleLag.count).toBe(150);
@@ -46,6 +49,15 @@ describe('engine on the embedded broker', () => {
     expect(r.wire.bytesIn).toBeGreaterThan(360 * 128);
     expect(r.wire.phases.handshake.bytesOut).toBeGreaterThan(0);
     expect(r.status).toBe('passed');
+  });
+
+  it('fails a scenario in which nothing was measured', async () => {
+    const d = driver();
+    const r = await runScenario(spec({ messages: 10, warmupMs: 100, rate: 400 }), { runId: `eng${runCounter}`, driver: d });
+    await d.close();
+    expect(r.throughput.sent).toBe(0);
+    expect(r.status).toBe('failed');
+    expect(r.reasons).toContain('nothing was measured: no message was sent after the warm-up');
   });
 
   it('sends direct messages both ways in every pair at QoS 2', async () => {
@@ -154,11 +166,16 @@ describe('runScenarios', () => {
       createDriver: (runId) => (calls++ === 0 ? target.createDriver(runId) : createMqttDriver({ url: `mqtt://127.0.0.1:${closed}`, mqttVersion: '3.1.1' }, { runId })),
     };
     const checkpoints: number[] = [];
+    const marks: Array<string | null> = [];
     const file = { file: 'inline', target: null, scenarios: [spec({ name: 'first' }), spec({ name: 'second' }), spec({ name: 'third' })] };
-    const r = await runScenarios({ scenarioFile: file, target: flaky, toolVersion: '0', onCheckpoint: (p) => { checkpoints.push(p.scenarios.length); } });
+    const r = await runScenarios({ scenarioFile: file, target: flaky, toolVersion: '0', onCheckpoint: (p) => { checkpoints.push(p.scenarios.length); marks.push(p.aborted); } });
     expect(r.scenarios.map((s) => s.name)).toEqual(['first']);
     expect(r.aborted).toMatch(new RegExp(`second: cannot reach target mqtt://127.0.0.1:${closed}`));
     expect(checkpoints).toEqual([1, 1]);
+    // A checkpoint between scenarios never passes for a finished run.
+    expect(marks[0]).toBe('incomplete: 1 of 3 scenarios had finished when this checkpoint was written');
+    expect(marks[1]).toBe(r.aborted);
+    expect(r.selected).toEqual(['first', 'second', 'third']);
   });
 
   it('aborts within the connect timeout when the server accepts but never answers', async () => {
@@ -201,5 +218,8 @@ describe('runScenarios', () => {
     expect(s?.status).toBe('aborted');
     expect(s?.delivery.expected).toBeGreaterThan(0);
     expect(s?.delivery.expected).toBeLessThan(200 * 20 * 3);
+    // Interrupted, it still drains: what was in flight arrives instead of counting as lost.
+    expect(s?.delivery.lost).toBe(0);
+    expect(s?.delivery.violations).toBe(0);
   });
 });
