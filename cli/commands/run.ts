@@ -5,7 +5,7 @@ import { ExitCode, InputError } from '../../core/errors.js';
 import { runScenarios, selectScenarios } from '../../core/engine/index.js';
 import type { EngineEvent } from '../../core/engine/index.js';
 import type { RunResult } from '../../core/result.js';
-import { loadScenarioFile } from '../../core/scenario/index.js';
+import { loadScenarioFile, parseMqttVersion } from '../../core/scenario/index.js';
 import type { MqttVersion } from '../../core/scenario/types.js';
 import { prepareOutputFile, renderConsole, writeJsonFile } from '../../reports/index.js';
 import { openTarget } from '../../runners/open.js';
@@ -97,9 +97,9 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
 }
 
 function parseMqttVersionFlag(value: string): MqttVersion {
-  if (['3.1.1', '4'].includes(value)) return '3.1.1';
-  if (['5', '5.0'].includes(value)) return '5.0';
-  throw new InputError(`--mqtt-version ${value}: expected 3.1.1 or 5`);
+  const parsed = parseMqttVersion(value);
+  if (!parsed.ok) throw new InputError(`--mqtt-version ${value}: ${parsed.error}`);
+  return parsed.value;
 }
 
 /** A checkpoint that cannot be written is reported once; the run goes on and the final write decides. */

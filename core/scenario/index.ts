@@ -7,9 +7,12 @@ export { scenarioJsonSchema } from './jsonschema.js';
 export {
   HEADER_MIN_PAYLOAD,
   MAX_PAYLOAD,
+  MQTT_VERSION_VALUES,
   SCENARIO_DEFAULTS,
   TARGET_SCHEMES,
   checkTargetUrl,
+  parseMqttVersion,
+  redactTargetUrl,
   scenarioFileSchema,
 } from './schema.js';
 export type { ScenarioFileInput } from './schema.js';

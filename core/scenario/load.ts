@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode, Pair } from 'yaml';
+import { LineCounter, Scalar, isCollection, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Document, Node as YamlNode, Pair, YAMLError } from 'yaml';
 import { InputError } from '../errors.js';
 import type { InputIssue } from '../errors.js';
 import { formatPath } from './messages.js';
@@ -43,15 +43,12 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
-  const position = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
+  const position = (offset: number) => clampedPosition(text, lineCounter, offset);
+  const unterminated = unterminatedTokens(doc, text);
   const issues: InputIssue[] = doc.errors.map((error) => {
     const duplicate = error.code === 'DUPLICATE_KEY' ? pairAt(doc, error.pos[0]) : undefined;
-    return duplicate
-      ? { file, ...position(error.pos[0]), path: formatPath(duplicate.path), message: `duplicate key "${duplicate.key}"` }
-      : { file, ...position(error.pos[0]), path: '', message: error.message };
+    if (duplicate) return { file, ...position(error.pos[0]), path: formatPath(duplicate.path), message: `duplicate key "${duplicate.key}"` };
+    return { file, ...position(unterminated(error) ?? error.pos[0]), path: '', message: error.message };
   });
 
   let result: ScenarioFile | undefined;
@@ -75,6 +72,63 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
     throw new InputError(`invalid scenario file ${file}`, issues);
   }
   return result;
+}
+
+/**
+ * 1-based line:column of `offset`, never past the file: the parser reports errors at end of
+ * input on the line after the last one, which does not exist; those go to the last character.
+ */
+function clampedPosition(text: string, lineCounter: LineCounter, offset: number): { line: number; column: number } {
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+  if (line <= lines.length) return { line, column: Math.max(1, Math.min(col, (lines[line - 1]?.length ?? 0) + 1)) };
+  return { line: lines.length, column: Math.max(1, lines[lines.length - 1]?.length ?? 0) };
+}
+
+/**
+ * For "Missing closing quote" and "must ... end with a ]/}" errors the parser knows only where
+ * it gave up (often the end of the file, or the next line); the author needs the opening quote
+ * or bracket. Returns a function giving that offset for such an error: the start of the quoted
+ * scalar or flow collection of the matching kind that is left open where the error is, each
+ * node used once (several collections can be left open at the same place; innermost first).
+ */
+function unterminatedTokens(doc: Document, text: string): (error: YAMLError) => number | undefined {
+  const open: YamlNode[] = [];
+  const closing = (node: YamlNode): string | undefined => {
+    if (isScalar(node)) return node.type === Scalar.QUOTE_DOUBLE ? '"' : node.type === Scalar.QUOTE_SINGLE ? "'" : undefined;
+    if (isCollection(node) && node.flow) return isSeq(node) ? ']' : '}';
+    return undefined;
+  };
+  visit(doc, (_, node) => {
+    if (!isNode(node) || !node.range) return;
+    const close = closing(node);
+    const [start, valueEnd] = node.range;
+    if (close === undefined) return;
+    const token = node.srcToken;
+    const closed =
+      token?.type === 'flow-collection'
+        ? token.end.some((t) => t.source === close)
+        : isClosedQuote(token && 'source' in token ? token.source : text.slice(start, valueEnd).trimEnd(), close);
+    if (!closed) open.push(node);
+  });
+  open.sort((a, b) => (b.range?.[0] ?? 0) - (a.range?.[0] ?? 0));
+  const used = new Set<YamlNode>();
+  return (error) => {
+    const expected = /^Missing closing (["'])quote/.exec(error.message)?.[1] ?? /end with an? ([\]}])/.exec(error.message)?.[1];
+    if (expected === undefined) return undefined;
+    const node = open.find((n) => !used.has(n) && closing(n) === expected && n.range?.[1] === error.pos[0]);
+    if (!node?.range) return undefined;
+    used.add(node);
+    return node.range[0];
+  };
+}
+
+/** Whether `source`, a quoted scalar as written, ends with its closing quote. */
+function isClosedQuote(source: string, quote: string): boolean {
+  const inner = source.slice(1);
+  if (quote === '"') return /(?:^|[^\\])(?:\\\\)*"$/.test(inner); // not escaped as \"
+  return /(?:^|[^'])(?:'')*'$/.test(inner); // '' is an escaped quote
 }
 
 /** The document as plain data, or the reason it has none (e.g. too many alias expansions). */

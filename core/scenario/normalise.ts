@@ -3,15 +3,16 @@
  * schema, lays `defaults:` and SCENARIO_DEFAULTS under each scenario, checks the rules that
  * involve more than one field, applies --target and resolves TLS paths.
  *
- * Every problem is collected: when some fields are invalid, the scenarios and defaults that
- * are valid on their own are still cross-checked, so one run reports everything.
+ * Every problem is collected: when some fields are invalid, every cross-field rule whose own
+ * fields are valid (after defaults) is still checked, so one run reports everything.
  */
 import { resolve } from 'node:path';
+import * as z from 'zod';
 import { scenarioErrorMap, toPathIssues } from './messages.js';
 import type { IssuePath, PathIssue } from './messages.js';
 import { SCENARIO_DEFAULTS, defaultsSchema, knownKeysAt, scenarioFileSchema, scenarioSchema, targetSchema } from './schema.js';
-import type { ScenarioEntry, ScenarioFields, TargetEntry } from './schema.js';
-import type { ScenarioSpec, TargetSpec, TlsSpec } from './types.js';
+import type { TargetEntry } from './schema.js';
+import type { ScenarioSpec, TargetSpec, ThresholdSpec, TlsSpec } from './types.js';
 import { formatDuration } from './units.js';
 
 export interface NormaliseOptions {
@@ -30,28 +31,33 @@ export function normaliseScenarioData(data: unknown, opts: NormaliseOptions): { 
   const parsed = scenarioFileSchema.safeParse(data, { error: scenarioErrorMap, reportInput: true });
   const issues = parsed.success ? [] : parsed.error.issues.flatMap(toPathIssues);
 
-  // On failure, recover the parts that are valid on their own so their own rules still get checked.
-  // Unknown keys are already reported; dropping them lets a scenario with a typo still be checked.
+  // On failure, recover every field that is valid on its own, so each cross-field rule whose
+  // fields are all valid is still checked. Unknown keys are already reported; dropping them
+  // lets a scenario with a typo still be checked.
   const pruned = parsed.success ? data : withoutUnknownKeys(data, []);
   const raw = isRecord(pruned) ? pruned : {};
   const rawScenarios = Array.isArray(raw['scenarios']) ? (raw['scenarios'] as unknown[]) : [];
-  const defaults = parsed.success ? parsed.data.defaults ?? {} : recover(defaultsSchema, raw['defaults'] ?? {});
-  const entries = parsed.success ? parsed.data.scenarios : rawScenarios.map((s) => recover(scenarioSchema, s));
+  const defaults: Recovered = parsed.success
+    ? { data: parsed.data.defaults ?? {}, isInvalid: () => false }
+    : raw['defaults'] === undefined
+      ? { data: {}, isInvalid: () => false }
+      : recoverFields(defaultsSchema, raw['defaults']);
+  const entries: (Recovered | undefined)[] = parsed.success
+    ? parsed.data.scenarios.map((entry) => ({ data: entry, isInvalid: () => false }))
+    : rawScenarios.map((s) => (isRecord(s) ? recoverFields(scenarioSchema, s) : undefined));
   const target = parsed.success ? { entry: parsed.data.target } : recoverTarget(raw['target']);
 
   issues.push(...duplicateNames(rawScenarios));
   const scenarios: ScenarioSpec[] = [];
-  if (defaults) {
-    entries.forEach((entry, index) => {
-      if (!entry) return;
-      const resolved = resolveScenario(index, entry, defaults);
-      scenarios.push(resolved.spec);
-      issues.push(...resolved.issues);
-    });
-  }
+  entries.forEach((entry, index) => {
+    if (!entry) return;
+    const resolved = resolveScenario(index, entry, defaults);
+    if (resolved.spec) scenarios.push(resolved.spec);
+    issues.push(...resolved.issues);
+  });
   const resolvedTarget = target ? resolveTarget(target.entry, opts) : undefined;
   if (resolvedTarget) issues.push(...resolvedTarget.issues);
-  if (issues.length > 0 || !resolvedTarget) return { value: null, issues };
+  if (issues.length > 0 || !resolvedTarget || scenarios.length !== entries.length) return { value: null, issues };
   return { value: { target: resolvedTarget.target, scenarios }, issues };
 }
 
@@ -73,6 +79,46 @@ function recover<T>(schema: { safeParse(data: unknown): { success: true; data: T
   return result.success ? result.data : undefined;
 }
 
+/**
+ * A scenario or `defaults:` map, field by field: `data` holds the fields that are valid on
+ * their own (parsed, units converted); `isInvalid(["rooms", "members"])` says whether the
+ * author wrote that field (or the map holding it) with a value that failed.
+ */
+interface Recovered {
+  data: Readonly<Record<string, unknown>>;
+  isInvalid: (path: readonly string[]) => boolean;
+}
+
+function unwrapObject(schema: z.ZodType): z.ZodObject | undefined {
+  let inner: z.ZodType = schema;
+  while (inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+  return inner instanceof z.ZodObject ? inner : undefined;
+}
+
+function recoverFields(schema: z.ZodObject, value: unknown): Recovered {
+  const invalid: string[][] = [];
+  const walk = (shape: Readonly<Record<string, z.ZodType>>, map: Readonly<Record<string, unknown>>, path: string[]) => {
+    const data: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(shape)) {
+      const result = field.safeParse(map[key]);
+      const nested = result.success ? undefined : unwrapObject(field);
+      const inner = map[key];
+      if (result.success) {
+        if (result.data !== undefined) data[key] = result.data;
+      } else if (nested && isRecord(inner)) {
+        data[key] = walk(nested.shape, inner, [...path, key]);
+      } else {
+        invalid.push([...path, key]);
+      }
+    }
+    return data;
+  };
+  if (!isRecord(value)) return { data: {}, isInvalid: () => true };
+  const data = walk(schema.shape, value, []);
+  const isInvalid = (path: readonly string[]) => invalid.some((bad) => bad.every((key, i) => path[i] === key));
+  return { data, isInvalid };
+}
+
 function recoverTarget(data: unknown): { entry: TargetEntry | undefined } | undefined {
   if (data === undefined) return { entry: undefined };
   const entry = recover(targetSchema, data);
@@ -92,63 +138,118 @@ function duplicateNames(scenarios: readonly unknown[]): PathIssue[] {
   return issues;
 }
 
-type Nested = 'rooms' | 'connect';
+/** Floors a product of a rate and a time that should be whole, without losing 100 to 99.99999999. */
+const floorCount = (x: number) => Math.floor(x + 1e-9);
+/** 100 -> "100", 2.5 -> "2.5", 1/3 -> "0.333": for messages. */
+const formatNumber = (x: number) => String(Number(x.toFixed(3)));
 
-/** Lay defaults under one scenario and check its cross-field rules. */
-function resolveScenario(index: number, s: ScenarioEntry, d: ScenarioFields): { spec: ScenarioSpec; issues: PathIssue[] } {
-  const nested = <K extends Nested, F extends keyof NonNullable<ScenarioFields[K]>>(key: K, field: F) =>
-    (s[key] as NonNullable<ScenarioFields[K]> | undefined)?.[field] ?? (d[key] as NonNullable<ScenarioFields[K]> | undefined)?.[field];
-  const written = (from: unknown, path: readonly string[]) =>
-    path.reduce<unknown>((value, key) => (isRecord(value) ? value[key] : undefined), from) !== undefined;
+/**
+ * Lay defaults under one scenario and check its cross-field rules. A value is undefined when
+ * the author wrote it invalid (in the scenario, or in `defaults:` where the scenario leaves it
+ * out): each rule runs when every field it involves is known, whatever else is wrong.
+ * `spec` is there only when every field is valid.
+ */
+function resolveScenario(index: number, s: Recovered, d: Recovered): { spec: ScenarioSpec | undefined; issues: PathIssue[] } {
+  const get = (from: Readonly<Record<string, unknown>>, path: readonly string[]) =>
+    path.reduce<unknown>((value, key) => (isRecord(value) ? value[key] : undefined), from);
+  /** The scenario's value, else the defaults:' value, else `builtIn`; undefined if the one that applies is invalid. */
+  function field<T>(path: readonly string[], builtIn: T): T | undefined {
+    if (s.isInvalid(path)) return undefined;
+    const own = get(s.data, path);
+    if (own !== undefined) return own as T;
+    if (d.isInvalid(path)) return undefined;
+    const fromDefaults = get(d.data, path);
+    return fromDefaults !== undefined ? (fromDefaults as T) : builtIn;
+  }
   /** The first of `candidates` the author wrote (scenario first, then defaults), else the scenario itself. */
   const at = (...candidates: string[][]): IssuePath => {
-    for (const c of candidates) if (written(s, c)) return ['scenarios', index, ...c];
-    for (const c of candidates) if (written(d, c)) return ['defaults', ...c];
+    for (const c of candidates) if (get(s.data, c) !== undefined) return ['scenarios', index, ...c];
+    for (const c of candidates) if (get(d.data, c) !== undefined) return ['defaults', ...c];
     return ['scenarios', index];
   };
+  const name = typeof s.data['name'] === 'string' ? s.data['name'] : undefined;
   const issues: PathIssue[] = [];
   const report = (path: IssuePath, message: string) =>
-    issues.push({ path, message: path[0] === 'defaults' ? `${message} (in scenario "${s.name}")` : message, at: 'value' });
+    issues.push({
+      path,
+      message: path[0] === 'defaults' ? `${message} (in ${name === undefined ? `scenarios[${index}]` : `scenario "${name}"`})` : message,
+      at: 'value',
+    });
 
-  const users = s.users ?? d.users ?? SCENARIO_DEFAULTS.users;
-  const rooms = { count: nested('rooms', 'count') ?? SCENARIO_DEFAULTS.roomCount, members: nested('rooms', 'members') ?? users };
-  const directPairs = s.directPairs ?? d.directPairs ?? SCENARIO_DEFAULTS.directPairs;
-  const durationMs = s.duration ?? d.duration ?? SCENARIO_DEFAULTS.durationMs;
-  const warmupMs = s.warmup ?? d.warmup ?? SCENARIO_DEFAULTS.warmupMs;
+  const users = field(['users'], SCENARIO_DEFAULTS.users);
+  const roomCount = field(['rooms', 'count'], SCENARIO_DEFAULTS.roomCount);
+  const members = field<number | undefined>(['rooms', 'members'], users);
+  const directPairs = field(['directPairs'], SCENARIO_DEFAULTS.directPairs);
+  const rate = field(['rate'], SCENARIO_DEFAULTS.rate);
+  const durationMs = field(['duration'], SCENARIO_DEFAULTS.durationMs);
+  const messages = field<number | null>(['messages'], SCENARIO_DEFAULTS.messages);
+  const warmupMs = field(['warmup'], SCENARIO_DEFAULTS.warmupMs);
 
-  if (rooms.count > 0 && rooms.members > users) {
-    report(at(['rooms', 'members']), `rooms.members (${rooms.members}) is more than users (${users})`);
+  if (users !== undefined && roomCount !== undefined && members !== undefined && roomCount > 0 && members > users) {
+    report(at(['rooms', 'members']), `rooms.members (${members}) is more than users (${users})`);
   }
-  if (directPairs * 2 > users) {
+  if (users !== undefined && directPairs !== undefined && directPairs * 2 > users) {
     report(at(['directPairs']), `directPairs (${directPairs}) needs ${directPairs * 2} users, but users is ${users}`);
   }
-  const roomDelivers = rooms.count > 0 && rooms.members >= 2;
-  if (!roomDelivers && directPairs === 0) {
-    const culprit = rooms.count === 0 ? at(['rooms', 'count']) : at(['rooms', 'members'], ['users']);
-    report(culprit, 'no one to deliver to: give a room at least 2 members, or set directPairs to 1 or more');
+  if (roomCount !== undefined && members !== undefined && directPairs !== undefined) {
+    const roomDelivers = roomCount > 0 && members >= 2;
+    if (!roomDelivers && directPairs === 0) {
+      const culprit = roomCount === 0 ? at(['rooms', 'count']) : at(['rooms', 'members'], ['users']);
+      report(culprit, 'no one to deliver to: give a room at least 2 members, or set directPairs to 1 or more');
+    }
   }
-  if (warmupMs >= durationMs) {
+  if (durationMs !== undefined && warmupMs !== undefined && warmupMs >= durationMs) {
     report(at(['warmup'], ['duration']), `warmup (${formatDuration(warmupMs)}) must be shorter than duration (${formatDuration(durationMs)})`);
   }
+  if (rate !== undefined && warmupMs !== undefined && messages !== undefined && messages !== null) {
+    const inWarmup = (rate * warmupMs) / 1_000;
+    if (messages <= floorCount(inWarmup)) {
+      report(
+        at(['messages']),
+        `every one of the ${messages} messages is sent during the warm-up (rate × warmup = ${formatNumber(inWarmup)}): nothing would be measured; lower the warm-up or raise messages`,
+      );
+    }
+  }
+  if (rate !== undefined && durationMs !== undefined && warmupMs !== undefined && warmupMs < durationMs) {
+    const measured = (rate * (durationMs - warmupMs)) / 1_000;
+    if (floorCount(measured) < 1) {
+      report(
+        at(['rate']),
+        `no message is sent after the warm-up (rate × (duration − warmup) = ${formatNumber(measured)}): nothing would be measured; raise the rate or the duration, or lower the warm-up`,
+      );
+    }
+  }
 
+  const payloadBytes = field(['payload'], SCENARIO_DEFAULTS.payloadBytes);
+  const qos = field(['qos'], SCENARIO_DEFAULTS.qos);
+  const drainMs = field(['drain'], SCENARIO_DEFAULTS.drainMs);
+  const concurrency = field(['connect', 'concurrency'], SCENARIO_DEFAULTS.connectConcurrency);
+  const timeoutMs = field(['connect', 'timeout'], SCENARIO_DEFAULTS.connectTimeoutMs);
+  const thresholds = field<ThresholdSpec[]>(['thresholds'], []);
+  const description = field(['description'], SCENARIO_DEFAULTS.description);
+  if (
+    name === undefined || description === undefined || users === undefined || roomCount === undefined || members === undefined ||
+    directPairs === undefined || rate === undefined || payloadBytes === undefined || qos === undefined || durationMs === undefined ||
+    messages === undefined || warmupMs === undefined || drainMs === undefined || concurrency === undefined || timeoutMs === undefined ||
+    thresholds === undefined
+  ) {
+    return { spec: undefined, issues };
+  }
   const spec: ScenarioSpec = {
-    name: s.name,
-    description: s.description ?? SCENARIO_DEFAULTS.description,
+    name,
+    description,
     users,
-    rooms,
+    rooms: { count: roomCount, members },
     directPairs,
-    rate: s.rate ?? d.rate ?? SCENARIO_DEFAULTS.rate,
-    payloadBytes: s.payload ?? d.payload ?? SCENARIO_DEFAULTS.payloadBytes,
-    qos: s.qos ?? d.qos ?? SCENARIO_DEFAULTS.qos,
+    rate,
+    payloadBytes,
+    qos,
     durationMs,
-    messages: s.messages ?? d.messages ?? SCENARIO_DEFAULTS.messages,
+    messages,
     warmupMs,
-    drainMs: s.drain ?? d.drain ?? SCENARIO_DEFAULTS.drainMs,
-    connect: {
-      concurrency: nested('connect', 'concurrency') ?? SCENARIO_DEFAULTS.connectConcurrency,
-      timeoutMs: nested('connect', 'timeout') ?? SCENARIO_DEFAULTS.connectTimeoutMs,
-    },
-    thresholds: s.thresholds ?? d.thresholds ?? [],
+    drainMs,
+    connect: { concurrency, timeoutMs },
+    thresholds,
   };
   return { spec, issues };
 }

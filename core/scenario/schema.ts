@@ -63,33 +63,70 @@ function unitField(
     });
 }
 
-const duration = (description: string, defaultValue: string | undefined, positive: boolean) =>
+/** A duration field; `check` adds a range rule on the milliseconds. */
+const duration = (description: string, defaultValue: string | undefined, check?: (ms: number) => string | undefined) =>
   unitField(
     'a duration such as 10s, 500ms or 2m',
     parseDuration,
     { description, ...(defaultValue === undefined ? {} : { default: defaultValue }), examples: ['500ms', '10s', '2m'] },
-    positive ? (ms) => (ms > 0 ? undefined : 'must be longer than zero') : undefined,
+    check,
   );
+const positive = (ms: number) => (ms > 0 ? undefined : 'must be longer than zero');
 
 const count = (min: number, description: string, defaultValue?: number) =>
   z.int().min(min).meta({ description, ...(defaultValue === undefined ? {} : { default: defaultValue }) });
 
-/** Why `url` cannot be a target, or the URL itself. Shared with the CLI's --target. */
+/**
+ * `url` as it may appear in a message: whatever stands before the last "@" (the userinfo) is
+ * masked, keeping only a user name that is followed by ":" (`mqtt://user:***@host`,
+ * `mqtt://***@host` for a lone token). Works on text that is not a valid URL too, and errs
+ * toward masking too much rather than echoing a password.
+ */
+export function redactTargetUrl(url: string): string {
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const prefix = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)?.[0] ?? '';
+  const userinfo = url.slice(prefix.length, at);
+  const colon = userinfo.indexOf(':');
+  const user = colon < 0 ? '' : `${userinfo.slice(0, colon)}:`;
+  return `${prefix}${user}***${url.slice(at)}`;
+}
+
+/** Why `url` cannot be a target, or the URL itself. Shared with the CLI's --target. Messages never quote credentials. */
 export function checkTargetUrl(url: string): Parsed<string> {
+  const shown = redactTargetUrl(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return { ok: false, error: `"${url}" is not a URL; write e.g. mqtt://127.0.0.1:1883` };
+    return { ok: false, error: `"${shown}" is not a URL; write e.g. mqtt://127.0.0.1:1883` };
   }
   if (!(TARGET_SCHEMES as readonly string[]).includes(parsed.protocol)) {
-    return { ok: false, error: `unsupported URL scheme "${parsed.protocol}//" in "${url}"; use mqtt://, mqtts://, ws:// or wss://` };
+    return { ok: false, error: `unsupported URL scheme "${parsed.protocol}//" in "${shown}"; use mqtt://, mqtts://, ws:// or wss://` };
   }
-  if (parsed.hostname === '') return { ok: false, error: `"${url}" names no host` };
+  if (parsed.hostname === '') return { ok: false, error: `"${shown}" names no host` };
   return { ok: true, value: url };
 }
 
-const MQTT_VERSIONS: Readonly<Record<string, MqttVersion>> = { '3': '3.1.1', '4': '3.1.1', '3.1.1': '3.1.1', '5': '5.0', '5.0': '5.0' };
+/** What `mqttVersion:` and --mqtt-version accept; protocol level 4 is 3.1.1. */
+export const MQTT_VERSION_VALUES = [4, 5, '3.1.1', '4', '5', '5.0'] as const;
+const MQTT_VERSIONS: Readonly<Record<string, MqttVersion>> = { '4': '3.1.1', '3.1.1': '3.1.1', '5': '5.0', '5.0': '5.0' };
+/** MQTT 3.1 (protocol level 3) is a different protocol from 3.1.1, not an older spelling of it. */
+const MQTT_31 = new Set(['3', '3.1', '3.1.0']);
+
+/**
+ * An MQTT version as written in a scenario file or on the command line (--mqtt-version):
+ * 3.1.1 or 4 (its protocol level) -> "3.1.1"; 5 or 5.0 -> "5.0". MQTT 3.1 (3) is refused.
+ */
+export function parseMqttVersion(value: string | number): Parsed<MqttVersion> {
+  const text = String(value);
+  const version = MQTT_VERSIONS[text];
+  if (version !== undefined) return { ok: true, value: version };
+  if (MQTT_31.has(text)) {
+    return { ok: false, error: 'MQTT 3.1 (protocol level 3) is not supported: use 3.1.1 (protocol level 4) or 5.0' };
+  }
+  return { ok: false, error: 'expected 3.1.1 or 5.0' };
+}
 
 const envName = (description: string) =>
   z
@@ -126,9 +163,20 @@ export const targetSchema = z
           return z.NEVER;
         }),
       mqttVersion: z
-        .literal([3, 4, 5, '3.1.1', '5', '5.0'], { error: 'expected 3.1.1 or 5.0' })
-        .meta({ description: 'MQTT protocol version', default: '5.0' })
-        .transform((v): MqttVersion => MQTT_VERSIONS[String(v)] ?? '5.0')
+        .literal(MQTT_VERSION_VALUES, {
+          error: (issue) => {
+            const input = issue.input;
+            const parsed = typeof input === 'number' || typeof input === 'string' ? parseMqttVersion(input) : undefined;
+            return parsed && !parsed.ok ? parsed.error : 'expected 3.1.1 or 5.0';
+          },
+        })
+        .meta({ description: 'MQTT protocol version: 3.1.1 (or 4, its protocol level) or 5.0; MQTT 3.1 is not supported', default: '5.0' })
+        .transform((v, ctx): MqttVersion => {
+          const parsed = parseMqttVersion(v);
+          if (parsed.ok) return parsed.value;
+          ctx.issues.push({ code: 'custom', message: parsed.error, input: v });
+          return z.NEVER;
+        })
         .optional(),
       usernameEnv: envName('name of the environment variable holding the user name').optional(),
       passwordEnv: envName('name of the environment variable holding the password').optional(),
@@ -172,15 +220,17 @@ const scenarioFields = {
     .literal([0, 1, 2], { error: 'expected 0 (at most once), 1 (at least once) or 2 (exactly once)' })
     .meta({ description: 'delivery level: 0 at most once, 1 at least once, 2 exactly once', default: SCENARIO_DEFAULTS.qos })
     .optional(),
-  duration: duration('how long to send', '10s', true).optional(),
+  duration: duration('how long to send', '10s', positive).optional(),
   messages: count(1, 'stop after this many sends (default: no cap)').optional(),
-  warmup: duration('first part of the run kept out of latency and throughput', '1s', false).optional(),
-  drain: duration('wait after the last send before a message counts as lost', '2s', false).optional(),
+  warmup: duration('first part of the run kept out of latency and throughput', '1s').optional(),
+  drain: duration('wait after the last send before a message counts as lost (more than zero)', '2s', (ms) =>
+    ms > 0 ? undefined : 'drain must be greater than zero: messages still in flight when sending stops would count as lost',
+  ).optional(),
   connect: z
     .strictObject(
       {
         concurrency: count(1, 'users connecting at once', SCENARIO_DEFAULTS.connectConcurrency).optional(),
-        timeout: duration('per-user connect timeout', '10s', true).optional(),
+        timeout: duration('per-user connect timeout', '10s', positive).optional(),
       },
       { error: mapError('{ concurrency: 50, timeout: 10s }') },
     )

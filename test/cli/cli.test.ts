@@ -45,7 +45,7 @@ describe('chatbench CLI', () => {
     expect(none.stdout).toBe('');
     const badVersion = await runCli(['run', '--mqtt-version', '7']);
     expect(badVersion.code).toBe(2);
-    expect(badVersion.stderr).toContain('--mqtt-version 7: expected 3.1.1 or 5');
+    expect(badVersion.stderr).toContain('--mqtt-version 7: expected 3.1.1 or 5.0');
     const version = await runCli(['run', '--mqtt-version', '5']);
     expect(version.code).toBe(2);
     expect(version.stderr).toContain('--mqtt-version needs a target');

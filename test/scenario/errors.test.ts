@@ -74,15 +74,106 @@ test('cross-field rules are checked even when another scenario has field errors'
   ]);
 });
 
-test('a YAML syntax error is reported at its position', () => {
+test('a scenario with field errors still gets every cross-field rule whose own fields are valid', () => {
+  const text = yaml(
+    'scenarios:', //                              1
+    '  - name: a', //                             2
+    '    users: 5', //                            3
+    '    rate: fast', //                          4  col 11
+    '    rooms: { count: 1, members: 50 }', //    5  col 33
+    '    directPairs: 4', //                      6  col 18
+  );
+  expect(problems(text)).toEqual([
+    '4:11 scenarios[0].rate | invalid rate "fast": write messages per time unit: 500/s, 30/min, 3600/h, or a number per second',
+    '5:33 scenarios[0].rooms.members | rooms.members (50) is more than users (5)',
+    '6:18 scenarios[0].directPairs | directPairs (4) needs 8 users, but users is 5',
+  ]);
+});
+
+test('a cross-field rule is skipped when one of its own fields is invalid (no guessing with defaults)', () => {
+  const text = yaml(
+    'defaults:', //                               1
+    '  users: many', //                           2  col 10
+    'scenarios:', //                              3
+    '  - name: a', //                             4
+    '    directPairs: 9', //                      5  users comes from the invalid defaults.users
+    '    rooms: { count: 1, members: 50 }', //    6
+    '  - name: b', //                             7
+    '    users: 0', //                            8  col 12
+    '    rooms: { count: 1, members: 50 }', //    9
+    '    warmup: 2s', //                          10 col 13: unrelated to users, still checked
+    '    duration: 1s', //                        11
+    '  - rooms: { count: 0 }', //                 12 col 5 (no name), col 21
+    '    users: 4', //                            13
+    '    rate: 0.5', //                           14
+    '    messages: two', //                       15 col 15
+  );
+  expect(problems(text)).toEqual([
+    '2:10 defaults.users | expected a number, got "many"',
+    '8:12 scenarios[1].users | must be at least 1, got 0',
+    '10:13 scenarios[1].warmup | warmup (2s) must be shorter than duration (1s)',
+    '12:5 scenarios[2].name | required key "name" is missing',
+    '12:21 scenarios[2].rooms.count | no one to deliver to: give a room at least 2 members, or set directPairs to 1 or more',
+    '15:15 scenarios[2].messages | expected a number, got "two"',
+  ]);
+  // a rule pointing into defaults: names the scenario by index when it has no valid name
+  expect(problems(yaml('defaults: { warmup: 15s }', 'scenarios: [{ name: "a b" }]'))).toEqual([
+    '1:21 defaults.warmup | warmup (15s) must be shorter than duration (10s) (in scenarios[0])',
+    '2:21 scenarios[0].name | may hold only letters, digits, ".", "_" and "-"',
+  ]);
+});
+
+test('an unterminated flow collection is reported at its opening bracket, not where the parser gave up', () => {
   const text = yaml(
     'scenarios:', //          1
-    '  - name: [oops', //     2 unterminated flow sequence
+    '  - name: [oops', //     2 col 11: unterminated flow sequence
     'defaults: {}', //        3 col 1: where the parser notices
   );
   const found = problems(text);
   expect(found).toHaveLength(1);
-  expect(found[0]).toMatch(/^3:1  \| Flow sequence in block collection must be sufficiently indented and end with a \]/);
+  expect(found[0]).toMatch(/^2:11  \| Flow sequence in block collection must be sufficiently indented and end with a \]/);
+});
+
+describe('YAML syntax errors point at the unterminated token, never past the file', () => {
+  test('an unclosed " at 2:11 of a 3-line file (was 4:1, a line that does not exist)', () => {
+    const text = yaml(
+      'scenarios:', //            1
+      '  - name: "oops', //       2 col 11
+      '    users: 4', //          3
+    );
+    expect(problems(text)).toEqual(['2:11  | Missing closing "quote']);
+  });
+
+  test('an unclosed [ at 3:12 (was 4:5, where the parser gave up)', () => {
+    const text = yaml(
+      'scenarios:', //            1
+      '  - name: a', //           2
+      '    rooms: [oops', //      3 col 12
+      '    drain: 1s', //         4
+    );
+    expect(problems(text)).toEqual([expect.stringMatching(/^3:12  \| Flow sequence in block collection must be sufficiently indented and end with a \]/)]);
+  });
+
+  test('single quotes, escaped quotes, flow maps and nested collections', () => {
+    expect(problems("scenarios:\n  - name: 'it''s\n")).toEqual(["2:11  | Missing closing 'quote"]);
+    expect(problems('scenarios:\n  - { name: "a\\"b\n')).toEqual([
+      '2:5  | Flow map in block collection must be sufficiently indented and end with a }',
+      '2:13  | Missing closing "quote',
+    ]);
+    // the inner [a] is closed: the error belongs to the outer [
+    expect(problems('scenarios: [[a]')).toEqual([expect.stringMatching(/^1:12  \| Flow sequence .* end with a \]/)]);
+    expect(problems('a: [1, {b: [2\n')).toEqual([
+      expect.stringMatching(/^1:4  \| Flow sequence .* end with a \]/),
+      expect.stringMatching(/^1:8  \| Flow map .* end with a \}/),
+      expect.stringMatching(/^1:12  \| Flow sequence .* end with a \]/),
+    ]);
+  });
+
+  test('an error the parser reports after the end of the file is clamped to the last line', () => {
+    // "%YAML 1.2" needs a "---" line after it; the parser reports it at 2:1, past the 1-line file
+    expect(problems('%YAML 1.2\n')).toEqual(['1:9  | Missing directives-end indicator line']);
+    expect(problems('%YAML 1.2\n\n\n')).toEqual(['3:1  | Missing directives-end indicator line']);
+  });
 });
 
 test('a tab in indentation is a syntax error at the tab', () => {
@@ -133,6 +224,9 @@ test('threshold parse errors point at the threshold', () => {
   ]);
 });
 
+const MQTT_31 = 'MQTT 3.1 (protocol level 3) is not supported: use 3.1.1 (protocol level 4) or 5.0';
+const DRAIN_ZERO = 'drain must be greater than zero: messages still in flight when sending stops would count as lost';
+
 describe('file-level problems', () => {
   test.each<[string, string, string]>([
     ['empty file', '', '1:1  | the file is empty: expected a map with a "scenarios" list'],
@@ -144,7 +238,34 @@ describe('file-level problems', () => {
     ['bad name', 'scenarios: [{ name: "a b" }]\n', '1:21 scenarios[0].name | may hold only letters, digits, ".", "_" and "-"'],
     ['empty rooms value', 'scenarios:\n  - name: a\n    rooms:\n', '3:5 scenarios[0].rooms | expected a map such as { count: 5, members: 10 }'],
     ['bad url scheme', 'target: { url: "http://h" }\nscenarios: [{ name: a }]\n', '1:16 target.url | unsupported URL scheme "http://" in "http://h"; use mqtt://, mqtts://, ws:// or wss://'],
-    ['bad mqttVersion', 'target: { url: "mqtt://h", mqttVersion: 3.1 }\nscenarios: [{ name: a }]\n', '1:41 target.mqttVersion | expected 3.1.1 or 5.0'],
+    ['bad mqttVersion', 'target: { url: "mqtt://h", mqttVersion: 6 }\nscenarios: [{ name: a }]\n', '1:41 target.mqttVersion | expected 3.1.1 or 5.0'],
+    ['mqttVersion 3 (MQTT 3.1)', 'target: { url: "mqtt://h", mqttVersion: 3 }\nscenarios: [{ name: a }]\n', `1:41 target.mqttVersion | ${MQTT_31}`],
+    ['mqttVersion "3" (MQTT 3.1)', 'target: { url: "mqtt://h", mqttVersion: "3" }\nscenarios: [{ name: a }]\n', `1:41 target.mqttVersion | ${MQTT_31}`],
+    ['mqttVersion 3.1', 'target: { url: "mqtt://h", mqttVersion: 3.1 }\nscenarios: [{ name: a }]\n', `1:41 target.mqttVersion | ${MQTT_31}`],
+    ['drain zero', 'scenarios: [{ name: a, drain: 0s }]\n', `1:31 scenarios[0].drain | ${DRAIN_ZERO}`],
+    ['drain zero in defaults:', 'defaults: { drain: 0 }\nscenarios: [{ name: a }]\n', `1:20 defaults.drain | ${DRAIN_ZERO}`],
+    [
+      'every send in the warm-up',
+      'scenarios: [{ name: a, messages: 50, rate: 200/s, warmup: 500ms }]\n',
+      '1:34 scenarios[0].messages | every one of the 50 messages is sent during the warm-up (rate × warmup = 100): nothing would be measured; lower the warm-up or raise messages',
+    ],
+    [
+      'every send in the warm-up, messages from defaults:',
+      'defaults: { messages: 3 }\nscenarios: [{ name: a, rate: 30/min, warmup: 7s }]\n',
+      '1:23 defaults.messages | every one of the 3 messages is sent during the warm-up (rate × warmup = 3.5): nothing would be measured; lower the warm-up or raise messages (in scenario "a")',
+    ],
+    [
+      'no send after the warm-up',
+      'scenarios: [{ name: a, rate: 6/min, duration: 10s, warmup: 1s }]\n',
+      '1:30 scenarios[0].rate | no message is sent after the warm-up (rate × (duration − warmup) = 0.9): nothing would be measured; raise the rate or the duration, or lower the warm-up',
+    ],
+    [
+      'no send after the warm-up, all built-in but the rate',
+      'scenarios: [{ name: a, rate: 3/min }]\n',
+      '1:30 scenarios[0].rate | no message is sent after the warm-up (rate × (duration − warmup) = 0.45): nothing would be measured; raise the rate or the duration, or lower the warm-up',
+    ],
+    ['a password in an unparseable target url is not echoed', 'target: { url: "mqtt://user:secret@[::1" }\nscenarios: [{ name: a }]\n', '1:16 target.url | "mqtt://user:***@[::1" is not a URL; write e.g. mqtt://127.0.0.1:1883'],
+    ['a password in a target url with a bad scheme is not echoed', 'target: { url: "http://user:secret@x" }\nscenarios: [{ name: a }]\n', '1:16 target.url | unsupported URL scheme "http://" in "http://user:***@x"; use mqtt://, mqtts://, ws:// or wss://'],
     ['secret instead of env name', 'target: { url: "mqtt://h", usernameEnv: "hunter 2" }\nscenarios: [{ name: a }]\n', '1:41 target.usernameEnv | must be the name of an environment variable (e.g. CHAT_USER), not the credential itself'],
     ['tls on a plain url', 'target: { url: "mqtt://h", tls: { ca: ca.pem } }\nscenarios: [{ name: a }]\n', '1:33 target.tls | tls is set but target.url uses mqtt://; use mqtts:// or wss://'],
     ['cert without key', 'target: { url: "mqtts://h", tls: { cert: c.pem } }\nscenarios: [{ name: a }]\n', '1:42 target.tls.cert | cert and key go together: set both or neither'],

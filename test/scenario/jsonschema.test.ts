@@ -32,6 +32,8 @@ test('the generated schema describes the YAML form (input side: units as written
   expect(at(scenario, 'properties', 'duration')).toMatchObject({ default: '10s' });
   expect(at(scenario, 'properties', 'thresholds', 'items')).toMatchObject({ type: 'string' });
   expect(at(schema, 'properties', 'target')['required']).toEqual(['url']);
+  // MQTT 3.1 (protocol level 3) is not offered; 4 is 3.1.1's protocol level
+  expect(at(schema, 'properties', 'target', 'properties', 'mqttVersion')).toMatchObject({ enum: [4, 5, '3.1.1', '4', '5', '5.0'], default: '5.0' });
   // defaults: takes every scenario key but the name
   expect(Object.keys(at(schema, 'properties', 'defaults', 'properties'))).not.toContain('name');
   expect(Object.keys(at(schema, 'properties', 'defaults', 'properties'))).toContain('drain');

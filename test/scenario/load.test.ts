@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { InputError } from '../../core/errors.js';
-import { loadScenarioFile, parseScenarioText } from '../../core/scenario/index.js';
+import { checkTargetUrl, loadScenarioFile, parseMqttVersion, parseScenarioText, redactTargetUrl } from '../../core/scenario/index.js';
 import type { ScenarioSpec } from '../../core/scenario/index.js';
 
 const GOOD = `
@@ -29,7 +29,7 @@ scenarios:
     duration: 2m
     messages: 5000
     warmup: 1500ms
-    drain: 0
+    drain: 500ms
     connect: { concurrency: 20 }
     thresholds: ["p99 < 50ms", "lost == 0"]
   - name: dm.only
@@ -76,7 +76,7 @@ describe('a good file', () => {
       durationMs: 120_000,
       messages: 5_000,
       warmupMs: 1_500,
-      drainMs: 0,
+      drainMs: 500,
       connect: { concurrency: 20, timeoutMs: 5_000 }, // nested maps merge key by key
       thresholds: [
         { expression: 'p99 < 50ms', metric: 'p99', comparator: '<', value: 50_000 },
@@ -120,8 +120,8 @@ describe('a good file', () => {
 test.each<[string, string]>([
   ['3.1.1', '3.1.1'],
   ['"3.1.1"', '3.1.1'],
-  ['3', '3.1.1'],
   ['4', '3.1.1'], // protocol level 4 is 3.1.1
+  ['"4"', '3.1.1'],
   ['5', '5.0'],
   ['5.0', '5.0'],
   ['"5.0"', '5.0'],
@@ -129,6 +129,89 @@ test.each<[string, string]>([
 ])('mqttVersion: %s -> %s', (written, version) => {
   const file = parseScenarioText(`target: { url: mqtt://h, mqttVersion: ${written} }\nscenarios: [{ name: a }]\n`, 'v.yaml');
   expect(file.target?.mqttVersion).toBe(version);
+});
+
+describe('parseMqttVersion (mqttVersion: and --mqtt-version)', () => {
+  test.each<[string | number, string]>([
+    ['3.1.1', '3.1.1'],
+    [4, '3.1.1'],
+    ['4', '3.1.1'],
+    [5, '5.0'],
+    ['5', '5.0'],
+    ['5.0', '5.0'],
+  ])('%j -> %s', (written, version) => {
+    expect(parseMqttVersion(written)).toEqual({ ok: true, value: version });
+  });
+
+  test.each<string | number>([3, '3', 3.1, '3.1'])('%j is MQTT 3.1: refused, pointing to 3.1.1', (written) => {
+    expect(parseMqttVersion(written)).toEqual({
+      ok: false,
+      error: 'MQTT 3.1 (protocol level 3) is not supported: use 3.1.1 (protocol level 4) or 5.0',
+    });
+  });
+
+  test.each<string | number>([6, '6', '', '3.1.1.1', 'v5', 5.5])('%j is not a version', (written) => {
+    expect(parseMqttVersion(written)).toEqual({ ok: false, error: 'expected 3.1.1 or 5.0' });
+  });
+
+  test('the file refuses mqttVersion: 3 rather than taking it as 3.1.1', () => {
+    for (const written of ['3', '"3"']) {
+      expect(() => parseScenarioText(`target: { url: mqtt://h, mqttVersion: ${written} }\nscenarios: [{ name: a }]\n`, 'v.yaml')).toThrow(
+        /target\.mqttVersion: MQTT 3\.1 \(protocol level 3\) is not supported/,
+      );
+    }
+  });
+});
+
+describe('credentials in a target URL never appear in a message', () => {
+  test.each<[string, string]>([
+    ['http://user:secret@x', 'http://user:***@x'],
+    ['mqtt://user:secret@h:1883/path', 'mqtt://user:***@h:1883/path'],
+    ['mqtt://secret@h', 'mqtt://***@h'],
+    ['mqtt://user:p@ss:secret@h', 'mqtt://user:***@h'], // an unencoded "@" in the password
+    ['user:secret@h:1883', 'user:***@h:1883'], // no scheme
+    ['mqtt://h:1883', 'mqtt://h:1883'],
+  ])('redactTargetUrl(%s) -> %s', (url, shown) => {
+    expect(redactTargetUrl(url)).toBe(shown);
+  });
+
+  test.each([
+    'http://user:secret@x', // bad scheme
+    'mqtt://user:secret@[::1', // not a URL
+    'mqtt://user:secret/x@h', // "/" in the password: not a URL
+    'user:secret@h:1883', // no scheme: "user:" reads as one
+    'mqtt://user:p@ss:secret@', // no host
+  ])('%s', (url) => {
+    const checked = checkTargetUrl(url);
+    expect(checked.ok).toBe(false);
+    expect(checked.ok ? '' : checked.error).not.toContain('secret');
+    const flag = (() => {
+      try {
+        parseScenarioText('scenarios: [{ name: a }]', 'a.yaml', { target: url });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(flag).toBeInstanceOf(InputError);
+    expect((flag as InputError).message).toMatch(/^invalid --target: /);
+    expect((flag as InputError).message).not.toContain('secret');
+    const inFile = (() => {
+      try {
+        parseScenarioText(`target: { url: ${JSON.stringify(url)} }\nscenarios: [{ name: a }]\n`, 'a.yaml');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(inFile).toBeInstanceOf(InputError);
+    expect((inFile as InputError).issues.map((i) => i.path)).toEqual(['target.url']);
+    expect((inFile as InputError).message).not.toContain('secret');
+  });
+
+  test('a valid URL with credentials is kept as written for the driver', () => {
+    expect(checkTargetUrl('mqtt://user:secret@h')).toEqual({ ok: true, value: 'mqtt://user:secret@h' });
+  });
 });
 
 test('no target anywhere: null (embedded broker); default version 5.0 and TLS verification on', () => {
