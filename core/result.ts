@@ -110,6 +110,8 @@ export const ScenarioResult = z.object({
   /** Users connected, and connections that ended without chatbench asking (server gone, kicked). */
   connections: z.object({
     opened: z.number().int().nonnegative(),
+    /** Per user: from the connect call until the session and its inbox were ready (CONNACK + SUBACK). */
+    connectTime: LatencySummary,
     lost: z.number().int().nonnegative(),
     /** The first few losses, "user: reason". */
     lostReasons: z.array(z.string()),

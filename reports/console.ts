@@ -34,6 +34,7 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
       latencyRow('latency', s.latency),
       latencyRow('service time', s.serviceTime),
       latencyRow('schedule lag', s.scheduleLag),
+      latencyRow('connect', s.connections.connectTime),
     ]));
     const d = s.delivery;
     const lossLine = `  delivery: expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;
@@ -50,7 +51,7 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
   if (result.selected.length > 0 && result.scenarios.length > 0) {
     const passed = result.scenarios.filter((s) => s.status === 'passed').length;
     const notRun = result.selected.length - result.scenarios.length;
-    out.push('', `${passed} of ${plural(result.selected.length, 'scenario')} passed${notRun > 0 ? ` (${notRun} not run)` : ''}`);
+    out.push('', `${passed} of ${result.selected.length} scenarios passed${notRun > 0 ? ` (${notRun} not run)` : ''}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -6,7 +6,7 @@
 import { nowMicros } from '../clock.js';
 import type { ChatSession, Driver, WireBytes } from '../driver.js';
 import { RunAbortedError, withTimeout } from '../errors.js';
-import { encodeMessage, stampActualSendTime, summarise } from '../metrics/index.js';
+import { createLatencyHistogram, encodeMessage, recordMicros, stampActualSendTime, summarise } from '../metrics/index.js';
 import type { ScenarioResult } from '../result.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { EventSink } from './events.js';
@@ -47,6 +47,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
   let inFlight = 0;
   const maxInFlight = ctx.maxInFlight ?? MAX_IN_FLIGHT;
   let connectionsLost = 0;
+  const connectTime = createLatencyHistogram();
   let everyConnectionLost = false;
   const lostReasons: string[] = [];
   // Stops the scenario on the caller's abort, or when every connection is gone (the target went away).
@@ -60,6 +61,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
     emit('connect', `${plan.users.length} users, ${spec.connect.concurrency} at a time`);
     await forEachBounded(plan.users, spec.connect.concurrency, async (user) => {
       throwIfAborted(signal);
+      const connectStart = nowMicros();
       const session = await ctx.driver.connect({
         user, directLevel: spec.qos, onMessage: inbound(user), timeoutMs: spec.connect.timeoutMs,
         onConnectionLost: (reason) => {
@@ -71,6 +73,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
           }
         },
       });
+      recordMicros(connectTime, nowMicros() - connectStart);
       sessions.set(user, session);
     });
 
@@ -151,7 +154,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
       spec.connect.timeoutMs, 'disconnect',
     ).catch(() => undefined);
   }
-  const connections = { opened: sessions.size, lost: connectionsLost, lostReasons };
+  const connections = { opened: sessions.size, connectTime: summarise(connectTime), lost: connectionsLost, lostReasons };
   return buildResult(spec, plan, startedAt, recorder, { handshake, total: totalWire(sessions) }, connections, sendEnd, aborted);
 }
 

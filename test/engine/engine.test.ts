@@ -43,6 +43,9 @@ describe('engine on the embedded broker', () => {
     expect(r.latency.count).toBe(300);
     expect(r.serviceTime.count).toBe(300);
     expect(r.scheduleLag.count).toBe(150);
+    expect(r.connections).toMatchObject({ opened: 6, lost: 0, lostReasons: [] });
+    expect(r.connections.connectTime.count).toBe(6);
+    expect(r.connections.connectTime.min).toBeGreaterThan(0);
     expect(r.latency.p50).toBeGreaterThan(0);
     expect(r.latency.max).toBeGreaterThanOrEqual(r.latency.p99);
     expect(r.wire.bytesOut).toBeGreaterThan(180 * 128);
