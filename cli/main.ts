@@ -59,6 +59,10 @@ export async function main(argv: readonly string[], out: Output = processOutput(
     return ExitCode.ok;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
+    if (rest.length > 0) {
+      out.err(`chatbench: ${name} takes no arguments (got ${rest.join(' ')})`);
+      return ExitCode.badInput;
+    }
     out.out(`${toolVersion()}\n`);
     return ExitCode.ok;
   }

@@ -23,7 +23,7 @@ const ALIASES: Readonly<Record<string, ThresholdMetric>> = {
 
 const LATENCY_UNIT_US: Readonly<Record<string, number>> = { us: 1, 'µs': 1, 'μs': 1, ms: 1_000, s: 1_000_000 };
 
-const EXPRESSION = /^\s*([A-Za-z][\w.]*)\s*(<=|>=|==|!=|=<|=>|<|>|=)\s*(.*?)\s*$/;
+const EXPRESSION = /^\s*([A-Za-z][\w.]*)\s*([<>=!]+)\s*(.*?)\s*$/;
 const VALUE = /^([-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?)\s*(\S*)$/i;
 
 export function isLatencyMetric(metric: ThresholdMetric): boolean {

@@ -33,6 +33,9 @@ describe('chatbench CLI', () => {
     for (const flag of ['--target URL', '--scenario NAME', '--json FILE', '--quiet', '--mqtt-version']) expect(runHelp.stdout).toContain(flag);
     const version = await runCli(['--version']);
     expect(version.stdout.trim()).toBe(pkg.version);
+    const extra = await runCli(['--version', 'x']);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain('--version takes no arguments');
   });
 
   it('exits 2 on an unknown command or flag, naming it', async () => {

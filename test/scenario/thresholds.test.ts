@@ -32,6 +32,8 @@ test.each<[string, RegExp]>([
   ['latency < 50ms', /unknown metric "latency"; valid metrics: min, .*lossRatio$/],
   ['lost = 0', /use "==" to compare/],
   ['lost =< 3', /write "<=" instead of "=<"/],
+  ['p99 <> 5ms', /unknown comparator "<>"; use one of < <= > >= == !=/],
+  ['lost =! 0', /unknown comparator "=!"/],
   ['lost == 0ms', /lost is a plain number and takes no unit "ms"/],
   ['lost == ', /missing value after "=="/],
   ['lost == zero', /"zero" is not a number/],
