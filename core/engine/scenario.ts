@@ -47,6 +47,8 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
   let inFlight = 0;
   const maxInFlight = ctx.maxInFlight ?? MAX_IN_FLIGHT;
   let connectionsLost = 0;
+  /** Users whose connection was lost: not expected to receive what is sent after that. */
+  const gone: string[] = [];
   const connectTime = createLatencyHistogram();
   let everyConnectionLost = false;
   const lostReasons: string[] = [];
@@ -67,6 +69,8 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
         onConnectionLost: (reason) => {
           connectionsLost++;
           if (lostReasons.length < MAX_LOST_REASONS) lostReasons.push(`${user}: ${reason}`);
+          gone.push(user);
+          recorder?.tracker.receiverGone(user);
           if (connectionsLost === plan.users.length) {
             everyConnectionLost = true;
             stop.abort(`every connection was lost (${reason})`);
@@ -92,6 +96,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
     sendStart = nowMicros() + 1000;
     recorder = new Recorder(ctx.runId, plan.streams, sendStart + spec.warmupMs * 1000);
     const rec = recorder;
+    for (const user of gone) rec.tracker.receiverGone(user);
     const seqs = new Uint32Array(plan.streams.length);
     const progress = setInterval(() => ctx.onEvent?.({
       type: 'progress', scenario: spec.name, sent: seqsTotal(seqs), planned, delivered: rec.delivered,

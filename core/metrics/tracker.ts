@@ -44,6 +44,8 @@ interface Gap {
 }
 
 class ReceiverState {
+  /** Set when the receiver's connection was lost: seqs from here on are not expected of it. */
+  expectedUntil: number | undefined = undefined;
   maxSeen = -1;
   /** Sorted, disjoint, all below maxSeen. */
   readonly gaps: Gap[] = [];
@@ -57,6 +59,8 @@ interface StreamState {
   readonly receivers: Map<string, ReceiverState>;
   /** Seqs 0..sent-1 have been handed to the client. */
   sent: number;
+  /** Receivers still connected (owed every new send). */
+  active: number;
   /** Seqs whose send the client reported as failed (rare: a Set is fine). */
   readonly failed: Set<number>;
 }
@@ -85,6 +89,12 @@ function fillGap(gaps: Gap[], i: number, seq: number): void {
     gaps.splice(i + 1, 0, { start: seq + 1, end: g.end });
     g.end = seq;
   }
+}
+
+function failedBelow(failed: ReadonlySet<number>, limit: number): number {
+  let n = 0;
+  for (const seq of failed) if (seq < limit) n++;
+  return n;
 }
 
 export function emptyCounts(): DeliveryCounts {
@@ -162,7 +172,7 @@ export class DeliveryTracker {
     if (this.#streams.has(streamId)) throw new RangeError(`stream ${streamId} already added`);
     const rs = new Map<string, ReceiverState>();
     for (const r of receivers) if (!rs.has(r)) rs.set(r, new ReceiverState());
-    this.#streams.set(streamId, { level, receivers: rs, sent: 0, failed: new Set() });
+    this.#streams.set(streamId, { level, receivers: rs, sent: 0, active: rs.size, failed: new Set() });
   }
 
   #stream(streamId: number): StreamState {
@@ -180,7 +190,7 @@ export class DeliveryTracker {
     const s = this.#stream(streamId);
     if (seq !== s.sent) throw new RangeError(`stream ${streamId}: sent seq ${seq}, expected ${s.sent}`);
     s.sent++;
-    this.#owed += s.receivers.size;
+    this.#owed += s.active;
   }
 
   /** The client reported the send of `seq` as failed: a send error, no longer expected. */
@@ -191,6 +201,7 @@ export class DeliveryTracker {
     s.failed.add(seq);
     this.#sendErrors++;
     for (const r of s.receivers.values()) {
+      if (r.expectedUntil !== undefined && seq >= r.expectedUntil) continue; // never owed: the receiver was gone
       if (seq > r.maxSeen) { // not seen; any later copy is 'unexpected'
         this.#owed--;
         continue;
@@ -207,11 +218,27 @@ export class DeliveryTracker {
     }
   }
 
+  /**
+   * `receiver`'s connection is gone: sends from now on are not expected of it (they could not
+   * be delivered, and the lost connection is reported on its own). What was sent before stays owed.
+   */
+  receiverGone(receiver: string): void {
+    for (const s of this.#streams.values()) {
+      const r = s.receivers.get(receiver);
+      if (r === undefined || r.expectedUntil !== undefined) continue;
+      r.expectedUntil = s.sent;
+      s.active--;
+    }
+  }
+
   /** A receiver got `seq` of a stream. */
   received(streamId: number, receiver: string, seq: number): ReceiveOutcome {
     const s = this.#streams.get(streamId);
     const r = s?.receivers.get(receiver);
-    if (s === undefined || r === undefined || !Number.isInteger(seq) || seq < 0 || seq >= s.sent || (s.failed.size > 0 && s.failed.has(seq))) {
+    if (
+      s === undefined || r === undefined || !Number.isInteger(seq) || seq < 0 || seq >= s.sent ||
+      (r.expectedUntil !== undefined && seq >= r.expectedUntil) || (s.failed.size > 0 && s.failed.has(seq))
+    ) {
       this.#unexpected++;
       return 'unexpected';
     }
@@ -240,8 +267,10 @@ export class DeliveryTracker {
     for (const s of this.#streams.values()) {
       let c = perLevel.get(s.level);
       if (c === undefined) perLevel.set(s.level, (c = emptyCounts()));
-      const expectedEach = s.sent - s.failed.size;
       for (const r of s.receivers.values()) {
+        const expectedEach = r.expectedUntil === undefined
+          ? s.sent - s.failed.size
+          : r.expectedUntil - failedBelow(s.failed, r.expectedUntil);
         c.expected += expectedEach;
         c.delivered += r.unique;
         c.lost += expectedEach - r.unique;

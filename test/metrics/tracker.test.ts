@@ -245,3 +245,24 @@ describe('DeliveryTracker against a naive reference (property)', () => {
     );
   });
 });
+
+describe('DeliveryTracker when a receiver is gone', () => {
+  it('stops expecting new sends of a lost receiver and keeps what was owed before', () => {
+    const t = new DeliveryTracker();
+    t.addStream(0, 1, ['a', 'b']);
+    for (let seq = 0; seq < 4; seq++) t.sent(0, seq);
+    for (let seq = 0; seq < 4; seq++) t.received(0, 'a', seq);
+    t.received(0, 'b', 0);
+    t.received(0, 'b', 1);
+    t.receiverGone('b'); // seqs 2 and 3 were in flight to b: still owed
+    expect(t.owed).toBe(2);
+    for (let seq = 4; seq < 10; seq++) t.sent(0, seq); // owed to a only
+    expect(t.owed).toBe(2 + 6);
+    for (let seq = 4; seq < 10; seq++) t.received(0, 'a', seq);
+    expect(t.received(0, 'b', 7)).toBe('unexpected');
+    t.sendFailed(0, 8); // a had it: taken back; b was never owed it
+    const d = t.summary();
+    expect(d).toMatchObject({ expected: 9 + 4, delivered: 9 + 2, lost: 2, sendErrors: 1 });
+    expect(t.owed).toBe(d.lost);
+  });
+});
