@@ -37,8 +37,13 @@ export interface WireBytes {
 /** One connected chat user. Every promise resolves when the server acknowledged the verb. */
 export interface ChatSession {
   readonly user: string;
-  /** Subscribe to a room; resolves once the server acknowledged the subscription (readiness). */
-  joinRoom(room: string, level: DeliveryLevel): Promise<void>;
+  /**
+   * Subscribe to a room; resolves once the server acknowledged the subscription (readiness),
+   * with the level the server granted (it may grant less than asked: delivery is judged at it).
+   */
+  joinRoom(room: string, level: DeliveryLevel): Promise<DeliveryLevel>;
+  /** The level the server granted for this user's direct-message inbox. */
+  readonly inboxLevel: DeliveryLevel;
   leaveRoom(room: string): Promise<void>;
   /** Resolves when the protocol's send completes: written (level 0), PUBACK (1), PUBCOMP (2). */
   sendToRoom(room: string, payload: Uint8Array, level: DeliveryLevel): Promise<void>;

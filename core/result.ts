@@ -112,6 +112,12 @@ export const ScenarioResult = z.object({
     opened: z.number().int().nonnegative(),
     /** Per user: from the connect call until the session and its inbox were ready (CONNACK + SUBACK). */
     connectTime: LatencySummary,
+    /**
+     * Subscriptions (room joins and inboxes) the server granted below the scenario's QoS.
+     * Their deliveries are counted and judged at the granted level (byQos), as the protocol
+     * delivers at the lower of the published and the granted QoS.
+     */
+    downgraded: z.number().int().nonnegative(),
     lost: z.number().int().nonnegative(),
     /** The first few losses, "user: reason". */
     lostReasons: z.array(z.string()),

@@ -40,6 +40,9 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
     const lossLine = `  delivery: expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;
     out.push(d.violations > 0 ? red(`${lossLine} — ${formatCount(d.violations)} violations`) : lossLine);
     if (d.sendErrors > 0) out.push(yellow(`  send errors: ${formatCount(d.sendErrors)}`));
+    if (s.connections.downgraded > 0) {
+      out.push(yellow(`  the server granted less than QoS ${s.qos} on ${plural(s.connections.downgraded, 'subscription')}: their deliveries are judged at the granted level`));
+    }
     out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
     for (const v of s.thresholds) {
       const actual = v.actual === null ? 'nothing measured' : `actual ${formatExact(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;

@@ -3,7 +3,7 @@
  * (stream, receiver), latency recorded from the intended and the actual send time for
  * messages sent after warm-up, deliveries counted per second. Keeps no raw samples.
  */
-import type { InboundMessage } from '../driver.js';
+import type { DeliveryLevel, InboundMessage } from '../driver.js';
 import {
   DeliveryTracker,
   HeaderFlag,
@@ -34,12 +34,18 @@ export class Recorder {
   readonly #streams: readonly Stream[];
   readonly #measureFromMicros: number;
 
-  constructor(runId: string, streams: readonly Stream[], measureFromMicros: number) {
+  /** `grantedTo` gives the level the server granted a receiver's subscription for a stream. */
+  constructor(
+    runId: string,
+    streams: readonly Stream[],
+    measureFromMicros: number,
+    grantedTo?: (stream: Stream, receiver: string) => DeliveryLevel,
+  ) {
     this.tag = runTag(runId);
     this.#streams = streams;
     this.#measureFromMicros = measureFromMicros;
     this.throughput = new ThroughputMeter(measureFromMicros);
-    for (const s of streams) this.tracker.addStream(s.id, s.level, s.receivers);
+    for (const s of streams) this.tracker.addStream(s.id, s.level, s.receivers, grantedTo && ((r) => grantedTo(s, r)));
   }
 
   /** Header flags for a send due at `intendedMicros`: warm-up sends are delivered and tracked, not measured. */

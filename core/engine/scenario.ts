@@ -4,7 +4,7 @@
  * Every phase is bounded by a timeout; a silent server gives an error, never a hang.
  */
 import { nowMicros } from '../clock.js';
-import type { ChatSession, Driver, WireBytes } from '../driver.js';
+import type { ChatSession, DeliveryLevel, Driver, WireBytes } from '../driver.js';
 import { RunAbortedError, withTimeout } from '../errors.js';
 import { createLatencyHistogram, encodeMessage, recordMicros, stampActualSendTime, summarise } from '../metrics/index.js';
 import type { ScenarioResult } from '../result.js';
@@ -47,6 +47,8 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
   let inFlight = 0;
   const maxInFlight = ctx.maxInFlight ?? MAX_IN_FLIGHT;
   let connectionsLost = 0;
+  /** Level each subscription was granted: (user, room) for rooms, (user, null) for the inbox. */
+  const granted = new Map<string, DeliveryLevel>();
   /** Users whose connection was lost: not expected to receive what is sent after that. */
   const gone: string[] = [];
   const connectTime = createLatencyHistogram();
@@ -85,16 +87,18 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
     const joins: Promise<void>[] = [];
     for (const [user, rooms] of plan.memberships) {
       const session = sessions.get(user) as ChatSession;
-      for (const room of rooms) joins.push(session.joinRoom(room, spec.qos));
+      for (const room of rooms) joins.push(session.joinRoom(room, spec.qos).then((level) => { granted.set(grantKey(user, room), level); }));
     }
     await withTimeout(Promise.all(joins), spec.connect.timeoutMs, `readiness barrier (${joins.length} room joins)`);
+    for (const [user, session] of sessions) granted.set(grantKey(user, null), session.inboxLevel);
     handshake = totalWire(sessions);
 
     throwIfAborted(signal);
     const planned = plannedSends(spec);
     emit('send', `${planned.toLocaleString('en-US')} messages at ${spec.rate}/s, ${spec.payloadBytes} B, QoS ${spec.qos}`);
     sendStart = nowMicros() + 1000;
-    recorder = new Recorder(ctx.runId, plan.streams, sendStart + spec.warmupMs * 1000);
+    recorder = new Recorder(ctx.runId, plan.streams, sendStart + spec.warmupMs * 1000, (stream, receiver) =>
+      granted.get(grantKey(receiver, stream.destination.kind === 'room' ? stream.destination.room : null)) ?? stream.level);
     const rec = recorder;
     for (const user of gone) rec.tracker.receiverGone(user);
     const seqs = new Uint32Array(plan.streams.length);
@@ -159,8 +163,13 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
       spec.connect.timeoutMs, 'disconnect',
     ).catch(() => undefined);
   }
-  const connections = { opened: sessions.size, connectTime: summarise(connectTime), lost: connectionsLost, lostReasons };
+  const downgraded = [...granted.values()].filter((level) => level < spec.qos).length;
+  const connections = { opened: sessions.size, connectTime: summarise(connectTime), downgraded, lost: connectionsLost, lostReasons };
   return buildResult(spec, plan, startedAt, recorder, { handshake, total: totalWire(sessions) }, connections, sendEnd, aborted);
+}
+
+function grantKey(user: string, room: string | null): string {
+  return room === null ? `${user}\u0000inbox` : `${user}\u0000${room}`;
 }
 
 function send(session: ChatSession, stream: Stream, payload: Uint8Array): Promise<void> {

@@ -44,6 +44,9 @@ interface Gap {
 }
 
 class ReceiverState {
+  /** The level this receiver gets the stream at: the lower of the send's and its subscription's. */
+  constructor(readonly level: DeliveryLevel) {}
+
   /** Set when the receiver's connection was lost: seqs from here on are not expected of it. */
   expectedUntil: number | undefined = undefined;
   maxSeen = -1;
@@ -167,11 +170,18 @@ export class DeliveryTracker {
     return this.#unexpected;
   }
 
-  /** Register a stream and who must receive it. Receivers must be known before the first send. */
-  addStream(streamId: number, level: DeliveryLevel, receivers: readonly string[]): void {
+  /**
+   * Register a stream and who must receive it. Receivers must be known before the first send.
+   * `grantedTo` gives the level a receiver's subscription was granted, when the server granted
+   * less than asked; that receiver's delivery is judged at the lower of the two levels
+   * (MQTT 3.1.1 §3.8.4 / 5.0 §3.8.4: delivered QoS is the minimum of published and granted).
+   */
+  addStream(streamId: number, level: DeliveryLevel, receivers: readonly string[], grantedTo?: (receiver: string) => DeliveryLevel): void {
     if (this.#streams.has(streamId)) throw new RangeError(`stream ${streamId} already added`);
     const rs = new Map<string, ReceiverState>();
-    for (const r of receivers) if (!rs.has(r)) rs.set(r, new ReceiverState());
+    for (const r of receivers) {
+      if (!rs.has(r)) rs.set(r, new ReceiverState(Math.min(level, grantedTo?.(r) ?? level) as DeliveryLevel));
+    }
     this.#streams.set(streamId, { level, receivers: rs, sent: 0, active: rs.size, failed: new Set() });
   }
 
@@ -265,9 +275,9 @@ export class DeliveryTracker {
   summary(): Delivery {
     const perLevel = new Map<DeliveryLevel, DeliveryCounts>();
     for (const s of this.#streams.values()) {
-      let c = perLevel.get(s.level);
-      if (c === undefined) perLevel.set(s.level, (c = emptyCounts()));
       for (const r of s.receivers.values()) {
+        let c = perLevel.get(r.level);
+        if (c === undefined) perLevel.set(r.level, (c = emptyCounts()));
         const expectedEach = r.expectedUntil === undefined
           ? s.sent - s.failed.size
           : r.expectedUntil - failedBelow(s.failed, r.expectedUntil);

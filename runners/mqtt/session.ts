@@ -115,17 +115,17 @@ export class MqttChatSession implements ChatSession {
     return this.grants.get(this.topics.room(room));
   }
 
-  /** The QoS the server granted for this user's inbox. */
-  get inboxLevel(): DeliveryLevel | undefined {
-    return this.grants.get(this.topics.inbox(this.user));
+  /** The QoS the server granted for this user's inbox (0 until the inbox SUBACK arrived). */
+  get inboxLevel(): DeliveryLevel {
+    return this.grants.get(this.topics.inbox(this.user)) ?? 0;
   }
 
   /** Subscribes to the user's own inbox (done by the driver before connect resolves). */
-  subscribeInbox(level: DeliveryLevel): Promise<void> {
+  subscribeInbox(level: DeliveryLevel): Promise<DeliveryLevel> {
     return this.subscribe(this.topics.inbox(this.user), level, false);
   }
 
-  joinRoom(room: string, level: DeliveryLevel): Promise<void> {
+  joinRoom(room: string, level: DeliveryLevel): Promise<DeliveryLevel> {
     // MQTT 5 No Local: the server does not echo a sender's own room messages [MQTT-3.8.3-3].
     return this.subscribe(this.topics.room(room), level, this.v5);
   }
@@ -193,8 +193,8 @@ export class MqttChatSession implements ChatSession {
     return this.transport.wire();
   }
 
-  private subscribe(topic: string, level: DeliveryLevel, noLocal: boolean): Promise<void> {
-    return this.track<void>((resolve, reject) => {
+  private subscribe(topic: string, level: DeliveryLevel, noLocal: boolean): Promise<DeliveryLevel> {
+    return this.track<DeliveryLevel>((resolve, reject) => {
       const options = this.v5 ? { qos: level, nl: noLocal } : { qos: level };
       this.client.subscribe(topic, options, (err, _granted, packet?: ISubackPacket) => {
         const code = packet?.granted[0];
@@ -205,7 +205,7 @@ export class MqttChatSession implements ChatSession {
           return reject(new MqttVerbError(`SUBSCRIBE ${topic}: ${err?.message ?? 'no SUBACK'}`, undefined, { cause: err }));
         }
         this.grants.set(topic, code as DeliveryLevel);
-        resolve();
+        resolve(code as DeliveryLevel);
       });
     });
   }

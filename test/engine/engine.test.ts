@@ -113,6 +113,36 @@ describe('engine on the embedded broker', () => {
     expect(q2.status).toBe('failed');
   });
 
+  it('judges a receiver at the QoS its subscription was granted, not the one asked', async () => {
+    // The server grants u1 only QoS 0 for the room: losing some of u1's messages is then
+    // allowed, while the same loss at u2 (granted QoS 1) stays a violation.
+    const base = driver();
+    const downgrading = {
+      ...base,
+      connect: async (o: Parameters<typeof base.connect>[0]) => {
+        const session = await base.connect(o);
+        if (o.user !== 'u1') return session;
+        return Object.assign(Object.create(session) as typeof session, {
+          joinRoom: async (room: string, level: 0 | 1 | 2) => { await session.joinRoom(room, level); return 0 as const; },
+        });
+      },
+    };
+    const seen = new Map<string, number>();
+    const d = withFault(downgrading, (u, m) => {
+      const n = (seen.get(u) ?? 0) + 1;
+      seen.set(u, n);
+      return u !== 'u0' && n % 7 === 3 ? [] : [m]; // drop some of u1's and u2's messages
+    });
+    const r = await runScenario(spec({ users: 3, rooms: { count: 1, members: 3 }, drainMs: 300 }), { runId: `eng${runCounter}`, driver: d });
+    await base.close();
+    expect(r.connections.downgraded).toBe(1);
+    expect(r.delivery.byQos['0']?.lost).toBeGreaterThan(0);
+    expect(r.delivery.byQos['0']?.violations).toBe(0);
+    expect(r.delivery.byQos['1']?.lost).toBeGreaterThan(0);
+    expect(r.delivery.byQos['1']?.violations).toBe(r.delivery.byQos['1']?.lost);
+    expect(r.delivery.byQos['0']!.expected + r.delivery.byQos['1']!.expected).toBe(r.delivery.expected);
+  });
+
   it('finds reordering and never allows it', async () => {
     const d = withFault(driver(), holdBack('u1', 5, 3));
     const r = await runScenario(spec({ qos: 1, users: 2, rooms: { count: 1, members: 2 } }), { runId: `eng${runCounter}`, driver: d });
