@@ -1,0 +1,77 @@
+/**
+ * The send phase: every scheduled message, round-robin over the plan's streams, stamped with
+ * its intended and actual send time and handed to the sender's session; in-flight sends are
+ * bounded, and the phase gives up (rather than hang) when the server stops acknowledging.
+ */
+import { nowMicros } from '../clock.js';
+import type { ChatSession } from '../driver.js';
+import { encodeMessage, stampActualSendTime } from '../metrics/index.js';
+import type { ScenarioSpec } from '../scenario/types.js';
+import { pace } from './pacer.js';
+import type { Plan, Stream } from './plan.js';
+import type { Recorder } from './recorder.js';
+
+export interface SendOptions {
+  spec: ScenarioSpec;
+  plan: Plan;
+  recorder: Recorder;
+  startMicros: number;
+  planned: number;
+  sessionOf: (user: string) => ChatSession;
+  signal: AbortSignal;
+  maxInFlight: number;
+}
+
+export class Sender {
+  inFlight = 0;
+  readonly #seqs: Uint32Array;
+
+  constructor(private readonly options: SendOptions) {
+    this.#seqs = new Uint32Array(options.plan.streams.length);
+  }
+
+  /** Sends so far. */
+  get sent(): number {
+    let n = 0;
+    for (const s of this.#seqs) n += s;
+    return n;
+  }
+
+  /** Runs the schedule; resolves with the number of sends fired. */
+  run(): Promise<number> {
+    const { spec, startMicros, planned, signal, maxInFlight } = this.options;
+    return pace({
+      startMicros,
+      deadlineMicros: startMicros + (spec.durationMs + spec.connect.timeoutMs) * 1000,
+      ratePerSecond: spec.rate,
+      count: planned,
+      signal,
+      saturated: () => this.inFlight >= maxInFlight,
+      fire: (index, intended) => this.#fire(index, intended),
+    });
+  }
+
+  #fire(index: number, intended: number): void {
+    const { plan, recorder, spec, sessionOf } = this.options;
+    const stream = plan.streams[index % plan.streams.length] as Stream;
+    const seq = this.#seqs[stream.id] as number;
+    this.#seqs[stream.id] = seq + 1;
+    const payload = encodeMessage(
+      { runTag: recorder.tag, streamId: stream.id, seq, intendedSendMicros: intended, actualSendMicros: 0, flags: recorder.flagsFor(intended) },
+      spec.payloadBytes,
+    );
+    const actual = nowMicros();
+    stampActualSendTime(payload, actual);
+    recorder.sent(stream, seq, intended, actual);
+    this.inFlight++;
+    send(sessionOf(stream.sender), stream, payload).then(
+      () => { this.inFlight--; },
+      () => { this.inFlight--; recorder.sendFailed(stream, seq); },
+    );
+  }
+}
+
+function send(session: ChatSession, stream: Stream, payload: Uint8Array): Promise<void> {
+  const d = stream.destination;
+  return d.kind === 'room' ? session.sendToRoom(d.room, payload, stream.level) : session.sendToUser(d.user, payload, stream.level);
+}
