@@ -26,8 +26,6 @@ export interface Plan {
   /** user -> rooms it joins */
   memberships: ReadonlyMap<string, readonly string[]>;
   streams: readonly Stream[];
-  /** Deliveries one send of each stream is owed, summed: the fan-out of one round over all streams. */
-  receiversPerRound: number;
 }
 
 export function planScenario(spec: ScenarioSpec): Plan {
@@ -61,8 +59,7 @@ export function planScenario(spec: ScenarioSpec): Plan {
     streams.push({ id: streams.length, sender: a, destination: { kind: 'direct', user: b }, receivers: [b], level: spec.qos });
     streams.push({ id: streams.length, sender: b, destination: { kind: 'direct', user: a }, receivers: [a], level: spec.qos });
   }
-  const receiversPerRound = streams.reduce((n, s) => n + s.receivers.length, 0);
-  return { users, rooms, memberships, streams, receiversPerRound };
+  return { users, rooms, memberships, streams };
 }
 
 /** Sends the scenario schedules: rate x duration, capped by `messages`. */
