@@ -5,7 +5,7 @@ import { ExitCode, InputError } from '../../core/errors.js';
 import { runScenarios, selectScenarios } from '../../core/engine/index.js';
 import type { EngineEvent } from '../../core/engine/index.js';
 import type { RunResult } from '../../core/result.js';
-import { loadScenarioFile, parseMqttVersion } from '../../core/scenario/index.js';
+import { loadScenarioFile, parseDuration, parseMqttVersion } from '../../core/scenario/index.js';
 import type { MqttVersion } from '../../core/scenario/types.js';
 import { prepareOutputFile, renderConsole, writeJsonFile } from '../../reports/index.js';
 import { openTarget } from '../../runners/open.js';
@@ -23,6 +23,7 @@ export const runCommand: CommandSpec = {
     { name: 'mqtt-version', type: 'string', value: 'V', description: 'MQTT protocol version of the target: 3.1.1 or 5 (default: the file\'s, else 5)' },
     { name: 'scenario', short: 's', type: 'string', multiple: true, value: 'NAME', description: 'run only this scenario' },
     { name: 'json', type: 'string', value: 'FILE', description: 'write the result JSON here (rewritten after every scenario)' },
+    { name: 'checkpoint-every', type: 'string', value: 'TIME', description: 'with --json, also rewrite it this often during a scenario (default 10s)' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the summary' },
   ],
   notes: [
@@ -45,6 +46,7 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
   const jsonPath = args.values.json as string | undefined;
   const quiet = args.values.quiet === true;
   const only = (args.values.scenario as string[] | undefined) ?? [];
+  const checkpointEveryMs = parseCheckpointEvery(args.values['checkpoint-every'] as string | undefined);
 
   // Everything that can be bad input is checked before the target is touched.
   const version = mqttVersion === undefined ? undefined : parseMqttVersionFlag(mqttVersion);
@@ -58,6 +60,7 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
   }
   selectScenarios(scenarioFile.scenarios, only);
 
+  const checkpoints = jsonPath === undefined ? undefined : new Checkpoints(jsonPath, out);
   const handle = await openTarget(scenarioFile.target);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -77,7 +80,7 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
       only,
       signal: controller.signal,
       ...(quiet ? {} : { onEvent: (e: EngineEvent) => progressLine(e, out) }),
-      ...(jsonPath ? { onCheckpoint: (partial: RunResult) => checkpointTo(jsonPath, partial, out) } : {}),
+      ...(checkpoints ? { onCheckpoint: (partial: RunResult) => checkpoints.write(partial), checkpointEveryMs } : {}),
     });
   } finally {
     process.off('SIGINT', onSignal);
@@ -87,6 +90,7 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
 
   out.err(`\n${renderConsole(result, { color: out.color })}`.trimEnd());
   if (jsonPath) {
+    await checkpoints?.settled();
     await writeJsonFile(jsonPath, result).catch((error: unknown) => {
       throw new InputError(`could not write the result to ${jsonPath}: ${(error as Error).message}`);
     });
@@ -96,20 +100,41 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
   return result.scenarios.every((s) => s.status === 'passed') ? ExitCode.ok : ExitCode.checkFailed;
 }
 
+function parseCheckpointEvery(value: string | undefined): number {
+  if (value === undefined) return 10_000;
+  const parsed = parseDuration(value);
+  if (!parsed.ok || parsed.value <= 0) throw new InputError(`--checkpoint-every ${value}: expected a duration such as 10s or 500ms`);
+  return parsed.value;
+}
+
 function parseMqttVersionFlag(value: string): MqttVersion {
   const parsed = parseMqttVersion(value);
   if (!parsed.ok) throw new InputError(`--mqtt-version ${value}: ${parsed.error}`);
   return parsed.value;
 }
 
-/** A checkpoint that cannot be written is reported once; the run goes on and the final write decides. */
-let checkpointWarned = false;
-async function checkpointTo(path: string, partial: RunResult, out: Output): Promise<void> {
-  try {
-    await writeJsonFile(path, partial);
-  } catch (error) {
-    if (!checkpointWarned) out.err(`warning: could not write a checkpoint to ${path}: ${(error as Error).message}`);
-    checkpointWarned = true;
+/**
+ * Checkpoints of the result file, written one after another (never two at once, so an older
+ * one cannot land after a newer one). A checkpoint that cannot be written is reported once;
+ * the run goes on and the final write decides.
+ */
+class Checkpoints {
+  #queue: Promise<void> = Promise.resolve();
+  #warned = false;
+
+  constructor(private readonly path: string, private readonly out: Output) {}
+
+  write(partial: RunResult): Promise<void> {
+    this.#queue = this.#queue.then(() => writeJsonFile(this.path, partial)).catch((error: unknown) => {
+      if (!this.#warned) this.out.err(`warning: could not write a checkpoint to ${this.path}: ${(error as Error).message}`);
+      this.#warned = true;
+    });
+    return this.#queue;
+  }
+
+  /** Resolves when every checkpoint asked for so far is on disk (or has failed). */
+  settled(): Promise<void> {
+    return this.#queue;
   }
 }
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { ChatbenchError, ExitCode, InputError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, type RunResult } from '../result.js';
+import { RESULT_SCHEMA_VERSION, type RunResult, type ScenarioResult } from '../result.js';
 import type { TargetHandle } from '../driver.js';
 import type { ScenarioFile, ScenarioSpec } from '../scenario/types.js';
 import type { EventSink } from './events.js';
@@ -20,8 +20,12 @@ export interface RunOptions {
   only?: readonly string[];
   signal?: AbortSignal;
   onEvent?: EventSink;
-  /** Called with the result so far after every scenario, so a killed run keeps what it measured. */
+  /**
+   * Called with the result so far after every scenario, and every `checkpointEveryMs` (default
+   * 10 s) during one, so a killed run keeps what it measured.
+   */
   onCheckpoint?: (partial: RunResult) => void | Promise<void>;
+  checkpointEveryMs?: number;
   /** Run id override (tests); by default 6 random base-36 characters. */
   runId?: string;
 }
@@ -52,6 +56,15 @@ function checkpoint(result: RunResult, done: number): RunResult {
   return copy;
 }
 
+/** The result so far plus the scenario still running, marked as such. */
+function inProgress(result: RunResult, partial: ScenarioResult): RunResult {
+  const copy = structuredClone(result);
+  copy.scenarios.push(partial);
+  copy.finishedAt = new Date().toISOString();
+  copy.aborted ??= `incomplete: ${partial.name} was ${partial.reasons[0] ?? 'in progress'}`;
+  return copy;
+}
+
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const selected = selectScenarios(options.scenarioFile.scenarios, options.only);
   const runId = options.runId ?? newRunId();
@@ -79,6 +92,10 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
         driver,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        ...(options.onCheckpoint ? {
+          onSnapshot: (partial: ScenarioResult) => options.onCheckpoint?.(inProgress(result, partial)),
+          snapshotEveryMs: options.checkpointEveryMs ?? 10_000,
+        } : {}),
       });
       result.scenarios.push(scenario);
       options.onEvent?.({ type: 'scenario-end', scenario: spec.name, status: scenario.status });

@@ -23,9 +23,16 @@ export interface ScenarioContext {
   onEvent?: EventSink;
   /** Sends handed to the client but not yet completed, past which the pacer waits (default 20,000). */
   maxInFlight?: number;
+  /**
+   * Called every `snapshotEveryMs` while the scenario sends and drains, with what it has
+   * measured so far (status "aborted", reason "in progress"), so a killed run keeps it.
+   */
+  onSnapshot?: (partial: ScenarioResult) => void | Promise<void>;
+  snapshotEveryMs?: number;
 }
 
 const MAX_IN_FLIGHT = 20_000;
+const DEFAULT_SNAPSHOT_MS = 10_000;
 /** How often the drain checks whether every owed delivery arrived. */
 const DRAIN_POLL_MS = 10;
 /** Sending starts this long after the barrier, so the first send is not already late. */
@@ -114,6 +121,10 @@ class ScenarioRun {
     const progress = setInterval(() => ctx.onEvent?.({
       type: 'progress', scenario: spec.name, sent: sender.sent, planned, delivered: recorder.delivered,
     }), 1000);
+    const snapshots = ctx.onSnapshot === undefined ? undefined : setInterval(() => {
+      const seconds = Math.round((nowMicros() - startMicros) / 100_000) / 10;
+      void ctx.onSnapshot?.(this.#result(`in progress: ${seconds} s into the scenario when this checkpoint was written`));
+    }, ctx.snapshotEveryMs ?? DEFAULT_SNAPSHOT_MS);
     try {
       const fired = await sender.run();
       // The window ends where the schedule of the sends made ends (or later, if sending lagged):
@@ -134,6 +145,7 @@ class ScenarioRun {
       }
     } finally {
       clearInterval(progress);
+      clearInterval(snapshots);
     }
   }
 
@@ -155,6 +167,7 @@ class ScenarioRun {
     const total = this.#users.wire();
     const handshake = this.#handshake;
     const windowEnd = Math.max(this.#sendEnd || nowMicros(), recorder.throughput.windowStartMicros);
+    const throughput = this.#sendEnd === 0 ? recorder.throughput.summary(windowEnd) : recorder.throughput.summary();
     return judge(spec, {
       name: spec.name,
       startedAt: this.#startedAt,
@@ -167,7 +180,7 @@ class ScenarioRun {
       latency: summarise(recorder.latency.latency),
       serviceTime: summarise(recorder.latency.serviceTime),
       scheduleLag: summarise(recorder.scheduleLag),
-      throughput: recorder.throughput.summary(windowEnd),
+      throughput,
       delivery: recorder.tracker.summary(),
       wire: {
         bytesOut: total.bytesOut,

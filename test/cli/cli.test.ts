@@ -104,7 +104,8 @@ describe('chatbench CLI', () => {
 
   it('exits 0 on a passing run on the embedded broker and writes the result contract', async () => {
     const json = join(tempDir(), 'nested', 'result.json');
-    const r = await runCli(['run', scenarioFile(SMALL), '--json', json]);
+    // Frequent checkpoints must never land after, and overwrite, the final result.
+    const r = await runCli(['run', scenarioFile(SMALL), '--json', json, '--checkpoint-every', '50ms']);
     expect(r.stderr).toMatch(/PASS small-room/);
     expect(r.stderr).toMatch(/p50\s+p90\s+p99\s+p99\.9\s+max/);
     expect(r.stderr).toMatch(/latency\s+[\d.]+ (µs|ms)/);
@@ -157,6 +158,25 @@ describe('chatbench CLI', () => {
     const empty = await runCli(['run', scenarioFile(SMALL), '--json', '']);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('--json needs a file name');
+  });
+
+  it('killed with SIGKILL mid-scenario, leaves a result file with what it had measured, marked incomplete', async () => {
+    const long = SMALL.replace('duration: 1s', 'duration: 60s');
+    const json = join(tempDir(), 'killed.json');
+    let pid = 0;
+    const running = runCli(['run', scenarioFile(long), '--json', json, '--checkpoint-every', '300ms'], { onSpawn: (p) => { pid = p; } });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    process.kill(pid, 'SIGKILL');
+    await running;
+    const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
+    expect(result.aborted).toMatch(/^incomplete: small-room was in progress: [\d.]+ s into the scenario/);
+    const s = result.scenarios[0];
+    expect(s?.status).toBe('aborted');
+    expect(s?.delivery.expected).toBeGreaterThan(0);
+    expect(s?.latency.count).toBeGreaterThan(0);
+    const bad = await runCli(['run', scenarioFile(SMALL), '--json', json, '--checkpoint-every', 'often']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--checkpoint-every often: expected a duration');
   });
 
   it('on SIGINT half-way stops, exits 3 and writes what it measured', async () => {
