@@ -7,6 +7,8 @@ import { resultJsonSchema } from '../core/result.js';
 import { scenarioJsonSchema } from '../core/scenario/index.js';
 import { parseFlags, renderHelp, type CommandSpec, type ParsedArgs } from './flags.js';
 import { processOutput, type Output } from './output.js';
+import { compareCommand, runCompare } from './commands/compare.js';
+import { reportCommand, runReport } from './commands/report.js';
 import { runCommand, runRun } from './commands/run.js';
 import { toolVersion } from './version.js';
 
@@ -30,7 +32,12 @@ const schemaCommand: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [{ spec: runCommand, execute: runRun }, schemaCommand];
+const COMMANDS: readonly Command[] = [
+  { spec: runCommand, execute: runRun },
+  { spec: reportCommand, execute: runReport },
+  { spec: compareCommand, execute: runCompare },
+  schemaCommand,
+];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;

@@ -159,3 +159,12 @@ export type RunResult = z.infer<typeof RunResult>;
 export function resultJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(RunResult, { target: 'draft-2020-12' }) as Record<string, unknown>;
 }
+
+/**
+ * How the run as a whole ended, the verdict its exit code gates on: aborted when it stopped
+ * early (or a scenario did not finish), failed when a scenario failed, else passed.
+ */
+export function runStatus(result: RunResult): 'passed' | 'failed' | 'aborted' {
+  if (result.aborted !== null || result.scenarios.some((s) => s.status === 'aborted')) return 'aborted';
+  return result.scenarios.every((s) => s.status === 'passed') ? 'passed' : 'failed';
+}

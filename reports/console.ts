@@ -3,7 +3,7 @@
  * correctness per QoS and each threshold's verdict. Returns a string; writes nothing.
  */
 import type { RunResult, ScenarioResult } from '../core/result.js';
-import { formatBytes, formatCount, formatExact, formatMicros, formatRate, plural, table } from './format.js';
+import { describeWorkload, formatActual, formatBytes, formatCount, formatMicros, formatRate, passedSummary, plural, statusLabel, table } from './format.js';
 
 export interface ConsoleOptions {
   color: boolean;
@@ -16,7 +16,7 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
   const red = paint(options.color, 31);
   const yellow = paint(options.color, 33);
   const bold = paint(options.color, 1);
-  const statusText = (s: ScenarioResult['status']): string => (s === 'passed' ? green('PASS') : s === 'failed' ? red('FAIL') : yellow('ABORTED'));
+  const statusText = (s: ScenarioResult['status']): string => (s === 'passed' ? green : s === 'failed' ? red : yellow)(statusLabel(s));
 
   const t = result.target;
   const out: string[] = [
@@ -24,9 +24,7 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
       ` — ${t.protocol.toUpperCase()} ${t.protocolVersion} ${t.embedded ? `embedded broker (${t.url})` : t.url}, run ${result.runId}, TCP_NODELAY ${t.tcpNoDelay ? 'on' : 'off'}`,
   ];
   for (const s of result.scenarios) {
-    const pairs = typeof s.spec['directPairs'] === 'number' ? s.spec['directPairs'] : 0;
-    const shape = [plural(s.users, 'user'), plural(s.rooms, 'room'), ...(pairs > 0 ? [plural(pairs, 'direct pair')] : [])].join(', ');
-    out.push('', `${statusText(s.status)} ${bold(s.name)}  ${shape}, QoS ${s.qos}, ${formatBytes(s.payloadBytes)} at ${formatRate(s.targetRate)}`);
+    out.push('', `${statusText(s.status)} ${bold(s.name)}  ${describeWorkload(s)}`);
     const th = s.throughput;
     out.push(`  sent ${formatCount(th.sent)} (${formatRate(th.sentPerSecond)})  delivered ${formatCount(th.delivered)} (${formatRate(th.deliveredPerSecond)}) over ${th.durationSeconds.toFixed(1)} s`);
     out.push(table([
@@ -44,18 +42,11 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
       out.push(yellow(`  the server granted less than QoS ${s.qos} on ${plural(s.connections.downgraded, 'subscription')}: their deliveries are judged at the granted level`));
     }
     out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
-    for (const v of s.thresholds) {
-      const actual = v.actual === null ? 'nothing measured' : `actual ${formatExact(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
-      out.push(`  ${v.passed ? green('✓') : red('✗')} ${v.expression}  (${actual})`);
-    }
+    for (const v of s.thresholds) out.push(`  ${v.passed ? green('✓') : red('✗')} ${v.expression}  (${formatActual(v)})`);
     for (const reason of s.reasons) if (!s.thresholds.some((v) => reason.includes(v.expression))) out.push(red(`  ! ${reason}`));
   }
   if (result.aborted !== null) out.push('', yellow(`Run aborted: ${result.aborted}`));
-  if (result.selected.length > 0 && result.scenarios.length > 0) {
-    const passed = result.scenarios.filter((s) => s.status === 'passed').length;
-    const notRun = result.selected.length - result.scenarios.length;
-    out.push('', `${passed} of ${result.selected.length} scenarios passed${notRun > 0 ? ` (${notRun} not run)` : ''}`);
-  }
+  if (result.selected.length > 0 && result.scenarios.length > 0) out.push('', passedSummary(result));
   return `${out.join('\n')}\n`;
 }
 

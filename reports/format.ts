@@ -1,4 +1,5 @@
 /** Human formatting shared by the text reports: latencies with units, rates and bytes humanised. */
+import type { RunResult, ScenarioResult, ThresholdVerdict } from '../core/result.js';
 
 /** 850 -> "850 µs", 12_345 -> "12.3 ms", 2_500_000 -> "2.50 s". */
 export function formatMicros(us: number): string {
@@ -52,4 +53,36 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
   return rows
     .map((row) => indent + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd())
     .join('\n');
+}
+
+/** A scenario's status as the reports write it. */
+export function statusLabel(status: ScenarioResult['status']): 'PASS' | 'FAIL' | 'ABORTED' {
+  return status === 'passed' ? 'PASS' : status === 'failed' ? 'FAIL' : 'ABORTED';
+}
+
+/** "50 users, 5 rooms, QoS 1, 256 B at 500 msg/s" (direct pairs named when there are any). */
+export function describeWorkload(s: ScenarioResult): string {
+  const pairs = typeof s.spec['directPairs'] === 'number' ? s.spec['directPairs'] : 0;
+  const shape = [plural(s.users, 'user'), plural(s.rooms, 'room'), ...(pairs > 0 ? [plural(pairs, 'direct pair')] : [])].join(', ');
+  return `${shape}, QoS ${s.qos}, ${formatBytes(s.payloadBytes)} at ${formatRate(s.targetRate)}`;
+}
+
+/** A threshold's measured value in the expression's unit: "actual 61.234 ms", or "nothing measured". */
+export function formatActual(v: ThresholdVerdict): string {
+  if (v.actual === null) return 'nothing measured';
+  return `actual ${formatExact(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
+}
+
+/** "2 of 3 scenarios passed (1 not run)". */
+export function passedSummary(result: RunResult): string {
+  const passed = result.scenarios.filter((s) => s.status === 'passed').length;
+  const total = Math.max(result.selected.length, result.scenarios.length);
+  const notRun = notRunScenarios(result).length;
+  return `${passed} of ${total} scenarios passed${notRun > 0 ? ` (${notRun} not run)` : ''}`;
+}
+
+/** Scenarios the run set out to run but never finished measuring (it stopped before them). */
+export function notRunScenarios(result: RunResult): string[] {
+  const ran = new Set(result.scenarios.map((s) => s.name));
+  return result.selected.filter((name) => !ran.has(name));
 }

@@ -1,3 +1,6 @@
 export { renderConsole, type ConsoleOptions } from './console.js';
-export { prepareOutputFile, renderJson, writeJsonFile } from './json.js';
+export { prepareOutputFile, renderJson, writeJsonFile, writeTextFile } from './json.js';
 export { formatBytes, formatCount, formatMicros, formatRate } from './format.js';
+export { renderJunit } from './junit.js';
+export { renderMarkdown } from './markdown.js';
+export { parseResult, readResultFile } from './read.js';

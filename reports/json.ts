@@ -1,4 +1,4 @@
-/** The JSON result file: the contract in core/result.ts, written atomically (temp file + rename). */
+/** The JSON result file: the contract in core/result.ts, written atomically (temp file + rename), as every report file is. */
 import { constants } from 'node:fs';
 import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -27,10 +27,15 @@ export async function prepareOutputFile(path: string, flag: string): Promise<voi
 
 /** A reader never sees half a file, and a killed run leaves the last complete checkpoint. */
 export async function writeJsonFile(path: string, result: RunResult): Promise<void> {
+  await writeTextFile(path, renderJson(result));
+}
+
+/** Writes `text` atomically (temp file + rename), creating the folder: any report file. */
+export async function writeTextFile(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temp, renderJson(result));
+    await writeFile(temp, text);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

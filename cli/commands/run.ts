@@ -7,7 +7,8 @@ import type { EngineEvent } from '../../core/engine/index.js';
 import type { RunResult } from '../../core/result.js';
 import { loadScenarioFile, parseDuration, parseMqttVersion } from '../../core/scenario/index.js';
 import type { MqttVersion } from '../../core/scenario/types.js';
-import { prepareOutputFile, renderConsole, writeJsonFile } from '../../reports/index.js';
+import { renderConsole, writeJsonFile } from '../../reports/index.js';
+import { prepareReports, REPORT_FLAGS, resultExitCode, writeReports } from './report.js';
 import { openTarget } from '../../runners/open.js';
 import type { CommandSpec, ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
@@ -24,6 +25,7 @@ export const runCommand: CommandSpec = {
     { name: 'scenario', short: 's', type: 'string', multiple: true, value: 'NAME', description: 'run only this scenario' },
     { name: 'json', type: 'string', value: 'FILE', description: 'write the result JSON here (rewritten after every scenario)' },
     { name: 'checkpoint-every', type: 'string', value: 'TIME', description: 'with --json, also rewrite it this often during a scenario (default 10s)' },
+    ...REPORT_FLAGS,
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the summary' },
   ],
   notes: [
@@ -50,7 +52,8 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
 
   // Everything that can be bad input is checked before the target is touched.
   const version = mqttVersion === undefined ? undefined : parseMqttVersionFlag(mqttVersion);
-  if (jsonPath !== undefined) await prepareOutputFile(jsonPath, '--json');
+  const reports = { json: jsonPath, junit: args.values.junit as string | undefined, markdown: args.values.markdown as string | undefined };
+  await prepareReports(reports);
   const scenarioFile = await loadScenarioFile(file, { target });
   if (version !== undefined) {
     if (scenarioFile.target === null) {
@@ -89,15 +92,9 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
   }
 
   out.err(`\n${renderConsole(result, { color: out.color })}`.trimEnd());
-  if (jsonPath) {
-    await checkpoints?.settled();
-    await writeJsonFile(jsonPath, result).catch((error: unknown) => {
-      throw new InputError(`could not write the result to ${jsonPath}: ${(error as Error).message}`);
-    });
-    out.err(`result written to ${jsonPath}`);
-  }
-  if (result.aborted !== null) return ExitCode.unreachable;
-  return result.scenarios.every((s) => s.status === 'passed') ? ExitCode.ok : ExitCode.checkFailed;
+  await checkpoints?.settled();
+  await writeReports(result, reports, out);
+  return resultExitCode(result);
 }
 
 function parseCheckpointEvery(value: string | undefined): number {

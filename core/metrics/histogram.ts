@@ -16,7 +16,7 @@
  * depends only on bucket counts, and a live histogram, its decoded encoding and a merge
  * of shards that recorded the same values all summarise identically.
  */
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { JsHistogram, build, decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { BitBucketSize, Histogram } from 'hdr-histogram-js';
 import { InputError } from '../errors.js';
 import type { LatencySummary } from '../result.js';
@@ -164,6 +164,37 @@ export function summarise(h: LatencyHistogram): LatencySummary {
     max: x.getValueAtPercentile(100),
     hdr,
   };
+}
+
+/**
+ * The HDR values at the given percentiles (0–100), as summarise() reports them (highest value
+ * of the percentile's bucket); every value is 0 for an empty histogram. Reports that compare
+ * whole distributions read them here rather than from raw samples, which are never kept.
+ */
+export function valuesAtPercentiles(h: LatencyHistogram, percentiles: readonly number[]): number[] {
+  if (h.count === 0) return percentiles.map(() => 0);
+  return percentiles.map((p) => h.hdr.getValueAtPercentile(p));
+}
+
+/** One non-empty bucket: its highest equivalent value (what percentiles report) and its count. */
+export interface RecordedBucket {
+  value: number;
+  count: number;
+}
+
+/** The recorded distribution, one entry per non-empty bucket, in ascending order of value. */
+export function recordedBuckets(h: LatencyHistogram): RecordedBucket[] {
+  const hdr = h.hdr;
+  // build() and decodeHistogram() make pure-JS histograms (useWebAssembly: false).
+  if (!(hdr instanceof JsHistogram)) throw new TypeError('recordedBuckets needs a pure-JS histogram');
+  const buckets: RecordedBucket[] = [];
+  const it = hdr.recordedValuesIterator;
+  it.reset();
+  while (it.hasNext()) {
+    const v = it.next();
+    buckets.push({ value: v.valueIteratedTo, count: v.countAtValueIteratedTo });
+  }
+  return buckets;
 }
 
 /** Merge encoded histograms (shards, workers) exactly with add() and summarise the union. */

@@ -28,10 +28,12 @@ export {
   addHistogram,
   summarise,
   mergeEncoded,
+  valuesAtPercentiles,
+  recordedBuckets,
 } from './histogram.js';
 export { DELIVERY_ALLOWANCE, DeliveryTracker, emptyCounts, levelDelivery, mergeDelivery } from './tracker.js';
 export { ThroughputMeter, mergeThroughput } from './throughput.js';
 
 export type { MessageHeader, DecodedHeader } from './header.js';
-export type { LatencyPair } from './histogram.js';
+export type { LatencyPair, RecordedBucket } from './histogram.js';
 export type { ReceiveOutcome } from './tracker.js';

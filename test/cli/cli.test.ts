@@ -6,22 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunResult } from '../../core/result.js';
-import { runCli, scenarioFile, tempDir } from '../helpers/cli.js';
+import { SMALL, runCli, scenarioFile, tempDir } from '../helpers/cli.js';
 import { closedPort } from '../helpers/ports.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const SMALL = `
-scenarios:
-  - name: small-room
-    users: 4
-    rooms: { count: 1, members: 4 }
-    rate: 200/s
-    duration: 1s
-    warmup: 200ms
-    drain: 2s
-    thresholds: ["p99 < 5s", "lost == 0"]
-`;
 
 describe('chatbench CLI', () => {
   it('prints help and version', async () => {
@@ -30,7 +19,7 @@ describe('chatbench CLI', () => {
     expect(help.stdout).toMatch(/Commands:\n\s+run\s+Run chat workload scenarios/);
     const runHelp = await runCli(['run', '--help']);
     expect(runHelp.code).toBe(0);
-    for (const flag of ['--target URL', '--scenario NAME', '--json FILE', '--quiet', '--mqtt-version']) expect(runHelp.stdout).toContain(flag);
+    for (const flag of ['--target URL', '--scenario NAME', '--json FILE', '--junit FILE', '--markdown FILE', '--checkpoint-every TIME', '--quiet', '--mqtt-version']) expect(runHelp.stdout).toContain(flag);
     const version = await runCli(['--version']);
     expect(version.stdout.trim()).toBe(pkg.version);
     const extra = await runCli(['--version', 'x']);
@@ -105,8 +94,12 @@ describe('chatbench CLI', () => {
   it('exits 0 on a passing run on the embedded broker and writes the result contract', async () => {
     const json = join(tempDir(), 'nested', 'result.json');
     // Frequent checkpoints must never land after, and overwrite, the final result.
-    const r = await runCli(['run', scenarioFile(SMALL), '--json', json, '--checkpoint-every', '50ms']);
+    const junit = join(tempDir(), 'junit.xml');
+    const markdown = join(tempDir(), 'summary.md');
+    const r = await runCli(['run', scenarioFile(SMALL), '--json', json, '--checkpoint-every', '50ms', '--junit', junit, '--markdown', markdown]);
     expect(r.stderr).toMatch(/PASS small-room/);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="chatbench" tests="\d+" failures="0" errors="0"/);
+    expect(readFileSync(markdown, 'utf8')).toContain('small-room');
     expect(r.stderr).toMatch(/p50\s+p90\s+p99\s+p99\.9\s+max/);
     expect(r.stderr).toMatch(/latency\s+[\d.]+ (µs|ms)/);
     expect(r.stderr).toContain(`result written to ${json}`);

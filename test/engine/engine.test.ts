@@ -37,9 +37,12 @@ describe('engine on the embedded broker', () => {
     expect(r.delivery).toMatchObject({ lost: 0, duplicated: 0, reordered: 0, violations: 0, sendErrors: 0 });
     // Warm-up sends (the first 100 ms = 30 sends) are tracked but not measured.
     expect(r.throughput.sent).toBe(150);
-    // The window spans the schedule of the measured sends, so a run that keeps up reads its rate.
-    expect(r.throughput.durationSeconds).toBeCloseTo(0.5, 9);
-    expect(r.throughput.sentPerSecond).toBeCloseTo(300, 6);
+    // The window spans the schedule of the measured sends (150 sends at 300/s = 0.5 s), so a run
+    // that keeps up reads its rate; on a loaded machine the last send may leave a little late.
+    expect(r.throughput.durationSeconds).toBeGreaterThanOrEqual(0.5);
+    expect(r.throughput.durationSeconds).toBeLessThan(0.52);
+    expect(r.throughput.sentPerSecond).toBeGreaterThan(288);
+    expect(r.throughput.sentPerSecond).toBeLessThanOrEqual(300);
     expect(r.latency.count).toBe(300);
     expect(r.serviceTime.count).toBe(300);
     expect(r.scheduleLag.count).toBe(150);

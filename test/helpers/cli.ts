@@ -5,6 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** A one-second scenario on four users that passes on any broker that delivers. */
+export const SMALL = `
+scenarios:
+  - name: small-room
+    users: 4
+    rooms: { count: 1, members: 4 }
+    rate: 200/s
+    duration: 1s
+    warmup: 200ms
+    drain: 2s
+    thresholds: ["p99 < 5s", "lost == 0"]
+`;
+
 export const BIN = fileURLToPath(new URL('../../bin/chatbench.js', import.meta.url));
 
 export interface CliRun {

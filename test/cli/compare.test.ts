@@ -1,0 +1,119 @@
+/**
+ * `chatbench compare` as users meet it: exit codes (0 no regression, 1 a regression, 2 bad
+ * input), the table on stderr, --json / --markdown files, and flag values that say what is
+ * wrong. Files are real results from a run on the embedded broker and copies derived from it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Comparison } from '../../reports/compare.js';
+import { runCli, tempDir, type CliRun } from '../helpers/cli.js';
+import { measureForCompare, scaleLatency, variant } from '../helpers/compare-fixtures.js';
+
+/** The real binary, as CI runs it. */
+const compare = (args: readonly string[]): Promise<CliRun> => runCli(['compare', ...args]);
+
+let dir: string;
+const file = (name: string) => join(dir, name);
+
+beforeAll(async () => {
+  dir = tempDir();
+  const real = await measureForCompare();
+  const save = (name: string, data: unknown) => writeFileSync(file(name), JSON.stringify(data));
+  save('base.json', real);
+  save('same.json', structuredClone(real));
+  save('slow.json', variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 3); }));
+  save('renamed.json', { ...structuredClone(real), scenarios: real.scenarios.map((s) => ({ ...s, name: `${s.name}-v2` })) });
+  save('not-a-result.json', { schemaVersion: 1, kind: 'run', tool: { name: 'chatbench' } });
+  writeFileSync(file('broken.json'), '{"schemaVersion": 1,');
+});
+
+describe('chatbench compare', () => {
+  it('exits 0 and says so when nothing regressed', async () => {
+    const r = await compare([file('base.json'), file('same.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^chatbench compare: no regression$/m);
+    expect(r.stderr).toMatch(/^UNCHANGED room$/m);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('no regression in 2 compared scenarios');
+  });
+
+  it('exits 1 on a latency regression and marks it in the table', async () => {
+    const r = await compare([file('base.json'), file('slow.json'), '--min-latency-change', '1us']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^REGRESSED room$/m);
+    expect(r.stderr).toMatch(/^UNCHANGED direct$/m);
+    expect(r.stderr).toMatch(/^ {2}latency p50\s+\S+ (µs|ms)\s+\S+ (µs|ms)\s+\+200% \(\+\S+ (µs|ms)\) {2}✗ regressed$/m);
+    // The same files with a floor no change reaches: exit 0.
+    const floor = await compare([file('base.json'), file('slow.json'), '--min-latency-change', '1h']);
+    expect(floor.code).toBe(0);
+    // And a tolerance wider than +200%.
+    expect((await compare([file('base.json'), file('slow.json'), '--min-latency-change', '1us', '--tolerance', '250%'])).code).toBe(0);
+  });
+
+  it('writes the comparison as JSON and Markdown, and says where', async () => {
+    const json = join(tempDir(), 'out', 'comparison.json');
+    const markdown = join(tempDir(), 'comparison.md');
+    const r = await compare([file('base.json'), file('slow.json'), '--min-latency-change', '2ms', '--tolerance', '2.5%', '--throughput-tolerance', '1%', '--json', json, '--markdown', markdown]);
+    expect(r.stderr).toContain(`the comparison written to ${json}`);
+    expect(r.stderr).toContain(`the Markdown written to ${markdown}`);
+    const c = JSON.parse(readFileSync(json, 'utf8')) as Comparison;
+    expect(c).toMatchObject({ schemaVersion: 1, kind: 'comparison', regressed: r.code === 1, onlyInBaseline: [], onlyInCurrent: [] });
+    expect(c.options).toEqual({ tolerance: 0.025, throughputTolerance: 0.01, minLatencyChangeMicros: 2000 });
+    expect(c.scenarios.map((s) => s.name)).toEqual(['room', 'direct']);
+    expect(c.scenarios[0]?.metrics.map((m) => m.id)).toContain('latency.p999');
+    const text = readFileSync(markdown, 'utf8');
+    expect(text).toMatch(/^## chatbench compare: (❌ regressed|✅ no regression)$/m);
+    expect(text).toContain('| metric | baseline | current | change | verdict |');
+  });
+
+  it('--quiet prints only the verdict', async () => {
+    const r = await compare([file('base.json'), file('slow.json'), '--min-latency-change', '1us', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^1 of 2 compared scenarios regressed: room \(latency p50, .*latency distribution\)\n$/);
+  });
+
+  it('exits 2 naming every result file it cannot use', async () => {
+    const missing = await compare([file('base.json'), '/nonexistent/current.json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read result file /nonexistent/current.json: no such file');
+    const both = await compare([file('broken.json'), file('not-a-result.json')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain(`result file ${file('broken.json')} is not valid JSON`);
+    expect(both.stderr).toContain(`result file ${file('not-a-result.json')} does not match the result format`);
+    const none = await compare([file('base.json'), file('renamed.json')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`no scenario in common, nothing to compare: ${file('base.json')} has room, direct; ${file('renamed.json')} has room-v2, direct-v2`);
+  });
+
+  it('exits 2 on missing arguments and bad flag values, saying which and why', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--tolerance', '10'], '--tolerance 10: write a percentage with a % sign, e.g. 10%'],
+      [['--tolerance', 'ten'], '--tolerance ten: expected a percentage such as 10% or 2.5%'],
+      [['--throughput-tolerance=-5%'], '--throughput-tolerance -5%: a tolerance cannot be negative'],
+      [['--min-latency-change', '100'], '--min-latency-change 100: give a unit, e.g. 100us or 100ms'],
+      [['--min-latency-change', 'fast'], '--min-latency-change fast: invalid duration "fast"'],
+      [['--min-latency-change', '0.5ms'], '--min-latency-change 0.5ms: duration "0.5ms" is not a whole number of milliseconds (for microseconds write e.g. 100us)'],
+      [['--json', ''], '--json needs a file name'],
+      [['--tolerence', '5%'], "Unknown option '--tolerence'"],
+    ];
+    const one = await compare([file('base.json')]);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain('compare needs two result files, the baseline and the current one (got 1)');
+    expect(one.stderr).toContain('Usage: chatbench compare BASELINE.json CURRENT.json [flags]');
+    for (const [flags, message] of cases) {
+      const args = [file('base.json'), file('same.json'), ...flags];
+      const r = await compare(args);
+      expect.soft(r.code, args.join(' ')).toBe(2);
+      expect.soft(r.stderr, args.join(' ')).toContain(message);
+    }
+  });
+
+  it('is listed in --help and documents its flags', async () => {
+    expect((await runCli(['--help'])).stdout).toMatch(/^\s+compare\s/m);
+    const help = (await compare(['--help'])).stdout;
+    expect(help).toContain('Usage: chatbench compare BASELINE.json CURRENT.json [flags]');
+    for (const flag of ['--tolerance PCT', '--throughput-tolerance PCT', '--min-latency-change TIME', '--json FILE', '--markdown FILE', '--quiet']) expect(help).toContain(flag);
+    expect(help).toContain('Exit codes: 0 no regression; 1 a regression; 2 bad input');
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * `chatbench report RESULT.json` as CI uses it: on results saved by real `chatbench run --json`
+ * processes it re-renders the summary the run printed, writes JUnit / Markdown files, and
+ * exits as the run did (0, 1, 3); a missing or invalid file is bad input (2).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RunResult } from '../../core/result.js';
+import { renderJson, renderJunit, renderMarkdown } from '../../reports/index.js';
+import { SMALL, runCli, scenarioFile, tempDir, type CliRun } from '../helpers/cli.js';
+import { kids, parseXml } from '../helpers/xml.js';
+
+
+const report = (args: readonly string[]): Promise<CliRun> => runCli(['report', ...args]);
+
+let dir: string;
+let passed: { run: CliRun; json: string };
+let failed: { run: CliRun; json: string };
+let aborted: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const run = async (name: string, yaml: string, extra: string[] = []) => {
+    const json = join(dir, `${name}.json`);
+    return { run: await runCli(['run', scenarioFile(yaml), '--json', json, ...extra]), json };
+  };
+  [passed, failed] = await Promise.all([run('passed', SMALL), run('failed', SMALL.replace('p99 < 5s', 'p99 < 1us'), ['--quiet'])]);
+  expect([passed.run.code, failed.run.code]).toEqual([0, 1]);
+  // A run interrupted half-way, as the SIGINT handler records it.
+  const result = RunResult.parse(JSON.parse(readFileSync(passed.json, 'utf8')));
+  const s = result.scenarios[0] as RunResult['scenarios'][number];
+  s.status = 'aborted';
+  s.reasons = ['interrupted by SIGINT'];
+  result.aborted = 'small-room: interrupted by SIGINT';
+  aborted = join(dir, 'aborted.json');
+  writeFileSync(aborted, renderJson(result));
+});
+
+const saved = (path: string): RunResult => RunResult.parse(JSON.parse(readFileSync(path, 'utf8')));
+
+describe('chatbench report', () => {
+  it('is listed in --help and documents its flags', async () => {
+    expect((await runCli(['--help'])).stdout).toMatch(/^\s+report\s+Re-render a saved result/m);
+    const help = await runCli(['report', '--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['Usage: chatbench report RESULT.json [flags]', '--junit FILE', '--markdown FILE', '--json FILE', '--quiet']) expect(help.stdout).toContain(flag);
+  });
+
+  it('re-renders the summary the run printed and exits as the run did: 0, 1, 3', async () => {
+    const ok = await report([passed.json]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('');
+    expect(ok.stderr).toMatch(/^chatbench [\d.]+ — MQTT 3\.1\.1 embedded broker/);
+    expect(ok.stderr).toMatch(/\nPASS small-room {2}4 users, 1 room, QoS 1/);
+    expect(ok.stderr.split('\n').length).toBeGreaterThan(10);
+    expect(passed.run.stderr).toContain(ok.stderr.trimEnd());
+
+    const fail = await report([failed.json]);
+    expect(fail.code).toBe(1);
+    expect(fail.stderr).toMatch(/✗ p99 < 1us {2}\(actual [\d,.]+ µs\)/);
+    expect(failed.run.stderr).toContain(fail.stderr.trimEnd());
+
+    const stopped = await report([aborted]);
+    expect(stopped.code).toBe(3);
+    expect(stopped.stderr).toContain('ABORTED small-room');
+    expect(stopped.stderr).toContain('Run aborted: small-room: interrupted by SIGINT');
+  });
+
+  it('writes the JUnit, Markdown and JSON files asked for, and says where', async () => {
+    const out = join(tempDir(), 'ci', 'reports');
+    const files = { junit: join(out, 'junit.xml'), markdown: join(out, 'summary.md'), json: join(out, 'copy.json') };
+    const r = await report([passed.json, '--junit', files.junit, '--markdown', files.markdown, '--json', files.json, '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      `JUnit report written to ${files.junit}`,
+      `Markdown summary written to ${files.markdown}`,
+      `result written to ${files.json}`,
+    ]);
+    const result = saved(passed.json);
+    expect(readFileSync(files.junit, 'utf8')).toBe(renderJunit(result));
+    expect(readFileSync(files.markdown, 'utf8')).toBe(renderMarkdown(result));
+    // Validated and written again: the same result (keys in the contract's order).
+    expect(readFileSync(files.json, 'utf8')).toBe(renderJson(result));
+    expect(JSON.parse(readFileSync(files.json, 'utf8'))).toEqual(JSON.parse(readFileSync(passed.json, 'utf8')));
+    const suite = kids(parseXml(readFileSync(files.junit, 'utf8')), 'testsuite')[0];
+    expect(suite?.attrs).toMatchObject({ name: 'small-room', tests: '4', failures: '0', errors: '0' });
+
+    const junit = join(out, 'failed.xml');
+    const fail = await report([failed.json, '--junit', junit]);
+    expect(fail.code).toBe(1);
+    expect(fail.stderr).toContain(`FAIL small-room`);
+    expect(fail.stderr.trimEnd().endsWith(`JUnit report written to ${junit}`)).toBe(true);
+    expect(parseXml(readFileSync(junit, 'utf8')).attrs).toMatchObject({ tests: '4', failures: '1', errors: '0' });
+  });
+
+  it('exits 2 on a missing, unreadable or invalid result file, naming it, and writes nothing', async () => {
+    const junit = join(dir, 'never.xml');
+    const missing = join(dir, 'nope.json');
+    const r = await report([missing, '--junit', junit]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`chatbench report: cannot read result file ${missing}: no such file\n`);
+    expect(existsSync(junit)).toBe(false);
+
+    const text = join(dir, 'text.json');
+    writeFileSync(text, 'PASS small-room\n');
+    expect(await report([text])).toMatchObject({ code: 2, stderr: expect.stringContaining(`result file ${text} is not valid JSON`) as unknown });
+
+    const partial = join(dir, 'partial.json');
+    writeFileSync(partial, JSON.stringify({ schemaVersion: 1, kind: 'run', tool: { name: 'chatbench', version: '0.1.0' } }));
+    const invalid = await report([partial]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain(`result file ${partial} does not match the result format`);
+    expect(invalid.stderr).toContain('  runId: Invalid input: expected string, received undefined');
+
+    const newer = join(dir, 'v2.json');
+    writeFileSync(newer, JSON.stringify({ ...saved(passed.json), schemaVersion: 2 }));
+    expect((await report([newer])).stderr).toContain('result schemaVersion 2 is newer than this chatbench reads (1)');
+
+    const none = await report([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('needs the result file to render');
+    expect(none.stderr).toContain('Usage: chatbench report RESULT.json [flags]');
+  });
+
+  it('exits 2 when an output file cannot be written, and never overwrites the result it reads', async () => {
+    const folder = await report([passed.json, '--junit', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`--junit ${dir}: is a folder`);
+    const before = readFileSync(failed.json, 'utf8');
+    const same = await report([failed.json, '--markdown', failed.json]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain(`--markdown ${failed.json}: already taken by the result file being read`);
+    expect(readFileSync(failed.json, 'utf8')).toBe(before);
+    const twice = await report([passed.json, '--junit', join(dir, 'x.out'), '--markdown', join(dir, 'x.out')]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain(`--markdown ${join(dir, 'x.out')}: already taken by --junit`);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * Results for the compare tests: one genuine run on the embedded broker (a room and direct
+ * pairs), and ways to derive modified copies of it. Latency is changed only through
+ * core/metrics/histogram.ts: a histogram is decoded, re-recorded with its values scaled,
+ * and summarised again, so summary fields and `hdr` stay consistent.
+ */
+import { runScenarios } from '../../core/engine/index.js';
+import { createLatencyHistogram, decodeHistogram, recordMicros, recordedBuckets, summarise } from '../../core/metrics/histogram.js';
+import type { LatencySummary, RunResult, ScenarioResult } from '../../core/result.js';
+import { openTarget } from '../../runners/open.js';
+import { spec } from './scenario.js';
+
+export async function measureForCompare(): Promise<RunResult> {
+  const target = await openTarget(null);
+  try {
+    const scenarios = [
+      spec({ name: 'room', users: 4, rooms: { count: 1, members: 4 }, rate: 400, durationMs: 600, warmupMs: 100, drainMs: 500 }),
+      spec({ name: 'direct', users: 4, rooms: { count: 0, members: 0 }, directPairs: 2, rate: 200, durationMs: 600, warmupMs: 100, drainMs: 500 }),
+    ];
+    return await runScenarios({ scenarioFile: { file: 'inline', target: null, scenarios }, target, toolVersion: '1.0.0-test', runId: 'cmp' });
+  } finally {
+    await target.close();
+  }
+}
+
+export function scenarioOf(result: RunResult, name: string): ScenarioResult {
+  const s = result.scenarios.find((x) => x.name === name);
+  if (s === undefined) throw new Error(`no scenario ${name} in the result`);
+  return s;
+}
+
+/** The same distribution with every recorded value multiplied by `factor`. */
+export function scaleLatency(summary: LatencySummary, factor: number): LatencySummary {
+  const scaled = createLatencyHistogram();
+  for (const { value, count } of recordedBuckets(decodeHistogram(summary.hdr))) {
+    for (let i = 0; i < count; i++) recordMicros(scaled, value * factor);
+  }
+  return summarise(scaled);
+}
+
+/** A latency summary of exactly these values: [µs, how many times]. */
+export function latencyOf(values: ReadonlyArray<readonly [number, number]>): LatencySummary {
+  const h = createLatencyHistogram();
+  for (const [value, count] of values) for (let i = 0; i < count; i++) recordMicros(h, value);
+  return summarise(h);
+}
+
+/** A deep copy of `real` with `change` applied to its scenario `name`. */
+export function variant(real: RunResult, name: string, change: (s: ScenarioResult, r: RunResult) => void): RunResult {
+  const copy = structuredClone(real);
+  change(scenarioOf(copy, name), copy);
+  return copy;
+}

@@ -1,0 +1,284 @@
+/**
+ * compareResults on a genuine run (embedded broker) against modified copies of it: verdicts,
+ * tolerance and floor at their boundaries, unmatched scenarios, workload and status warnings,
+ * whole-distribution (HDR) shifts; and the two renderings of a comparison.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../core/errors.js';
+import type { RunResult } from '../../core/result.js';
+import { compareResults, renderComparison, renderComparisonMarkdown, type Comparison, type MetricId } from '../../reports/compare.js';
+import { latencyOf, measureForCompare, scaleLatency, scenarioOf, variant } from '../helpers/compare-fixtures.js';
+
+let real: RunResult;
+beforeAll(async () => {
+  real = await measureForCompare();
+});
+
+const LATENCY_IDS: MetricId[] = ['latency.p50', 'latency.p90', 'latency.p99', 'latency.p999', 'latency.max'];
+const inScenario = (c: Comparison, name: string) => {
+  const s = c.scenarios.find((x) => x.name === name);
+  if (s === undefined) throw new Error(`scenario ${name} not compared`);
+  return s;
+};
+const metric = (c: Comparison, name: string, id: MetricId) => {
+  const m = inScenario(c, name).metrics.find((x) => x.id === id);
+  if (m === undefined) throw new Error(`no metric ${id}`);
+  return m;
+};
+const verdict = (c: Comparison, name: string, id: MetricId) => metric(c, name, id).verdict;
+/** The room scenario's latency replaced by exactly these values, in a copy of the real result. */
+const withRoomLatency = (values: ReadonlyArray<readonly [number, number]>) => variant(real, 'room', (s) => { s.latency = latencyOf(values); });
+
+describe('compareResults on a real run', () => {
+  it('finds nothing changed when a result is compared with itself, and is plain JSON', () => {
+    expect(real.scenarios.map((s) => [s.name, s.status])).toEqual([['room', 'passed'], ['direct', 'passed']]);
+    const c = compareResults(real, structuredClone(real));
+    expect(c).toMatchObject({ schemaVersion: 1, kind: 'comparison', regressed: false, onlyInBaseline: [], onlyInCurrent: [], warnings: [] });
+    expect(c.options).toEqual({ tolerance: 0.1, throughputTolerance: 0.05, minLatencyChangeMicros: 1000 });
+    for (const s of c.scenarios) {
+      expect(s.metrics.map((m) => [m.id, m.verdict, m.change])).toEqual(s.metrics.map((m) => [m.id, 'unchanged', 0]));
+      expect(s.distribution).toMatchObject({ change: 0, relative: 0, verdict: 'unchanged' });
+      expect(s.warnings).toEqual([]);
+    }
+    expect(metric(c, 'room', 'latency.p99').baseline).toBe(scenarioOf(real, 'room').latency.p99);
+    const bytes = scenarioOf(real, 'room');
+    expect(metric(c, 'room', 'bytesPerDelivered').current).toBeCloseTo((bytes.wire.bytesOut + bytes.wire.bytesIn) / bytes.delivery.delivered, 9);
+    expect(JSON.parse(JSON.stringify(c))).toStrictEqual(c);
+  });
+
+  it('calls latency ×2 (re-encoded HDR) a regression, and ×½ an improvement', () => {
+    const base = scenarioOf(real, 'room').latency;
+    const slow = variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 2); });
+    const doubled = scenarioOf(slow, 'room').latency;
+    expect(doubled.count).toBe(base.count);
+    expect(doubled.p50).toBeGreaterThanOrEqual(2 * base.p50 - 1);
+    expect(doubled.p50).toBeLessThanOrEqual(2 * base.p50 * 1.002 + 1);
+
+    const c = compareResults(real, slow, { minLatencyChangeMicros: 1 });
+    for (const id of LATENCY_IDS) {
+      expect(verdict(c, 'room', id)).toBe('regressed');
+      expect(metric(c, 'room', id).relative).toBeCloseTo(1, 1);
+    }
+    expect(verdict(c, 'room', 'serviceTime.p99')).toBe('unchanged');
+    expect(inScenario(c, 'room').distribution).toMatchObject({ verdict: 'regressed' });
+    expect(inScenario(c, 'room').distribution?.relative).toBeCloseTo(1, 1);
+    expect(inScenario(c, 'room').regressions).toEqual(['latency p50', 'latency p90', 'latency p99', 'latency p99.9', 'latency max', 'latency distribution']);
+    expect(inScenario(c, 'direct').regressed).toBe(false);
+    expect(c.regressed).toBe(true);
+
+    const back = compareResults(slow, real, { minLatencyChangeMicros: 1 });
+    expect(LATENCY_IDS.map((id) => verdict(back, 'room', id))).toEqual(LATENCY_IDS.map(() => 'improved'));
+    expect(inScenario(back, 'room').distribution?.verdict).toBe('improved');
+    expect(back.regressed).toBe(false);
+  });
+
+  it('keeps a latency change under --min-latency-change unchanged, and counts one exactly at it', () => {
+    const slow = variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 2); });
+    const maxChange = scenarioOf(slow, 'room').latency.max - scenarioOf(real, 'room').latency.max;
+    expect(maxChange).toBeGreaterThan(0);
+    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange }), 'room', 'latency.max')).toBe('regressed');
+    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange + 1 }), 'room', 'latency.max')).toBe('unchanged');
+    const hour = compareResults(real, slow, { minLatencyChangeMicros: 3_600_000_000 });
+    expect(LATENCY_IDS.map((id) => verdict(hour, 'room', id))).toEqual(LATENCY_IDS.map(() => 'unchanged'));
+    expect(hour.regressed).toBe(false);
+  });
+
+  it('applies the relative tolerance at its boundary: +10% is unchanged, more regresses', () => {
+    const base = withRoomLatency([[1000, 100]]);
+    // A 100 µs floor here, so the relative tolerance is what decides.
+    const judge = (value: number, options = {}) =>
+      verdict(compareResults(base, withRoomLatency([[value, 100]]), { minLatencyChangeMicros: 100, ...options }), 'room', 'latency.p99');
+    expect(judge(1100)).toBe('unchanged');
+    expect(judge(1101)).toBe('regressed');
+    expect(judge(900)).toBe('unchanged');
+    expect(judge(899)).toBe('improved');
+    expect(judge(1100, { tolerance: 0.05 })).toBe('regressed');
+    expect(judge(1101, { tolerance: 0.2 })).toBe('unchanged');
+  });
+
+  it('applies the latency floor at its boundary: 99 µs is unchanged even at +20% with a 100 µs floor, 100 µs counts', () => {
+    const base = withRoomLatency([[500, 100]]);
+    const floor = { minLatencyChangeMicros: 100 };
+    const c99 = compareResults(base, withRoomLatency([[599, 100]]), floor);
+    expect(metric(c99, 'room', 'latency.p50')).toMatchObject({ change: 99, verdict: 'unchanged' });
+    expect(metric(c99, 'room', 'latency.p50').relative).toBeCloseTo(0.198, 9);
+    expect(verdict(compareResults(base, withRoomLatency([[600, 100]]), floor), 'room', 'latency.p50')).toBe('regressed');
+    expect(verdict(compareResults(base, withRoomLatency([[599, 100]]), { minLatencyChangeMicros: 50 }), 'room', 'latency.p50')).toBe('regressed');
+  });
+
+  it('by default ignores latency changes under 1 ms, whatever the ratio (loopback jitter)', () => {
+    const base = withRoomLatency([[5000, 100]]);
+    expect(verdict(compareResults(base, withRoomLatency([[5900, 100]])), 'room', 'latency.p50')).toBe('unchanged'); // +18%, +0.9 ms
+    expect(verdict(compareResults(base, withRoomLatency([[6200, 100]])), 'room', 'latency.p50')).toBe('regressed'); // +24%, +1.2 ms
+  });
+
+  it('judges throughput with its own 5% tolerance and a 1 msg/s floor', () => {
+    const at = (rate: number) => variant(real, 'room', (s) => { s.throughput.deliveredPerSecond = rate; });
+    const judge = (from: number, to: number, options = {}) => verdict(compareResults(at(from), at(to), options), 'room', 'deliveredPerSecond');
+    expect(judge(1000, 950)).toBe('unchanged');
+    expect(judge(1000, 949)).toBe('regressed');
+    expect(judge(1000, 1050)).toBe('unchanged');
+    expect(judge(1000, 1051)).toBe('improved');
+    expect(judge(1000, 949, { throughputTolerance: 0.1 })).toBe('unchanged');
+    expect(judge(1000, 949, { tolerance: 0.5 })).toBe('regressed'); // --tolerance is not the throughput one
+    expect(judge(10, 9.2)).toBe('unchanged'); // -8% but under 1 msg/s
+    expect(judge(10, 9)).toBe('regressed');
+  });
+
+  it('regresses on any violation where there were none, and uses the tolerance above 0', () => {
+    const at = (n: number) => variant(real, 'room', (s) => { s.delivery.violations = n; });
+    const judge = (from: number, to: number, options = {}) => verdict(compareResults(at(from), at(to), options), 'room', 'violations');
+    expect(judge(0, 1, { tolerance: 100 })).toBe('regressed');
+    expect(metric(compareResults(at(0), at(1)), 'room', 'violations')).toMatchObject({ change: 1, relative: null });
+    expect(judge(10, 11)).toBe('unchanged');
+    expect(judge(10, 12)).toBe('regressed');
+    expect(judge(3, 0)).toBe('improved');
+    const dup = variant(real, 'direct', (s) => { s.delivery.duplicated = 1; });
+    expect(verdict(compareResults(real, dup), 'direct', 'duplicated')).toBe('regressed');
+  });
+
+  it('judges the loss ratio with a floor of 0.1 percentage point', () => {
+    const lossy = (lost: number) => variant(real, 'room', (s) => { s.delivery.expected = 10_000; s.delivery.lost = lost; });
+    expect(metric(compareResults(lossy(0), lossy(9)), 'room', 'lossRatio')).toMatchObject({ baseline: 0, current: 0.0009, verdict: 'unchanged' });
+    expect(verdict(compareResults(lossy(0), lossy(10)), 'room', 'lossRatio')).toBe('regressed');
+    expect(verdict(compareResults(lossy(100), lossy(50)), 'room', 'lossRatio')).toBe('improved');
+  });
+
+  it('judges wire bytes per delivered message', () => {
+    const heavier = variant(real, 'room', (s) => { s.wire.bytesOut += Math.ceil((s.wire.bytesOut + s.wire.bytesIn) * 0.2); });
+    expect(verdict(compareResults(real, heavier), 'room', 'bytesPerDelivered')).toBe('regressed');
+    expect(verdict(compareResults(heavier, real), 'room', 'bytesPerDelivered')).toBe('improved');
+  });
+
+  it('lists scenarios found on one side only, without failing on them', () => {
+    const renamed = variant(real, 'direct', (s) => { s.name = 'direct-v2'; });
+    const c = compareResults(real, renamed);
+    expect(c.scenarios.map((s) => s.name)).toEqual(['room']);
+    expect(c).toMatchObject({ onlyInBaseline: ['direct'], onlyInCurrent: ['direct-v2'], regressed: false, warnings: [] });
+    const text = renderComparison(c);
+    expect(text).toContain('only in baseline: direct');
+    expect(text).toContain('only in current: direct-v2');
+    const none = compareResults(real, { ...structuredClone(real), scenarios: [] });
+    expect(none.warnings).toEqual(['no scenario in common: nothing was compared']);
+    expect(none.onlyInBaseline).toEqual(['room', 'direct']);
+  });
+
+  it('compares different protocols, and warns when the workloads or socket settings differ', () => {
+    const xmpp = variant(real, 'room', (s, r) => {
+      s.qos = 2;
+      s.payloadBytes = 256;
+      r.target = { url: 'xmpp://chat.example:5222', protocol: 'xmpp', protocolVersion: '1.0', embedded: false, tcpNoDelay: false };
+    });
+    const c = compareResults(real, xmpp);
+    expect(inScenario(c, 'room').warnings).toEqual(['workloads differ: qos 1 vs 2, payloadBytes 128 vs 256 (the comparison may be unfair)']);
+    expect(inScenario(c, 'direct').warnings).toEqual([]);
+    expect(c.warnings).toEqual(['TCP_NODELAY was on in the baseline and off in the current run: latencies are not comparable']);
+    expect(c.current.target.protocol).toBe('xmpp');
+    const header = renderComparison(c).split('\n').slice(0, 3).join('\n');
+    expect(header).toMatch(/baseline {2}MQTT 3\.1\.1 embedded broker \(mqtt:\/\/127\.0\.0\.1:\d+\), run cmp/);
+    expect(header).toContain('current   XMPP 1.0 xmpp://chat.example:5222, run cmp');
+  });
+
+  it('warns about scenarios that did not pass, and still compares an aborted one', () => {
+    const broken = variant(real, 'room', (s, r) => {
+      s.status = 'failed';
+      s.reasons = ['threshold p99 < 1us failed'];
+      const direct = scenarioOf(r, 'direct');
+      direct.status = 'aborted';
+      direct.reasons = ['interrupted by SIGINT'];
+      r.aborted = 'direct: interrupted by SIGINT';
+    });
+    const c = compareResults(real, broken);
+    expect(inScenario(c, 'room').warnings).toEqual(['current failed: threshold p99 < 1us failed']);
+    expect(inScenario(c, 'direct').warnings).toEqual(['current was aborted: interrupted by SIGINT (compared anyway: its figures cover only part of the scenario)']);
+    expect(inScenario(c, 'direct').metrics.every((m) => m.verdict === 'unchanged')).toBe(true);
+    expect(inScenario(c, 'direct').current.status).toBe('aborted');
+    expect(c.warnings).toEqual(['the current run was aborted: direct: interrupted by SIGINT']);
+    expect(renderComparison(c)).toContain('  ! current was aborted: interrupted by SIGINT');
+  });
+
+  it('marks metrics one side did not measure, instead of judging them', () => {
+    const empty = variant(real, 'room', (s) => { s.latency = latencyOf([]); });
+    const c = compareResults(real, empty);
+    expect(metric(c, 'room', 'latency.p99')).toMatchObject({ current: null, change: null, verdict: 'not-measured' });
+    expect(inScenario(c, 'room').distribution).toBeNull();
+    expect(inScenario(c, 'room').warnings).toEqual(['not measured in the current, not compared: latency p50, latency p90, latency p99, latency p99.9, latency max']);
+  });
+});
+
+describe('whole latency distributions (HDR)', () => {
+  // p50 is the 500th value and p90 the 900th in both: only the middle of the distribution moves.
+  const before = withRoomLatencyLazy([[1000, 500], [1500, 390], [5000, 110]]);
+  const after = withRoomLatencyLazy([[1000, 500], [3000, 390], [5000, 110]]);
+
+  it('finds a shift between the named percentiles that p50, p90, p99 and p99.9 miss', () => {
+    const c = compareResults(before(), after());
+    expect(LATENCY_IDS.map((id) => verdict(c, 'room', id))).toEqual(LATENCY_IDS.map(() => 'unchanged'));
+    // HDR reports the highest value of a bucket: 3000 sits in [3000, 3001] at 3 significant digits.
+    expect(inScenario(c, 'room').distribution).toMatchObject({ percentile: 60, baseline: 1500, current: 3001, change: 1501, verdict: 'regressed' });
+    expect(inScenario(c, 'room').regressions).toEqual(['latency distribution']);
+    expect(c.regressed).toBe(true);
+    expect(inScenario(compareResults(after(), before()), 'room').distribution?.verdict).toBe('improved');
+    expect(renderComparison(c)).toMatch(/latency shift \(p60\)\s+1\.50 ms\s+3\.00 ms\s+\+100% \(\+1\.50 ms\)\s+✗ regressed/);
+  });
+
+  it('reports a regression above the median even when the median improved by more', () => {
+    const mixed = withRoomLatency([[200, 500], [1800, 390], [5000, 110]]); // p50 -80%, p60..p85 +20%
+    const floor = { minLatencyChangeMicros: 100 };
+    const c = compareResults(before(), mixed, floor);
+    expect(verdict(c, 'room', 'latency.p50')).toBe('improved');
+    expect(inScenario(c, 'room').distribution).toMatchObject({ percentile: 60, baseline: 1500, current: 1800, verdict: 'regressed' });
+    expect(inScenario(c, 'room').distribution?.relative).toBeCloseTo(0.2, 9);
+    expect(inScenario(compareResults(mixed, before(), floor), 'room').distribution).toMatchObject({ percentile: 50, baseline: 200, current: 1000, verdict: 'regressed' });
+  });
+
+  it('reads the encoded histogram, not the summary, and names a histogram it cannot decode', () => {
+    const forged = variant(after(), 'room', (s) => { s.latency.hdr = scenarioOf(before(), 'room').latency.hdr; });
+    expect(inScenario(compareResults(before(), forged), 'room').distribution?.verdict).toBe('unchanged');
+    const bad = variant(real, 'room', (s) => { s.latency.hdr = 'not a histogram'; });
+    expect(() => compareResults(real, bad)).toThrow(InputError);
+    expect(() => compareResults(real, bad)).toThrow(/current scenario "room": latency\.hdr: not an encoded HDR histogram/);
+  });
+
+  it('rejects a negative tolerance', () => {
+    expect(() => compareResults(real, real, { tolerance: -0.1 })).toThrow(/tolerance must be a finite number ≥ 0, got -0.1/);
+  });
+});
+
+describe('rendering a comparison', () => {
+  const slowed = () => variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 2); });
+
+  it('prints a side-by-side table per scenario with regressions marked', () => {
+    const c = compareResults(real, slowed(), { minLatencyChangeMicros: 1 });
+    const text = renderComparison(c);
+    expect(text.split('\n')[0]).toBe('chatbench compare: regressed');
+    expect(text).toMatch(/^REGRESSED room$/m);
+    expect(text).toMatch(/^UNCHANGED direct$/m);
+    expect(text).toMatch(/^ {2}metric\s+baseline\s+current\s+change {2}verdict$/m);
+    expect(text).toMatch(/^ {2}latency p99\s+[\d.]+ (µs|ms)\s+[\d.]+ (µs|ms)\s+\+\d+% \(\+[\d.]+ (µs|ms)\) {2}✗ regressed$/m);
+    expect(text).toMatch(/^ {2}violations\s+0\s+0\s+no change {2}unchanged$/m);
+    expect(text).toContain('rules     latency: ±10% and ≥ 1 µs; throughput: ±5% and ≥ 1 msg/s; loss ratio: ±10% and ≥ 0.1 points; counts: any increase from 0, else ±10%; bytes/message: ±10% and ≥ 1 B');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 2 compared scenarios regressed: room (latency p50, latency p90, latency p99, latency p99.9, latency max, latency distribution)');
+    const coloured = renderComparison(c, { color: true });
+    expect(coloured).toMatch(/\u001b\[31m {2}latency p99 .*✗ regressed\u001b\[0m/);
+    expect(renderComparison(compareResults(real, real)).trimEnd().split('\n').at(-1)).toBe('no regression in 2 compared scenarios');
+  });
+
+  it('renders Markdown for a pull-request comment', () => {
+    const text = renderComparisonMarkdown(compareResults(real, slowed(), { minLatencyChangeMicros: 1 }));
+    expect(text.split('\n')[0]).toBe('## chatbench compare: ❌ regressed');
+    expect(text).toContain('### ❌ room: regressed');
+    expect(text).toContain('### ➖ direct: unchanged');
+    expect(text).toContain('| metric | baseline | current | change | verdict |');
+    expect(text).toMatch(/^\| \*\*latency p99\*\* \| [\d.]+ (µs|ms) \| [\d.]+ (µs|ms) \| \+\d+% \(\+[\d.]+ (µs|ms)\) \| ❌ regressed \|$/m);
+    expect(text).toMatch(/^\| violations \| 0 \| 0 \| no change \| unchanged \|$/m);
+    expect(text).toMatch(/^\| target \| MQTT 3\.1\.1 embedded broker \(mqtt:\/\/127\.0\.0\.1:\d+\) \| MQTT 3\.1\.1 embedded broker/m);
+    expect(renderComparisonMarkdown(compareResults(real, real)).split('\n')[0]).toBe('## chatbench compare: ✅ no regression');
+  });
+});
+
+/** withRoomLatency, evaluated when a test runs (the real result exists only after beforeAll). */
+function withRoomLatencyLazy(values: ReadonlyArray<readonly [number, number]>): () => RunResult {
+  let made: RunResult | undefined;
+  return () => (made ??= withRoomLatency(values));
+}

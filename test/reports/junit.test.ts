@@ -1,0 +1,151 @@
+/**
+ * JUnit XML rendered from real results (embedded broker) and hand-made variants, read back
+ * with a strict well-formedness check: suites, cases, counts and failure messages.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../core/result.js';
+import { formatExact } from '../../reports/format.js';
+import { renderJunit, xmlAttr, xmlText } from '../../reports/junit.js';
+import { abortedVariant, measureRunResult, scenario, TOOL_VERSION, unreachableVariant } from '../helpers/results.js';
+import { kids, parseXml, type XmlElement } from '../helpers/xml.js';
+
+let real: RunResult;
+beforeAll(async () => {
+  real = await measureRunResult();
+});
+
+const suiteOf = (doc: XmlElement, name: string): XmlElement => {
+  const suite = kids(doc, 'testsuite').find((s) => s.attrs.name === name);
+  if (suite === undefined) throw new Error(`no testsuite ${name}`);
+  return suite;
+};
+const caseOf = (suite: XmlElement, name: string): XmlElement => {
+  const c = kids(suite, 'testcase').find((t) => t.attrs.name === name);
+  if (c === undefined) throw new Error(`no testcase ${name} in ${suite.attrs.name}`);
+  return c;
+};
+const counts = (el: XmlElement) => ({ tests: el.attrs.tests, failures: el.attrs.failures, errors: el.attrs.errors, skipped: el.attrs.skipped });
+
+describe('renderJunit', () => {
+  it('has the measured outcome the fixture is built on', () => {
+    expect(real.scenarios.map((s) => [s.name, s.status])).toEqual([['steady', 'passed'], ['slow', 'failed'], ['lossy', 'failed']]);
+    expect(scenario(real, 'lossy').delivery.byQos['1']?.lost).toBeGreaterThan(0);
+  });
+
+  it('writes one suite per scenario and one case per threshold, delivery level and the connections', () => {
+    const doc = parseXml(renderJunit(real));
+    expect(doc.name).toBe('testsuites');
+    expect(doc.attrs.name).toBe('chatbench');
+    expect(kids(doc, 'testsuite').map((s) => s.attrs.name)).toEqual(['steady', 'slow', 'lossy']);
+    const steady = suiteOf(doc, 'steady');
+    expect(kids(steady, 'testcase').map((c) => c.attrs.name)).toEqual(['p99 < 10s', 'lost == 0', 'delivery guarantees (QoS 1)', 'connections']);
+    expect(counts(steady)).toEqual({ tests: '4', failures: '0', errors: '0', skipped: '0' });
+    for (const c of kids(steady, 'testcase')) {
+      expect(c.attrs.classname).toBe('chatbench.steady');
+      expect(c.children).toEqual([]);
+    }
+    expect(counts(suiteOf(doc, 'slow'))).toEqual({ tests: '4', failures: '1', errors: '0', skipped: '0' });
+    // lossy: "lost == 0" and the QoS 1 guarantee both fail.
+    expect(counts(suiteOf(doc, 'lossy'))).toEqual({ tests: '3', failures: '2', errors: '0', skipped: '0' });
+    expect(counts(doc)).toEqual({ tests: '11', failures: '3', errors: '0', skipped: '0' });
+  });
+
+  it('says expected vs actual in every failure', () => {
+    const doc = parseXml(renderJunit(real));
+    const slow = scenario(real, 'slow').thresholds[0];
+    const p99 = kids(caseOf(suiteOf(doc, 'slow'), 'p99 < 1us'), 'failure')[0];
+    expect(p99?.attrs).toEqual({ message: `p99 < 1us: actual ${formatExact(slow?.actual ?? NaN)} µs`, type: 'threshold' });
+    expect(slow?.actual).toBeGreaterThan(1);
+
+    const lossy = scenario(real, 'lossy');
+    const q1 = lossy.delivery.byQos['1'];
+    const delivery = kids(caseOf(suiteOf(doc, 'lossy'), 'delivery guarantees (QoS 1)'), 'failure')[0];
+    expect(delivery?.attrs.message).toBe(`expected 0 lost, 0 reordered at QoS 1: actual ${q1?.lost.toLocaleString('en-US')} lost, 0 reordered`);
+    expect(delivery?.text).toContain(`expected ${q1?.expected.toLocaleString('en-US')}, delivered ${q1?.delivered.toLocaleString('en-US')}`);
+    expect(delivery?.text).toContain('QoS 1 permits duplicated messages');
+    const lost = kids(caseOf(suiteOf(doc, 'lossy'), 'lost == 0'), 'failure')[0];
+    expect(lost?.attrs.message).toBe(`lost == 0: actual ${lossy.delivery.lost.toLocaleString('en-US')}`);
+  });
+
+  it('fails "connections" when connections were lost or sends failed, listing the reasons', () => {
+    const copy = structuredClone(real);
+    const s = scenario(copy, 'steady');
+    s.connections.lost = 2;
+    s.connections.lostReasons = ['u1: connection reset', 'u2: kicked <by admin>'];
+    s.delivery.sendErrors = 3;
+    const failure = kids(caseOf(suiteOf(parseXml(renderJunit(copy)), 'steady'), 'connections'), 'failure')[0];
+    expect(failure?.attrs).toEqual({ message: 'expected no lost connections and no failed sends: actual 2 of 4 connections lost, 3 sends failed', type: 'connections' });
+    expect(failure?.text).toBe('u1: connection reset\nu2: kicked <by admin>');
+  });
+
+  it('carries the target, protocol version, run id and tool version as properties, and times in seconds', () => {
+    const doc = parseXml(renderJunit(real));
+    const props = Object.fromEntries(kids(kids(suiteOf(doc, 'slow'), 'properties')[0] as XmlElement, 'property').map((p) => [p.attrs.name, p.attrs.value]));
+    expect(props).toMatchObject({ 'target.url': real.target.url, 'target.protocol': 'mqtt', 'target.protocolVersion': '3.1.1', 'run.id': 'rpt', 'tool.version': TOOL_VERSION });
+    const total = (Date.parse(real.finishedAt) - Date.parse(real.startedAt)) / 1000;
+    expect(Number(doc.attrs.time)).toBeCloseTo(total, 2);
+    const times = kids(doc, 'testsuite').map((s) => Number(s.attrs.time));
+    // Each scenario sends for 0.5 s after connecting; together they span the run.
+    for (const t of times) expect(t).toBeGreaterThan(0.5);
+    expect(times.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(total + 0.001);
+    expect(kids(suiteOf(doc, 'slow'), 'system-out')[0]?.text).toMatch(/FAIL slow\s+4 users, 1 room, QoS 1/);
+  });
+
+  it('turns an aborted scenario\'s cases into errors and skips the scenarios never reached', () => {
+    const doc = parseXml(renderJunit(abortedVariant(real)));
+    const slow = suiteOf(doc, 'slow');
+    expect(counts(slow)).toEqual({ tests: '4', failures: '0', errors: '4', skipped: '0' });
+    for (const c of kids(slow, 'testcase')) expect(kids(c, 'error')[0]?.attrs).toEqual({ message: 'aborted: interrupted by SIGINT', type: 'aborted' });
+    expect(kids(caseOf(slow, 'p99 < 1us'), 'error')[0]?.text).toMatch(/^measured before the abort: p99 < 1us: actual/);
+    const lossy = suiteOf(doc, 'lossy');
+    expect(counts(lossy)).toEqual({ tests: '1', failures: '0', errors: '0', skipped: '1' });
+    expect(kids(caseOf(lossy, 'not run'), 'skipped')[0]?.attrs.message).toBe('not run: the run stopped before this scenario (slow: interrupted by SIGINT)');
+    expect(counts(doc)).toEqual({ tests: '9', failures: '0', errors: '4', skipped: '1' });
+  });
+
+  it('reports the scenario whose target could not be reached as an error, and the rest as skipped', () => {
+    const doc = parseXml(renderJunit(unreachableVariant(real)));
+    expect(kids(doc, 'testsuite').map((s) => s.attrs.name)).toEqual(['steady', 'slow', 'lossy']);
+    expect(kids(caseOf(suiteOf(doc, 'slow'), 'not run'), 'error')[0]?.attrs.message).toBe('cannot reach target mqtt://127.0.0.1:1: connection refused (ECONNREFUSED 127.0.0.1:1)');
+    expect(kids(caseOf(suiteOf(doc, 'lossy'), 'not run'), 'skipped')).toHaveLength(1);
+    expect(counts(doc)).toEqual({ tests: '6', failures: '0', errors: '1', skipped: '1' });
+  });
+});
+
+describe('XML escaping', () => {
+  it('escapes markup characters in attributes and text', () => {
+    expect(xmlAttr(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;');
+    expect(xmlText('a < b && c > d ]]>')).toBe('a &lt; b &amp;&amp; c &gt; d ]]&gt;');
+    // Tab and line breaks survive attribute-value normalisation only as references.
+    expect(xmlAttr('a\tb\nc\rd')).toBe('a&#9;b&#10;c&#13;d');
+    expect(xmlText('a\tb\nc')).toBe('a\tb\nc');
+  });
+
+  it('replaces characters XML 1.0 forbids, keeping every other character', () => {
+    const forbidden = '\u0000\u0001\u0008\u000B\u000C\u001B\u001F\uFFFE\uFFFF\uDFFF\uD800'; // a low surrogate before a high one: two lone halves
+    expect(xmlAttr(forbidden)).toBe('\uFFFD'.repeat(11));
+    expect(xmlText(`x${forbidden}y`)).toBe(`x${'\uFFFD'.repeat(11)}y`);
+    expect(xmlText('µs ✓ 😀 \u007F \uE000')).toBe('µs ✓ 😀 \u007F \uE000');
+  });
+
+  it('renders hostile names and reasons into a document that reads back to the same text', () => {
+    const copy = abortedVariant(real);
+    const slow = scenario(copy, 'slow');
+    const name = `x"<y>&'z\u0007`;
+    slow.name = name;
+    slow.reasons[0] = 'stopped: <\u001b[31mboom\u001b[0m> & "more"';
+    const doc = parseXml(renderJunit(copy));
+    const suite = kids(doc, 'testsuite')[1] as XmlElement;
+    expect(suite.attrs.name).toBe(`x"<y>&'z\uFFFD`);
+    expect(kids(suite, 'testcase')[0]?.attrs.classname).toBe(`chatbench.x"<y>&'z\uFFFD`);
+    expect(kids(kids(suite, 'testcase')[0] as XmlElement, 'error')[0]?.attrs.message).toBe('aborted: stopped: <\uFFFD[31mboom\uFFFD[0m> & "more"');
+  });
+
+  it('the reader used here rejects what is not well-formed', () => {
+    expect(() => parseXml('<a><b></a></b>')).toThrow(/closes/);
+    expect(() => parseXml('<a x="1 & 2"/>')).toThrow(/bare &/);
+    expect(() => parseXml('<a>\u0001</a>')).toThrow(/not allowed/);
+    expect(() => parseXml('<a x="<"/>')).toThrow(/not well-formed/);
+    expect(() => parseXml('<a>')).toThrow(/unclosed/);
+  });
+});
