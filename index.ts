@@ -7,7 +7,7 @@ export { runScenarios, runScenario, planScenario, selectScenarios } from './core
 export { openTarget } from './runners/open.js';
 export { createMqttDriver } from './runners/mqtt/driver.js';
 export { startEmbeddedBroker } from './runners/mqtt/embedded.js';
-export { readResultFile, renderConsole, renderJson, renderJunit, renderMarkdown, writeJsonFile, writeTextFile } from './reports/index.js';
+export { readResultFile, renderConsole, renderHtml, renderJson, renderJunit, renderMarkdown, writeJsonFile, writeTextFile } from './reports/index.js';
 export { RunResult as RunResultSchema, RESULT_SCHEMA_VERSION } from './core/result.js';
 export { ChatbenchError, ExitCode, InputError, RunAbortedError, TargetUnreachableError } from './core/errors.js';
 

@@ -1,12 +1,12 @@
 /**
  * `chatbench report RESULT.json`: re-renders a saved result without re-running — the console
- * summary, and JUnit / Markdown / JSON files on request — and exits as the run did, so CI
+ * summary, and JUnit / Markdown / HTML / JSON files on request — and exits as the run did, so CI
  * can gate on a saved result. `writeReports` writes the same files for `run`.
  */
 import { resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { runStatus, type RunResult } from '../../core/result.js';
-import { prepareOutputFile, readResultFile, renderConsole, renderJson, renderJunit, renderMarkdown, writeTextFile } from '../../reports/index.js';
+import { prepareOutputFile, readResultFile, renderConsole, renderHtml, renderJson, renderJunit, renderMarkdown, writeTextFile } from '../../reports/index.js';
 import { usageLine, type CommandSpec, type FlagSpec, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
 
@@ -14,11 +14,12 @@ import type { Output } from '../output.js';
 export const REPORT_FLAGS: readonly FlagSpec[] = [
   { name: 'junit', type: 'string', value: 'FILE', description: 'write a JUnit XML report here (one test suite per scenario)' },
   { name: 'markdown', type: 'string', value: 'FILE', description: 'write a Markdown summary here (for PR comments and CI job summaries)' },
+  { name: 'html', type: 'string', value: 'FILE', description: 'write a self-contained HTML report here' },
 ];
 
 export const reportCommand: CommandSpec = {
   name: 'report',
-  summary: 'Re-render a saved result (console, JUnit, Markdown) without re-running; exits as the run did.',
+  summary: 'Re-render a saved result (console, JUnit, Markdown, HTML) without re-running; exits as the run did.',
   args: 'RESULT.json',
   maxPositionals: 1,
   flags: [
@@ -36,6 +37,7 @@ export const reportCommand: CommandSpec = {
 export interface ReportPaths {
   junit?: string | undefined;
   markdown?: string | undefined;
+  html?: string | undefined;
 }
 
 interface ReportFile {
@@ -49,6 +51,7 @@ function reportFiles(paths: ReportPaths & { json?: string | undefined }): Report
   const files: ReportFile[] = [];
   if (paths.junit !== undefined) files.push({ flag: '--junit', path: paths.junit, what: 'JUnit report', render: renderJunit });
   if (paths.markdown !== undefined) files.push({ flag: '--markdown', path: paths.markdown, what: 'Markdown summary', render: renderMarkdown });
+  if (paths.html !== undefined) files.push({ flag: '--html', path: paths.html, what: 'HTML report', render: renderHtml });
   if (paths.json !== undefined) files.push({ flag: '--json', path: paths.json, what: 'result', render: renderJson });
   return files;
 }
@@ -67,7 +70,7 @@ export async function prepareReports(paths: ReportPaths & { json?: string | unde
   }
 }
 
-/** Writes the requested JUnit and Markdown files (and the JSON, when given) atomically, saying where each went. */
+/** Writes the requested JUnit, Markdown and HTML files (and the JSON, when given) atomically, saying where each went. */
 export async function writeReports(result: RunResult, paths: ReportPaths & { json?: string | undefined }, out: Output): Promise<void> {
   for (const f of reportFiles(paths)) {
     await writeTextFile(f.path, f.render(result)).catch((error: unknown) => {
@@ -89,6 +92,7 @@ export async function runReport(args: ParsedArgs, out: Output): Promise<number> 
   const paths = {
     junit: args.values.junit as string | undefined,
     markdown: args.values.markdown as string | undefined,
+    html: args.values.html as string | undefined,
     json: args.values.json as string | undefined,
   };
   const result = await readResultFile(file);

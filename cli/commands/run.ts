@@ -52,7 +52,7 @@ export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
 
   // Everything that can be bad input is checked before the target is touched.
   const version = mqttVersion === undefined ? undefined : parseMqttVersionFlag(mqttVersion);
-  const reports = { json: jsonPath, junit: args.values.junit as string | undefined, markdown: args.values.markdown as string | undefined };
+  const reports = { json: jsonPath, junit: args.values.junit as string | undefined, markdown: args.values.markdown as string | undefined, html: args.values.html as string | undefined };
   await prepareReports(reports);
   const scenarioFile = await loadScenarioFile(file, { target });
   if (version !== undefined) {

@@ -203,3 +203,21 @@ export function mergeEncoded(list: readonly string[]): LatencySummary {
   for (const b64 of list) addHistogram(total, decodeHistogram(b64));
   return summarise(total);
 }
+
+/**
+ * The "nines" of a percentile, the x axis of an HDR percentile plot: 0 → 0, 90 → 1, 99 → 2,
+ * 99.9 → 3, 99.99 → 4 (−log10 of the fraction above it). 100 has infinitely many nines.
+ */
+export function percentileNines(percentile: number): number {
+  return -Math.log10(1 - percentile / 100);
+}
+
+/**
+ * Percentiles spaced evenly on the nines scale, from 0 up to `maxNines` nines (4: 99.99), in
+ * `stepsPerNine` steps per nine: the points of a percentile distribution plot, to read with
+ * valuesAtPercentiles. Rounded to 10 significant digits, so 90 is exactly 90.
+ */
+export function ninesPercentiles(maxNines: number, stepsPerNine: number): number[] {
+  const steps = Math.round(maxNines * stepsPerNine);
+  return Array.from({ length: steps + 1 }, (_, i) => Number((100 * (1 - 10 ** (-i / stepsPerNine))).toPrecision(10)));
+}

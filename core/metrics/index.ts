@@ -30,6 +30,8 @@ export {
   mergeEncoded,
   valuesAtPercentiles,
   recordedBuckets,
+  percentileNines,
+  ninesPercentiles,
 } from './histogram.js';
 export { DELIVERY_ALLOWANCE, DeliveryTracker, emptyCounts, levelDelivery, mergeDelivery } from './tracker.js';
 export { ThroughputMeter, mergeThroughput } from './throughput.js';

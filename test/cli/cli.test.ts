@@ -19,7 +19,7 @@ describe('chatbench CLI', () => {
     expect(help.stdout).toMatch(/Commands:\n\s+run\s+Run chat workload scenarios/);
     const runHelp = await runCli(['run', '--help']);
     expect(runHelp.code).toBe(0);
-    for (const flag of ['--target URL', '--scenario NAME', '--json FILE', '--junit FILE', '--markdown FILE', '--checkpoint-every TIME', '--quiet', '--mqtt-version']) expect(runHelp.stdout).toContain(flag);
+    for (const flag of ['--target URL', '--scenario NAME', '--json FILE', '--junit FILE', '--markdown FILE', '--html FILE', '--checkpoint-every TIME', '--quiet', '--mqtt-version']) expect(runHelp.stdout).toContain(flag);
     const version = await runCli(['--version']);
     expect(version.stdout.trim()).toBe(pkg.version);
     const extra = await runCli(['--version', 'x']);
@@ -96,10 +96,13 @@ describe('chatbench CLI', () => {
     // Frequent checkpoints must never land after, and overwrite, the final result.
     const junit = join(tempDir(), 'junit.xml');
     const markdown = join(tempDir(), 'summary.md');
-    const r = await runCli(['run', scenarioFile(SMALL), '--json', json, '--checkpoint-every', '50ms', '--junit', junit, '--markdown', markdown]);
+    const html = join(tempDir(), 'report.html');
+    const r = await runCli(['run', scenarioFile(SMALL), '--json', json, '--checkpoint-every', '50ms', '--junit', junit, '--markdown', markdown, '--html', html]);
     expect(r.stderr).toMatch(/PASS small-room/);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="chatbench" tests="\d+" failures="0" errors="0"/);
     expect(readFileSync(markdown, 'utf8')).toContain('small-room');
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!DOCTYPE html>\n<html lang="en">.*<title>chatbench PASS: embedded broker/s);
+    expect(r.stderr).toContain(`HTML report written to ${html}`);
     expect(r.stderr).toMatch(/p50\s+p90\s+p99\s+p99\.9\s+max/);
     expect(r.stderr).toMatch(/latency\s+[\d.]+ (µs|ms)/);
     expect(r.stderr).toContain(`result written to ${json}`);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunResult } from '../../core/result.js';
-import { renderJson, renderJunit, renderMarkdown } from '../../reports/index.js';
+import { renderHtml, renderJson, renderJunit, renderMarkdown } from '../../reports/index.js';
 import { SMALL, runCli, scenarioFile, tempDir, type CliRun } from '../helpers/cli.js';
 import { kids, parseXml } from '../helpers/xml.js';
 
@@ -44,7 +44,7 @@ describe('chatbench report', () => {
     expect((await runCli(['--help'])).stdout).toMatch(/^\s+report\s+Re-render a saved result/m);
     const help = await runCli(['report', '--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['Usage: chatbench report RESULT.json [flags]', '--junit FILE', '--markdown FILE', '--json FILE', '--quiet']) expect(help.stdout).toContain(flag);
+    for (const flag of ['Usage: chatbench report RESULT.json [flags]', '--junit FILE', '--markdown FILE', '--html FILE', '--json FILE', '--quiet']) expect(help.stdout).toContain(flag);
   });
 
   it('re-renders the summary the run printed and exits as the run did: 0, 1, 3', async () => {
@@ -67,19 +67,21 @@ describe('chatbench report', () => {
     expect(stopped.stderr).toContain('Run aborted: small-room: interrupted by SIGINT');
   });
 
-  it('writes the JUnit, Markdown and JSON files asked for, and says where', async () => {
+  it('writes the JUnit, Markdown, HTML and JSON files asked for, and says where', async () => {
     const out = join(tempDir(), 'ci', 'reports');
-    const files = { junit: join(out, 'junit.xml'), markdown: join(out, 'summary.md'), json: join(out, 'copy.json') };
-    const r = await report([passed.json, '--junit', files.junit, '--markdown', files.markdown, '--json', files.json, '--quiet']);
+    const files = { junit: join(out, 'junit.xml'), markdown: join(out, 'summary.md'), html: join(out, 'report.html'), json: join(out, 'copy.json') };
+    const r = await report([passed.json, '--junit', files.junit, '--markdown', files.markdown, '--html', files.html, '--json', files.json, '--quiet']);
     expect(r.code).toBe(0);
     expect(r.stderr.trimEnd().split('\n')).toEqual([
       `JUnit report written to ${files.junit}`,
       `Markdown summary written to ${files.markdown}`,
+      `HTML report written to ${files.html}`,
       `result written to ${files.json}`,
     ]);
     const result = saved(passed.json);
     expect(readFileSync(files.junit, 'utf8')).toBe(renderJunit(result));
     expect(readFileSync(files.markdown, 'utf8')).toBe(renderMarkdown(result));
+    expect(readFileSync(files.html, 'utf8')).toBe(renderHtml(result));
     // Validated and written again: the same result (keys in the contract's order).
     expect(readFileSync(files.json, 'utf8')).toBe(renderJson(result));
     expect(JSON.parse(readFileSync(files.json, 'utf8'))).toEqual(JSON.parse(readFileSync(passed.json, 'utf8')));
@@ -135,5 +137,8 @@ describe('chatbench report', () => {
     const twice = await report([passed.json, '--junit', join(dir, 'x.out'), '--markdown', join(dir, 'x.out')]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain(`--markdown ${join(dir, 'x.out')}: already taken by --junit`);
+    const html = await report([passed.json, '--html', dir]);
+    expect(html.code).toBe(2);
+    expect(html.stderr).toContain(`--html ${dir}: is a folder`);
   });
 });

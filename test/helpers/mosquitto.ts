@@ -9,13 +9,13 @@
  * Run as root, mosquitto 2 drops privileges to user "mosquitto": the folder and files are
  * made world-readable so it can still read its certificates.
  */
+import { describeRequiring } from './requires.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
 import { freePorts, waitForPort } from './ports.js';
 import { makeTestCertificates } from './tls.js';
 
@@ -70,24 +70,9 @@ export function mosquittoAvailable(): boolean {
   return mosquittoBinary() !== undefined;
 }
 
-/**
- * describe() when mosquitto is installed; otherwise a visibly skipped suite — except under
- * CI=true, where a missing mosquitto is a failure, not a skip.
- */
+/** describe() when mosquitto is installed; skipped with the reason elsewhere, failing under CI=true. */
 export function describeWithMosquitto(name: string, body: () => void): void {
-  if (mosquittoAvailable()) {
-    describe(name, body);
-  } else if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs mosquitto', () => {
-        throw new Error('mosquitto is required under CI=true (apt-get install -y mosquitto)');
-      });
-    });
-  } else {
-    const reason = 'mosquitto not installed (apt-get install -y mosquitto, or set CHATBENCH_MOSQUITTO)';
-    console.warn(`skipping "${name}": ${reason}`);
-    describe.skip(`${name} [skipped: ${reason}]`, body);
-  }
+  describeRequiring({ program: 'mosquitto', available: mosquittoAvailable(), install: 'apt-get install -y mosquitto, or set CHATBENCH_MOSQUITTO' }, name, body);
 }
 
 export interface MosquittoOptions {

@@ -12,7 +12,7 @@ import { createMqttDriver } from '../../../runners/mqtt/driver.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../runners/mqtt/embedded.js';
 import { MqttChatSession, MqttVerbError } from '../../../runners/mqtt/session.js';
 import { clientIdFor } from '../../../runners/mqtt/topics.js';
-import { connectUser, nodeNoDelayFlag, recordNoDelay, samePayload, sleep, uniquePayload } from '../../helpers/chat.js';
+import { connectUser, nodeNoDelayFlag, recordNoDelay, sleep, uniquePayload } from '../../helpers/chat.js';
 import { defineChatSuite, retainedUnder } from '../../helpers/mqtt-chat-suite.js';
 
 let embedded: EmbeddedBroker;

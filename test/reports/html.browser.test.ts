@@ -1,0 +1,117 @@
+/**
+ * The HTML report in a real browser (Debian's chromium through playwright-core), opened from
+ * a file:// URL as a user opens it: no console errors, not one request beyond the file itself,
+ * the title and verdict visible, every chart laid out with a size, and a screenshot that is a
+ * real PNG of the page at 1280 px.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunResult } from '../../core/result.js';
+import { renderHtml } from '../../reports/html.js';
+import { describeWithChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
+import { abortedVariant, measureRunResult } from '../helpers/results.js';
+
+describeWithChromium('the HTML report in chromium', () => {
+  let dir: string;
+  let browser: Chromium;
+  let real: RunResult;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chatbench-html-'));
+    [real, browser] = await Promise.all([measureRunResult(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Writes the report, opens it, and records console errors, page errors and every request. */
+  async function open(result: RunResult, name: string): Promise<{ page: Page; problems: string[]; requests: string[] }> {
+    const file = join(dir, `${name}.html`);
+    await writeFile(file, renderHtml(result));
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) requests.push(r.url()); });
+    // Anything not the file itself never leaves the browser.
+    await page.route(/^(?!file:|data:)/, (route) => route.abort());
+    const response = await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    expect(response === null || response.ok()).toBe(true);
+    return { page, problems, requests };
+  }
+
+  it('opens offline with no errors and no requests, shows the title, the verdict and sized charts, and screenshots', async () => {
+    const { page, problems, requests } = await open(real, 'real');
+    expect(await page.title()).toBe(`chatbench FAIL: embedded broker (${real.target.url})`);
+    const verdict = page.locator('#verdict');
+    await expect.poll(() => verdict.isVisible()).toBe(true);
+    expect(await verdict.textContent()).toBe('FAIL');
+    expect(await page.locator('h1').isVisible()).toBe(true);
+    expect(await page.locator('table.overview tbody tr').count()).toBe(3);
+
+    for (const cls of ['latency-chart', 'throughput-chart']) {
+      const charts = page.locator(`svg.${cls}`);
+      expect(await charts.count()).toBe(3);
+      for (const chart of await charts.all()) {
+        const box = await chart.boundingBox();
+        expect(box?.width).toBeGreaterThan(300);
+        expect(box?.height).toBeGreaterThan(150);
+        // Fits the 1280 px page without a horizontal scroll bar.
+        expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(1280);
+      }
+    }
+    for (const line of await page.locator('svg.latency-chart polyline').all()) {
+      const box = await line.boundingBox();
+      expect(box?.width).toBeGreaterThan(100);
+    }
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+    // The chart's accessible name is its <title>.
+    expect(await page.locator('svg.latency-chart').first().getAttribute('aria-labelledby')).toBe('scenario-0-latency-title');
+    expect(await page.locator('#scenario-0-latency-title').textContent()).toBe('Latency percentile distribution: steady');
+
+    const shot = join(dir, 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    const png = await readFile(shot);
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(png.readUInt32BE(16)).toBe(1280); // IHDR width
+    expect(png.readUInt32BE(20)).toBeGreaterThan(1500); // a full page, not just the viewport
+    expect(png.length).toBeGreaterThan(50_000);
+    if (process.env.CHATBENCH_REPORT_SCREENSHOT) await writeFile(process.env.CHATBENCH_REPORT_SCREENSHOT, png);
+
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+
+  it('shows an aborted run and hostile text as text, without running anything', async () => {
+    const copy = abortedVariant(real);
+    const slow = copy.scenarios[1] as RunResult['scenarios'][number];
+    slow.reasons.push('<script>window.hacked = 1; console.error("ran")</script><img src="http://127.0.0.1:9/x.png">');
+    const { page, problems, requests } = await open(copy, 'aborted');
+    expect(await page.locator('#verdict').textContent()).toBe('ABORTED');
+    expect(await page.locator('p.aborted').isVisible()).toBe(true);
+    expect(await page.locator('section.not-run h2').textContent()).toContain('lossy');
+    expect(await page.locator('section.aborted .reasons li').last().textContent()).toBe(slow.reasons.at(-1));
+    expect(await page.evaluate('typeof window.hacked')).toBe('undefined');
+    expect(await page.locator('script, img').count()).toBe(0);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+
+  it('prints: the charts keep their size on paper', async () => {
+    const { page } = await open(real, 'print');
+    await page.emulateMedia({ media: 'print' });
+    const box = await page.locator('svg.latency-chart').first().boundingBox();
+    expect(box?.width).toBeGreaterThan(300);
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    await page.close();
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * The HTML report rendered from real results (embedded broker) and hand-made variants, read
+ * back with the strict XML reader (the report is written to be well-formed XML as well as
+ * HTML): self-contained, the console's figures, one latency chart per scenario whose points
+ * follow the decoded HDR histogram, one throughput bar per second, hostile text as text.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeHistogram, valuesAtPercentiles } from '../../core/metrics/histogram.js';
+import type { RunResult } from '../../core/result.js';
+import { renderConsole } from '../../reports/console.js';
+import { formatCount, formatExact, formatMicros } from '../../reports/format.js';
+import { CHART_PERCENTILES } from '../../reports/html-charts.js';
+import { renderHtml } from '../../reports/html.js';
+import { esc, linearTicks, logTicks, niceCeil } from '../../reports/svg.js';
+import { abortedVariant, measureRunResult, passingVariant, scenario, TOOL_VERSION, unreachableVariant } from '../helpers/results.js';
+import { parseXml, type XmlElement } from '../helpers/xml.js';
+
+let real: RunResult;
+beforeAll(async () => {
+  real = await measureRunResult();
+});
+
+const DOCTYPE = '<!DOCTYPE html>\n';
+function parse(html: string): XmlElement {
+  expect(html.startsWith(DOCTYPE)).toBe(true);
+  return parseXml(html.slice(DOCTYPE.length));
+}
+/** Every element below `root` (depth first) that matches. */
+function find(root: XmlElement, match: (e: XmlElement) => boolean): XmlElement[] {
+  return root.children.flatMap((c) => [...(match(c) ? [c] : []), ...find(c, match)]);
+}
+const byClass = (root: XmlElement, name: string, cls: string): XmlElement[] =>
+  find(root, (e) => e.name === name && (e.attrs.class ?? '').split(' ').includes(cls));
+/** Text content (own text first, then the children's: enough for cells and list items). */
+const text = (e: XmlElement): string => e.text + e.children.map(text).join('');
+function section(doc: XmlElement, name: string): XmlElement {
+  const s = find(doc, (e) => e.name === 'section' && e.attrs['data-scenario'] === name)[0];
+  if (s === undefined) throw new Error(`no section for ${name}`);
+  return s;
+}
+const points = (line: XmlElement): Array<[number, number]> =>
+  (line.attrs.points ?? '').split(' ').map((p) => p.split(',').map(Number) as [number, number]);
+/** "200 µs", "1 ms", "2 s" (the axis labels) in µs. */
+const parseTick = (label: string): number => {
+  const [n = '', unit] = label.split(' ');
+  return Number(n) * (unit === 's' ? 1e6 : unit === 'ms' ? 1e3 : 1);
+};
+/** The console's latency row of a scenario: [p50, p90, p99, p99.9, max, count]. */
+function consoleLatency(result: RunResult, name: string): string[] {
+  const single = { ...result, selected: [], scenarios: [scenario(result, name)] };
+  const line = renderConsole(single).split('\n').find((l) => l.startsWith('  latency '));
+  return line?.trim().split(/\s{2,}/).slice(1) ?? [];
+}
+
+describe('renderHtml', () => {
+  it('is one well-formed, self-contained document with a title, a language and no external resources', () => {
+    const html = renderHtml(real);
+    const doc = parse(html);
+    expect(doc.name).toBe('html');
+    expect(doc.attrs.lang).toBe('en');
+    const title = find(doc, (e) => e.name === 'title' && e.attrs.id === undefined)[0];
+    expect(title?.text).toBe(`chatbench FAIL: embedded broker (${real.target.url})`);
+    expect(find(doc, (e) => e.name === 'meta' && e.attrs.charset === 'utf-8')).toHaveLength(1);
+    expect(find(doc, (e) => e.name === 'style')).toHaveLength(1);
+    for (const bad of ['http://', 'https://', 'src=', 'url(', '@import', '<link', '<script', '<img', '<iframe']) expect(html).not.toContain(bad);
+  });
+
+  it('heads the report with the verdict, target, protocol, run and times', () => {
+    const doc = parse(renderHtml(real));
+    expect(text(find(doc, (e) => e.attrs.id === 'verdict')[0] as XmlElement)).toBe('FAIL');
+    expect(find(doc, (e) => e.attrs.id === 'verdict')[0]?.attrs.class).toBe('badge failed');
+    const meta = Object.fromEntries(find(doc, (e) => e.name === 'dt').map((dt, i) => [dt.text, find(doc, (e) => e.name === 'dd')[i]?.text]));
+    expect(meta).toMatchObject({
+      target: `embedded broker (${real.target.url})`,
+      'run id': 'rpt',
+      started: real.startedAt,
+      tool: `chatbench ${TOOL_VERSION}`,
+      TCP_NODELAY: 'on',
+    });
+    expect(meta.protocol).toMatch(/^MQTT 3\.1\.1, embedded broker/);
+    expect(meta.finished).toMatch(new RegExp(`^${real.finishedAt} \\(\\d+\\.\\d s\\)$`));
+    expect(text(doc)).toContain('1 of 3 scenarios passed');
+    expect(byClass(doc, 'p', 'aborted')).toEqual([]);
+    expect(text(find(parse(renderHtml(passingVariant(real))), (e) => e.attrs.id === 'verdict')[0] as XmlElement)).toBe('PASS');
+  });
+
+  it('has an overview row per scenario with the figures the console shows', () => {
+    const doc = parse(renderHtml(real));
+    const table = byClass(doc, 'table', 'overview')[0] as XmlElement;
+    const head = find(table, (e) => e.name === 'th' && e.attrs.scope === 'col').map(text);
+    expect(head).toEqual(['scenario', 'status', 'users', 'rooms', 'pairs', 'QoS', 'payload', 'rate', 'sent', 'delivered/s',
+      'p50', 'p99', 'p99.9', 'max', 'lost', 'dup', 'reordered', 'violations']);
+    const rows = find(table, (e) => e.name === 'tr').slice(1).map((tr) => tr.children.map(text));
+    expect(rows.map((r) => r.slice(0, 2))).toEqual([['steady', 'PASS'], ['slow', 'FAIL'], ['lossy', 'FAIL']]);
+    for (const [i, s] of real.scenarios.entries()) {
+      const row = rows[i] as string[];
+      const [p50, , p99, p999, max] = consoleLatency(real, s.name);
+      expect(p99).toBe(formatMicros(s.latency.p99));
+      expect(row.slice(10, 14)).toEqual([p50, p99, p999, max]);
+      expect(row.slice(2, 10)).toEqual(['4', '1', '0', '1', '128 B', '400 msg/s', formatCount(s.throughput.sent), formatCount(s.throughput.deliveredPerSecond)]);
+      expect(row.slice(14)).toEqual([s.delivery.lost, s.delivery.duplicated, s.delivery.reordered, s.delivery.violations].map(formatCount));
+    }
+    expect(Number(rows[2]?.[14])).toBeGreaterThan(0);
+  });
+
+  it('draws one latency chart per scenario whose points follow the decoded histogram', () => {
+    const doc = parse(renderHtml(real));
+    for (const s of real.scenarios) {
+      const charts = byClass(section(doc, s.name), 'svg', 'latency-chart');
+      expect(charts).toHaveLength(1);
+      const svg = charts[0] as XmlElement;
+      expect(svg.attrs.role).toBe('img');
+      const title = find(svg, (e) => e.name === 'title' && e.attrs.id === svg.attrs['aria-labelledby'])[0];
+      expect(title?.text).toBe(`Latency percentile distribution: ${s.name}`);
+      const ticks = find(svg, (e) => e.name === 'g' && e.attrs.class === 'y-axis').flatMap((g) => byClass(g, 'text', 'tick'));
+      const xTicks = find(svg, (e) => e.name === 'g' && e.attrs.class === 'x-axis').flatMap((g) => byClass(g, 'text', 'tick')).map(text);
+      expect(xTicks).toEqual(['0%', '90%', '99%', '99.9%', '99.99%']);
+      const [t0, t1] = [ticks[0], ticks[ticks.length - 1]].map((t) => ({ us: parseTick(text(t as XmlElement)), y: Number(t?.attrs.y) - 4 }));
+      expect(ticks.map((t) => text(t)).every((l) => / (µs|ms|s)$/.test(l))).toBe(true);
+      // Where a latency sits on the log axis the labels describe.
+      const yOf = (us: number): number => (t0?.y ?? 0) + (Math.log10(us / (t0?.us ?? 1)) / Math.log10((t1?.us ?? 1) / (t0?.us ?? 1))) * ((t1?.y ?? 0) - (t0?.y ?? 0));
+      const lines = find(svg, (e) => e.name === 'polyline');
+      expect(lines.map((l) => l.attrs['data-series'])).toEqual(['latency', 'service']);
+      for (const [line, summary] of [[lines[0], s.latency], [lines[1], s.serviceTime]] as const) {
+        const pts = points(line as XmlElement);
+        expect(pts).toHaveLength(CHART_PERCENTILES.length);
+        const values = valuesAtPercentiles(decodeHistogram(summary.hdr), CHART_PERCENTILES);
+        for (let i = 1; i < pts.length; i++) {
+          expect(pts[i]?.[0]).toBeGreaterThan(pts[i - 1]?.[0] ?? Infinity);
+          expect(pts[i]?.[1]).toBeLessThanOrEqual(pts[i - 1]?.[1] ?? -Infinity); // up the page = higher latency
+        }
+        for (const [i, v] of values.entries()) expect(Math.abs((pts[i]?.[1] ?? 0) - yOf(v))).toBeLessThan(0.2);
+        expect(values[CHART_PERCENTILES.indexOf(99)]).toBe(summary.p99);
+      }
+    }
+  });
+
+  it('draws one throughput bar per second of the window, as tall as its count, the partial last one narrower', () => {
+    const copy = structuredClone(real);
+    scenario(copy, 'slow').throughput = { ...scenario(copy, 'slow').throughput, series: [1200, 0, 300, 900, 450], durationSeconds: 4.5, deliveredPerSecond: 2850 / 4.5 };
+    const doc = parse(renderHtml(copy));
+    for (const s of copy.scenarios) {
+      const svg = byClass(section(doc, s.name), 'svg', 'throughput-chart')[0] as XmlElement;
+      const bars = byClass(svg, 'rect', 'bar');
+      const series = s.throughput.series;
+      expect(series.length).toBeGreaterThan(0);
+      expect(bars.map((b) => Number(b.attrs['data-count']))).toEqual(series);
+      const top = Math.max(...series);
+      const tallest = Math.max(...bars.map((b) => Number(b.attrs.height)));
+      expect(tallest).toBeGreaterThan(0);
+      for (const [i, b] of bars.entries()) expect(Number(b.attrs.height) / tallest).toBeCloseTo((series[i] ?? 0) / top, 2);
+      expect(text(bars[0] as XmlElement)).toMatch(new RegExp(`^second 1: ${formatCount(series[0] ?? 0)} delivered`));
+    }
+    const bars = byClass(section(doc, 'slow'), 'rect', 'bar');
+    expect(bars).toHaveLength(5);
+    expect(Number(bars[4]?.attrs.width)).toBeCloseTo(Number(bars[0]?.attrs.width) / 2, 0);
+    expect(text(bars[4] as XmlElement)).toBe('second 5: 450 delivered (partial: 0.5 s)');
+    expect(text(bars[1] as XmlElement)).toBe('second 2: 0 delivered');
+    expect(bars[1]?.attrs.height).toBe('0');
+  });
+
+  it('shows thresholds with verdicts and actuals, the reasons, and delivery per QoS marked allowed or violation', () => {
+    const doc = parse(renderHtml(real));
+    const slow = section(doc, 'slow');
+    const rows = find(byClass(slow, 'table', 'thresholds')[0] as XmlElement, (e) => e.name === 'tr').slice(1).map((tr) => tr.children.map(text));
+    const p99 = scenario(real, 'slow').thresholds[0]?.actual ?? NaN;
+    expect(rows[0]).toEqual(['p99 < 1us', '✗ FAIL', `${formatExact(p99)} µs`]);
+    expect(rows[1]?.slice(0, 2)).toEqual(['deliveredPerSecond >= 1', '✓ PASS']);
+    expect(text(byClass(slow, 'div', 'reasons')[0] as XmlElement)).toContain('p99 < 1us');
+
+    const lossy = section(doc, 'lossy');
+    const lost = scenario(real, 'lossy').delivery.lost;
+    const reasons = find(byClass(lossy, 'div', 'reasons')[0] as XmlElement, (e) => e.name === 'li').map(text);
+    expect(reasons).toEqual(scenario(real, 'lossy').reasons);
+    expect(reasons.join('\n')).toContain(`QoS 1 delivery guarantee violated: ${formatCount(lost)} lost`);
+    const qos1 = find(byClass(lossy, 'table', 'delivery')[0] as XmlElement, (e) => e.name === 'tr')[1]?.children.map(text);
+    expect(qos1?.[0]).toBe('QoS 1');
+    expect(qos1?.[3]).toBe(`${formatCount(lost)} ✗ violation`);
+    expect(qos1?.[4]).toBe('0 allowed'); // QoS 1 may duplicate
+    expect(qos1?.[6]).toBe(formatCount(scenario(real, 'lossy').delivery.byQos['1']?.violations ?? -1));
+    expect(byClass(section(doc, 'steady'), 'div', 'reasons')).toEqual([]);
+    const wire = text(byClass(section(doc, 'steady'), 'table', 'wire')[0] as XmlElement);
+    expect(wire).toMatch(/handshake.*steady.*total/);
+  });
+
+  it('shows an aborted run, the aborted scenario and the ones never run', () => {
+    const doc = parse(renderHtml(abortedVariant(real)));
+    expect(text(find(doc, (e) => e.attrs.id === 'verdict')[0] as XmlElement)).toBe('ABORTED');
+    const aborted = byClass(doc, 'p', 'aborted')[0] as XmlElement;
+    expect([aborted.children[0]?.text, aborted.text]).toEqual(['Run aborted:', ' slow: interrupted by SIGINT']);
+    expect(text(section(doc, 'slow'))).toContain('Why it was aborted');
+    expect(section(doc, 'slow').attrs.class).toBe('scenario aborted');
+    const lossy = section(doc, 'lossy');
+    expect(lossy.attrs.class).toBe('scenario not-run');
+    expect(text(lossy)).toContain('Not run: the run stopped before this scenario (slow: interrupted by SIGINT).');
+    const row = find(byClass(doc, 'table', 'overview')[0] as XmlElement, (e) => e.name === 'tr').at(-1)?.children.map(text);
+    expect(row).toEqual(['lossy', 'NOT RUN', ...Array<string>(16).fill('-')]);
+
+    const unreachable = parse(renderHtml(unreachableVariant(real)));
+    expect(text(section(unreachable, 'slow'))).toContain('Not run: cannot reach target mqtt://127.0.0.1:1: connection refused');
+    expect(text(unreachable)).toContain('1 of 3 scenarios passed (2 not run)');
+  });
+
+  it('shows hostile names, reasons and URLs as text', () => {
+    const copy = structuredClone(real);
+    const s = scenario(copy, 'lossy');
+    s.name = '<script>alert(1)</script>';
+    s.reasons.push('server said <script>alert("x")</script> & <img src=x onerror=alert(1)>\u0000');
+    s.thresholds[0] = { expression: 'lost < 1 && "x"', actual: 3, unit: '', passed: false };
+    copy.target.url = 'mqtt://h/"><script>alert(2)</script>';
+    const html = renderHtml(copy);
+    for (const bad of ['<script', '<img', 'onerror=alert(1)>']) expect(html).not.toContain(bad);
+    const doc = parse(html);
+    const section0 = section(doc, '<script>alert(1)</script>');
+    expect(find(section0, (e) => e.name === 'li').map(text)).toContain('server said <script>alert("x")</script> & <img src=x onerror=alert(1)>\uFFFD');
+    expect(text(find(section0, (e) => e.name === 'h2')[0] as XmlElement)).toContain('<script>alert(1)</script>');
+    expect(find(section0, (e) => e.name === 'code').map(text)).toContain('lost < 1 && "x"');
+    expect(find(doc, (e) => e.name === 'title')[0]?.text).toBe('chatbench FAIL: embedded broker (mqtt://h/"><script>alert(2)</script>)');
+    expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('says so instead of drawing when nothing was measured or a histogram does not decode', () => {
+    const copy = structuredClone(real);
+    const s = scenario(copy, 'steady');
+    s.latency = { ...s.latency, count: 0 };
+    s.serviceTime = { ...s.serviceTime, count: 0 };
+    s.throughput = { ...s.throughput, series: [] };
+    scenario(copy, 'slow').latency.hdr = 'not a histogram';
+    const doc = parse(renderHtml(copy));
+    const steady = section(doc, 'steady');
+    expect(find(steady, (e) => e.name === 'svg')).toEqual([]);
+    expect(text(steady)).toContain('Latency percentile distribution: steady: no latency measured; no service time measured.');
+    expect(text(steady)).toContain('no second of the measurement window was recorded');
+    const slow = byClass(section(doc, 'slow'), 'svg', 'latency-chart')[0] as XmlElement;
+    expect(find(slow, (e) => e.name === 'polyline').map((l) => l.attrs['data-series'])).toEqual(['service']);
+    expect(text(section(doc, 'slow'))).toMatch(/latency: not an encoded HDR histogram/);
+  });
+});
+
+describe('svg primitives', () => {
+  it('picks 1/2/5 steps and decade ticks', () => {
+    expect([0.3, 1, 3, 7, 11, 4500].map(niceCeil)).toEqual([0.5, 1, 5, 10, 20, 5000]);
+    expect(linearTicks(4500)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
+    expect(linearTicks(11_000)).toEqual([0, 2000, 4000, 6000, 8000, 10_000, 12_000]);
+    expect(logTicks(100, 10_000)).toEqual([100, 200, 500, 1000, 2000, 5000, 10_000]);
+    expect(logTicks(1, 1e6)).toEqual([1, 10, 100, 1000, 1e4, 1e5, 1e6]);
+  });
+});
