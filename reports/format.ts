@@ -67,10 +67,15 @@ export function describeWorkload(s: ScenarioResult): string {
   return `${shape}, QoS ${s.qos}, ${formatBytes(s.payloadBytes)} at ${formatRate(s.targetRate)}`;
 }
 
-/** A threshold's measured value in the expression's unit: "actual 61.234 ms", or "nothing measured". */
-export function formatActual(v: ThresholdVerdict): string {
+/** A threshold's measured value in the expression's unit: "61.234 ms", or "nothing measured". */
+export function formatThresholdValue(v: ThresholdVerdict): string {
   if (v.actual === null) return 'nothing measured';
-  return `actual ${formatExact(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
+  return `${formatExact(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
+}
+
+/** The same with its label: "actual 61.234 ms", or "nothing measured". */
+export function formatActual(v: ThresholdVerdict): string {
+  return v.actual === null ? formatThresholdValue(v) : `actual ${formatThresholdValue(v)}`;
 }
 
 /** "2 of 3 scenarios passed (1 not run)". */

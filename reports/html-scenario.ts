@@ -4,7 +4,7 @@
  * connections and the wire bytes. Every text from the result is escaped.
  */
 import type { LatencySummary, LevelDelivery, ScenarioResult, ThresholdVerdict } from '../core/result.js';
-import { describeWorkload, formatBytes, formatCount, formatExact, formatMicros, formatRate, statusLabel } from './format.js';
+import { describeWorkload, formatBytes, formatCount, formatMicros, formatRate, formatThresholdValue, statusLabel } from './format.js';
 import { latencyChart, throughputChart } from './html-charts.js';
 import { el, esc } from './svg.js';
 
@@ -40,15 +40,10 @@ function latencyRow(label: string, l: LatencySummary): string[] {
   return [esc(label), micros(l, l.p50), micros(l, l.p90), micros(l, l.p99), micros(l, l.p999), micros(l, l.max), esc(formatCount(l.count))];
 }
 
-function actual(v: ThresholdVerdict): string {
-  if (v.actual === null) return 'nothing measured';
-  return `${formatExact(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
-}
-
 function thresholdsTable(s: ScenarioResult): string {
   if (s.thresholds.length === 0) return el('p', { class: 'muted' }, 'No thresholds set.');
   const verdict = (v: ThresholdVerdict): string => el('span', { class: v.passed ? 'ok' : 'bad' }, v.passed ? '✓ PASS' : '✗ FAIL');
-  return table('Thresholds', ['threshold', 'verdict', 'actual'], s.thresholds.map((v) => [el('code', {}, esc(v.expression)), verdict(v), esc(actual(v))]), 'thresholds');
+  return table('Thresholds', ['threshold', 'verdict', 'actual'], s.thresholds.map((v) => [el('code', {}, esc(v.expression)), verdict(v), esc(formatThresholdValue(v))]), 'thresholds');
 }
 
 const KINDS = ['lost', 'duplicated', 'reordered'] as const;

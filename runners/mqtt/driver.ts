@@ -9,7 +9,7 @@
  * presence messages the run left, so the broker is as it was.
  */
 import type { ChatSession, ConnectOptions, Driver } from '../../core/driver.js';
-import { RunAbortedError, TargetUnreachableError } from '../../core/errors.js';
+import { RunAbortedError, TargetUnreachableError, withTimeout } from '../../core/errors.js';
 import type { TargetSpec } from '../../core/scenario/types.js';
 import { openClient, type ClientSettings } from './connection.js';
 import { credentialsFrom, parseEndpoint, tlsOptionsFor } from './endpoint.js';
@@ -29,18 +29,6 @@ const WILL_SETTLE_MS = 250;
 const CLEANUP_TIMEOUT_MS = 5000;
 const OFFLINE = Buffer.from('offline');
 
-/** True when `promise` settles within `ms`; the timer never outlives the race. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): Driver {
   const endpoint = parseEndpoint(target.url);
@@ -93,20 +81,11 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
       throw new RunAbortedError(`MQTT driver for ${settings.display} closed while ${options.user} was connecting`);
     }
     // The inbox is ready before connect resolves: the readiness barrier relies on it.
-    const remaining = Math.max(1, deadline - Date.now());
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        session.subscribeInbox(options.directLevel),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no SUBACK for the inbox within ${options.timeoutMs} ms`)), remaining);
-        }),
-      ]);
+      await withTimeout(session.subscribeInbox(options.directLevel), Math.max(1, deadline - Date.now()), 'the inbox SUBACK');
     } catch (err) {
       await session.disconnect('abrupt');
       throw new TargetUnreachableError(settings.display, (err as Error).message, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
     return session;
   }
@@ -131,7 +110,7 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
         client.publish(topics.presence(user), Buffer.alloc(0), { qos: 1, retain: true }, () => resolve());
       }),
     );
-    const acked = await settlesWithin(Promise.all(clears), CLEANUP_TIMEOUT_MS);
+    const acked = await withTimeout(Promise.all(clears), CLEANUP_TIMEOUT_MS, 'clearing presence').then(() => true, () => false);
     await new Promise<void>((resolve) => client.end(!acked, () => resolve()));
   }
 

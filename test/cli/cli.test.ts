@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunResult } from '../../core/result.js';
-import { SMALL, runCli, scenarioFile, tempDir } from '../helpers/cli.js';
+import { SMALL, runCli, scenarioFile, tempDir, type CliRun } from '../helpers/cli.js';
 import { closedPort } from '../helpers/ports.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -157,13 +157,7 @@ describe('chatbench CLI', () => {
   });
 
   it('killed with SIGKILL mid-scenario, leaves a result file with what it had measured, marked incomplete', async () => {
-    const long = SMALL.replace('duration: 1s', 'duration: 60s');
-    const json = join(tempDir(), 'killed.json');
-    let pid = 0;
-    const running = runCli(['run', scenarioFile(long), '--json', json, '--checkpoint-every', '300ms'], { onSpawn: (p) => { pid = p; } });
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    process.kill(pid, 'SIGKILL');
-    await running;
+    const { json } = await interruptedRun('SIGKILL', ['--checkpoint-every', '300ms']);
     const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
     expect(result.aborted).toMatch(/^incomplete: small-room was in progress: [\d.]+ s into the scenario/);
     const s = result.scenarios[0];
@@ -176,14 +170,7 @@ describe('chatbench CLI', () => {
   });
 
   it('on SIGINT half-way stops, exits 3 and writes what it measured', async () => {
-    const long = SMALL.replace('duration: 1s', 'duration: 60s');
-    const json = join(tempDir(), 'partial.json');
-    let pid = 0;
-    const running = runCli(['run', scenarioFile(long), '--json', json], { onSpawn: (p) => { pid = p; } });
-    // Give it time to connect and send for a while, then interrupt.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    process.kill(pid, 'SIGINT');
-    const r = await running;
+    const { run: r, json } = await interruptedRun('SIGINT');
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('received SIGINT');
     const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
@@ -193,3 +180,13 @@ describe('chatbench CLI', () => {
     expect(result.scenarios[0]?.latency.count).toBeGreaterThan(0);
   });
 });
+
+/** A 60-second run with --json, sent `signal` after 2.5 s of connecting and sending. */
+async function interruptedRun(signal: NodeJS.Signals, extra: string[] = []): Promise<{ run: CliRun; json: string }> {
+  const json = join(tempDir(), 'partial.json');
+  let pid = 0;
+  const running = runCli(['run', scenarioFile(SMALL.replace('duration: 1s', 'duration: 60s')), '--json', json, ...extra], { onSpawn: (p) => { pid = p; } });
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  process.kill(pid, signal);
+  return { run: await running, json };
+}
