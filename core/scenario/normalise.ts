@@ -31,21 +31,14 @@ export function normaliseScenarioData(data: unknown, opts: NormaliseOptions): { 
   const parsed = scenarioFileSchema.safeParse(data, { error: scenarioErrorMap, reportInput: true });
   const issues = parsed.success ? [] : parsed.error.issues.flatMap(toPathIssues);
 
-  // On failure, recover every field that is valid on its own, so each cross-field rule whose
-  // fields are all valid is still checked. Unknown keys are already reported; dropping them
-  // lets a scenario with a typo still be checked.
-  const pruned = parsed.success ? data : withoutUnknownKeys(data, []);
-  const raw = isRecord(pruned) ? pruned : {};
+  // Work from the fields that are valid on their own (all of them when the file is valid), so
+  // each cross-field rule whose fields are all valid is checked whatever else is wrong. Unknown
+  // keys are already reported; dropping them lets a scenario with a typo still be checked.
+  const raw = asRecord(withoutUnknownKeys(data, []));
   const rawScenarios = Array.isArray(raw['scenarios']) ? (raw['scenarios'] as unknown[]) : [];
-  const defaults: Recovered = parsed.success
-    ? { data: parsed.data.defaults ?? {}, isInvalid: () => false }
-    : raw['defaults'] === undefined
-      ? { data: {}, isInvalid: () => false }
-      : recoverFields(defaultsSchema, raw['defaults']);
-  const entries: (Recovered | undefined)[] = parsed.success
-    ? parsed.data.scenarios.map((entry) => ({ data: entry, isInvalid: () => false }))
-    : rawScenarios.map((s) => (isRecord(s) ? recoverFields(scenarioSchema, s) : undefined));
-  const target = parsed.success ? { entry: parsed.data.target } : recoverTarget(raw['target']);
+  const defaults: Recovered = raw['defaults'] === undefined ? NOTHING : recoverFields(defaultsSchema, raw['defaults']);
+  const entries = rawScenarios.map((s) => (isRecord(s) ? recoverFields(scenarioSchema, s) : undefined));
+  const target = recoverTarget(raw['target']);
 
   issues.push(...duplicateNames(rawScenarios));
   const scenarios: ScenarioSpec[] = [];
@@ -59,6 +52,12 @@ export function normaliseScenarioData(data: unknown, opts: NormaliseOptions): { 
   if (resolvedTarget) issues.push(...resolvedTarget.issues);
   if (issues.length > 0 || !resolvedTarget || scenarios.length !== entries.length) return { value: null, issues };
   return { value: { target: resolvedTarget.target, scenarios }, issues };
+}
+
+const NOTHING: Recovered = { data: {}, isInvalid: () => false };
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
