@@ -8,7 +8,8 @@
 export type DeliveryLevel = 0 | 1 | 2;
 export const DELIVERY_LEVELS: readonly DeliveryLevel[] = [0, 1, 2];
 
-export type Protocol = 'mqtt' | 'xmpp';
+/** A protocol's name as its runner registers it (core/target.ts): "mqtt", "xmpp", ... */
+export type Protocol = string;
 
 /** Where a received message came from, as the driver saw it on the wire. */
 export type MessageSource =
@@ -56,6 +57,47 @@ export interface ChatSession {
   wire(): WireBytes;
 }
 
+/**
+ * Who ended a connection that chatbench did not ask to end, and why, with the evidence:
+ * - server: the server sent a goodbye (MQTT 5 DISCONNECT, an XMPP stream error) or closed the socket;
+ * - network: the socket failed (reset, timeout, TLS alert) without a goodbye from the server;
+ * - chatbench: chatbench's own client gave up (its keep-alive timeout, its disconnect timer).
+ */
+export interface ConnectionEnd {
+  by: 'server' | 'network' | 'chatbench';
+  /** In words, with the evidence: "server sent DISCONNECT: session taken over (142)". */
+  cause: string;
+  /** The protocol's reason code when the server sent one. */
+  code?: number;
+}
+
+/**
+ * A send the protocol did not complete. `awaiting` names what never came back (MQTT: "PUBACK",
+ * "PUBREC", "PUBCOMP"); `because` says why chatbench stopped expecting it.
+ */
+export class SendIncompleteError extends Error {
+  readonly awaiting: string;
+  readonly because: 'connection-closed' | 'stopped-waiting' | 'refused';
+  readonly code: number | undefined;
+  constructor(message: string, awaiting: string, because: SendIncompleteError['because'], code?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SendIncompleteError';
+    this.awaiting = awaiting;
+    this.because = because;
+    this.code = code;
+  }
+}
+
+/**
+ * The server broke the protocol's acknowledgement flow (MQTT: a QoS 2 PUBLISH answered with a
+ * PUBACK), seen on the wire. `seen` lists the packet types observed, in order.
+ */
+export interface ProtocolAnomaly {
+  kind: string;
+  detail: string;
+  seen: string[];
+}
+
 export interface ConnectOptions {
   /** User name inside the run (the driver turns it into a client id / JID unique to the run). */
   user: string;
@@ -68,7 +110,9 @@ export interface ConnectOptions {
    * Called once if the connection ends without disconnect() having been asked for: the server
    * went away, kicked the client, or the network broke. `reason` says which, in words.
    */
-  onConnectionLost?: (reason: string) => void;
+  onConnectionLost?: (end: ConnectionEnd) => void;
+  /** Called for every acknowledgement-flow anomaly seen on this user's connection. */
+  onAnomaly?: (anomaly: ProtocolAnomaly) => void;
 }
 
 export interface Driver {

@@ -1,0 +1,159 @@
+/**
+ * The body of a `kind: "run"` result: the scenarios as run and, per scenario, what was
+ * measured and judged. Documented field by field in docs/result-format.md.
+ */
+import { z } from 'zod';
+import { envelopeFields } from './envelope.js';
+import { Reason } from './reasons.js';
+import { Delivery, LatencySummary, Throughput, Wire } from './summary.js';
+
+const count = () => z.number().int().nonnegative();
+const level = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+
+/** A threshold as parsed: its value in the metric's base unit, and the unit it was written in. */
+export const ThresholdRecord = z.object({
+  expression: z.string(),
+  metric: z.string(),
+  comparator: z.enum(['<', '<=', '>', '>=', '==', '!=']),
+  /** In the metric's base unit: µs for latency, plain numbers otherwise. */
+  value: z.number(),
+  /** The unit the expression was written in ("ms", "us", "s", "%", "/s", or "" for plain numbers). */
+  unit: z.string(),
+});
+
+/** The scenario as run, defaults applied, units normalised (ms, msg/s, bytes). */
+export const ScenarioSpecRecord = z.object({
+  name: z.string(),
+  description: z.string(),
+  users: count(),
+  rooms: z.object({ count: count(), members: count() }),
+  directPairs: count(),
+  rate: z.number().nonnegative(),
+  payloadBytes: count(),
+  qos: level,
+  durationMs: count(),
+  messages: count().nullable(),
+  warmupMs: count(),
+  /** The drain ends after this long without progress (no delivery, no acknowledgement)... */
+  drainMs: count(),
+  /** ...or after this long in all, whichever comes first. */
+  drainMaxMs: count(),
+  /** No acknowledgement and no delivery for this long while work is owed: the server stalled (abort). */
+  stallTimeoutMs: count(),
+  connect: z.object({ concurrency: count(), timeoutMs: count() }),
+  thresholds: z.array(ThresholdRecord),
+});
+export type ScenarioSpecRecord = z.infer<typeof ScenarioSpecRecord>;
+
+export const ThresholdVerdict = z.object({
+  expression: z.string(),
+  /**
+   * The measured value in the unit the expression uses (ms for latency written in ms); null
+   * when nothing was measured, or when the value lies among censored deliveries (`censored`).
+   */
+  actual: z.number().nullable(),
+  unit: z.string(),
+  /** The percentile fell among deliveries that never arrived: more than `actual`... is unknown, it is "> waited". */
+  censored: z.boolean(),
+  passed: z.boolean(),
+});
+export type ThresholdVerdict = z.infer<typeof ThresholdVerdict>;
+
+/** How a connection that chatbench did not end came to an end (core/driver.ts ConnectionEnd). */
+export const ConnectionEndRecord = z.object({
+  user: z.string(),
+  by: z.enum(['server', 'network', 'chatbench']),
+  cause: z.string(),
+  code: z.number().int().optional(),
+});
+
+export const Connections = z.object({
+  opened: count(),
+  /** Per user: from the connect call until the session and its inbox were ready. */
+  connectTime: LatencySummary,
+  /** Subscriptions (room joins and inboxes) granted below the level asked; judged at the granted level. */
+  downgraded: count(),
+  /** Each downgrade by asked and granted level. */
+  downgrades: z.array(z.object({ asked: level, granted: level, count: count() })),
+  /** Connections that ended without chatbench asking. */
+  lost: count(),
+  /** Of `lost`, how many each party ended. */
+  lostBy: z.object({ server: count(), network: count(), chatbench: count() }),
+  /** The first few ends, with who and why. */
+  ends: z.array(ConnectionEndRecord),
+});
+
+/** Sends that did not complete, grouped by what was missing and why chatbench stopped expecting it. */
+export const Sends = z.object({
+  failed: count(),
+  unfinished: z.array(z.object({
+    awaiting: z.string(),
+    because: z.enum(['connection-closed', 'stopped-waiting', 'refused']),
+    count: count(),
+  })),
+});
+
+/** How the drain after the last send ended. */
+export const Drain = z.object({
+  /**
+   * all-delivered: nothing was owed any more; quiet: nothing arrived for `drainMs`; cap: the
+   * drain reached `drainMaxMs`; stall: the server stopped responding; interrupted: a signal or
+   * every connection lost cut it short.
+   */
+  endedBy: z.enum(['all-delivered', 'quiet', 'cap', 'stall', 'interrupted']),
+  seconds: z.number().nonnegative(),
+  owedAtStart: count(),
+  owedAtEnd: count(),
+});
+
+export const Anomaly = z.object({ kind: z.string(), detail: z.string(), seen: z.array(z.string()), count: count() });
+
+export const ScenarioResult = z.object({
+  name: z.string(),
+  status: z.enum(['passed', 'failed', 'aborted']),
+  reasons: z.array(Reason),
+  startedAt: z.string(),
+  users: count(),
+  rooms: count(),
+  qos: level,
+  payloadBytes: count(),
+  targetRate: z.number().nonnegative(),
+  spec: ScenarioSpecRecord,
+  /** From the intended send time (no coordinated omission); censored by what never arrived. */
+  latency: LatencySummary,
+  /** From the actual send time. */
+  serviceTime: LatencySummary,
+  /** How late chatbench itself handed each measured send to the client: the generator's own lag. */
+  scheduleLag: LatencySummary,
+  throughput: Throughput,
+  delivery: Delivery,
+  drain: Drain,
+  sends: Sends,
+  wire: Wire,
+  connections: Connections,
+  /** Acknowledgement-flow anomalies seen on the wire, grouped by kind. */
+  anomalies: z.array(Anomaly),
+  thresholds: z.array(ThresholdVerdict),
+});
+export type ScenarioResult = z.infer<typeof ScenarioResult>;
+export type Reasons = ScenarioResult['reasons'];
+
+export const RunResult = z.object({
+  ...envelopeFields,
+  kind: z.literal('run'),
+  /** Path of the scenario file the run read. */
+  scenarioFile: z.string().nullable(),
+  /** Names of the scenarios this run set out to run, in order; `scenarios` has those that ran. */
+  selected: z.array(z.string()),
+  scenarios: z.array(ScenarioResult),
+});
+export type RunResult = z.infer<typeof RunResult>;
+
+/**
+ * How the run as a whole ended, the verdict its exit code gates on: aborted when it stopped
+ * early (or a scenario did not finish), failed when a scenario failed, else passed.
+ */
+export function runStatus(result: RunResult): 'passed' | 'failed' | 'aborted' {
+  if (result.aborted !== null || result.scenarios.some((s) => s.status === 'aborted')) return 'aborted';
+  return result.scenarios.every((s) => s.status === 'passed') ? 'passed' : 'failed';
+}
