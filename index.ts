@@ -4,10 +4,13 @@
  */
 export { loadScenarioFile, parseScenarioText, scenarioJsonSchema } from './core/scenario/index.js';
 export { runScenarios, runScenario, planScenario, selectScenarios } from './core/engine/index.js';
-export { openTarget } from './runners/open.js';
+export { describeTarget, limitsFor, openTarget, redactTargetUrl, targetFromUrl } from './runners/index.js';
+export { registerRunner } from './core/target.js';
+export type { ProtocolRunner, ProtocolLimits } from './core/target.js';
 export { createMqttDriver } from './runners/mqtt/driver.js';
 export { startEmbeddedBroker } from './runners/mqtt/embedded.js';
-export { readResultFile, renderConsole, renderHtml, renderJson, renderJunit, renderMarkdown, writeJsonFile, writeTextFile } from './reports/index.js';
+export { renderConsole, renderHtml, renderJson, renderJunit, renderMarkdown } from './reports/index.js';
+export { readResultFile, writeTextFile } from './cli/files.js';
 export { RunResult as RunResultSchema, RESULT_SCHEMA_VERSION } from './core/result.js';
 export { ChatbenchError, ExitCode, InputError, RunAbortedError, TargetUnreachableError } from './core/errors.js';
 

@@ -18,7 +18,7 @@ import { nowMicros } from '../core/clock.js';
 import { runScenario } from '../core/engine/index.js';
 import { pace } from '../core/engine/pacer.js';
 import type { ScenarioSpec } from '../core/scenario/types.js';
-import { openTarget } from '../runners/open.js';
+import { openTarget, targetFromUrl } from '../runners/index.js';
 
 const RATE = 2000;
 const DURATION_MS = 4000;
@@ -33,7 +33,7 @@ const spec: ScenarioSpec = {
 };
 
 async function chatbench(url: string | undefined): Promise<Figures> {
-  const target = await openTarget(url ? { url, mqttVersion: '3.1.1' } : null);
+  const target = await openTarget(url ? targetFromUrl(url, { mqttVersion: '3.1.1' }) : null);
   try {
     const driver = target.createDriver('bench0');
     const r = await runScenario(spec, { runId: 'bench0', driver });

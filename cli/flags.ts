@@ -1,12 +1,14 @@
 /**
- * Flags are data: one typed table per command drives parsing (node:util parseArgs,
- * strict) and --help. A wrong flag is bad input (exit 2) with the command's usage.
+ * Flags are data: one typed table per command drives parsing (node:util parseArgs, strict),
+ * --help, and the type of the parsed values — a string flag reads as `string | undefined`, a
+ * boolean as `boolean | undefined`, a repeatable one as `string[] | undefined`, with no cast.
+ * A wrong flag is bad input (exit 2) with the command's usage.
  */
 import { parseArgs } from 'node:util';
 import { InputError } from '../core/errors.js';
 
-export interface FlagSpec {
-  name: string;
+export interface FlagSpec<Name extends string = string> {
+  name: Name;
   short?: string;
   type: 'string' | 'boolean';
   multiple?: boolean;
@@ -15,27 +17,48 @@ export interface FlagSpec {
   description: string;
 }
 
-export interface CommandSpec {
+export interface CommandSpec<Flags extends readonly FlagSpec[] = readonly FlagSpec[]> {
   name: string;
   summary: string;
   /** Positional arguments as shown in usage, e.g. "[FILE]". */
   args: string;
   maxPositionals: number;
-  flags: readonly FlagSpec[];
+  flags: Flags;
   /** Extra lines at the end of --help. */
   notes?: readonly string[];
 }
 
-export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', type: 'boolean', description: 'show this help' };
+export const HELP_FLAG = { name: 'help', short: 'h', type: 'boolean', description: 'show this help' } as const satisfies FlagSpec;
 
-export interface ParsedArgs {
-  values: Record<string, string | boolean | string[] | undefined>;
+/** The value one flag parses to. */
+export type FlagValue<F extends FlagSpec> = F extends { type: 'boolean' }
+  ? F extends { multiple: true } ? boolean[] : boolean
+  : F extends { multiple: true } ? string[] : string;
+
+/**
+ * The parsed values of a flag table, keyed by flag name. A table typed only as `FlagSpec[]`
+ * (names not known) reads as a loose record, so untyped tables still compile.
+ */
+export type FlagValues<Flags extends readonly FlagSpec[]> = string extends Flags[number]['name']
+  ? Record<string, string | boolean | string[] | boolean[] | undefined>
+  : { [F in Flags[number] as F['name']]?: FlagValue<F> };
+
+export interface ParsedArgs<Flags extends readonly FlagSpec[] = readonly FlagSpec[]> {
+  values: FlagValues<Flags>;
   positionals: string[];
+  /** --help was given: the command prints its help instead of running. */
+  help: boolean;
 }
 
-export function parseFlags(command: CommandSpec, argv: readonly string[]): ParsedArgs {
+/** Declares a command so its flag names and types are kept literally (for `ParsedArgs<typeof spec.flags>`). */
+export function defineCommand<const Flags extends readonly FlagSpec[]>(spec: CommandSpec<Flags>): CommandSpec<Flags> {
+  return spec;
+}
+
+export function parseFlags<Flags extends readonly FlagSpec[]>(command: CommandSpec<Flags>, argv: readonly string[]): ParsedArgs<Flags> {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const f of [...command.flags, HELP_FLAG]) {
+  const all: readonly FlagSpec[] = [...command.flags, HELP_FLAG];
+  for (const f of all) {
     options[f.name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
   }
   let parsed;
@@ -47,7 +70,9 @@ export function parseFlags(command: CommandSpec, argv: readonly string[]): Parse
   if (parsed.positionals.length > command.maxPositionals) {
     throw new InputError(`too many arguments: ${parsed.positionals.slice(command.maxPositionals).join(' ')}\n\n${usageLine(command)}`);
   }
-  return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
+  // parseArgs built the values from exactly this table (strict: no other keys), so they have
+  // the shape FlagValues derives from it; this is the one place that says so.
+  return { values: parsed.values as FlagValues<Flags>, positionals: parsed.positionals, help: parsed.values['help'] === true };
 }
 
 export function usageLine(command: CommandSpec): string {
@@ -55,7 +80,7 @@ export function usageLine(command: CommandSpec): string {
 }
 
 export function renderHelp(command: CommandSpec): string {
-  const rows = [...command.flags, HELP_FLAG].map((f) => {
+  const rows = [...command.flags, HELP_FLAG].map((f: FlagSpec) => {
     const left = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
     return [left, `${f.description}${f.multiple ? ' (repeatable)' : ''}`] as const;
   });

@@ -3,40 +3,37 @@
  * The only place that maps errors to exit codes; it returns the code and the launcher sets it.
  */
 import { ChatbenchError, ExitCode } from '../core/errors.js';
-import { resultJsonSchema } from '../core/result.js';
-import { scenarioJsonSchema } from '../core/scenario/index.js';
-import { parseFlags, renderHelp, type CommandSpec, type ParsedArgs } from './flags.js';
+import { parseFlags, renderHelp, type CommandSpec, type FlagSpec, type ParsedArgs } from './flags.js';
 import { processOutput, type Output } from './output.js';
 import { compareCommand, runCompare } from './commands/compare.js';
 import { reportCommand, runReport } from './commands/report.js';
 import { runCommand, runRun } from './commands/run.js';
+import { runSchema, schemaCommand } from './commands/schema.js';
 import { toolVersion } from './version.js';
 
+/** A command with its flag table's types erased: parsing happens inside, against its own table. */
 interface Command {
   spec: CommandSpec;
-  execute(args: ParsedArgs, out: Output): Promise<number>;
+  run(argv: readonly string[], out: Output): Promise<number>;
 }
 
-const schemaCommand: Command = {
-  spec: {
-    name: 'schema',
-    summary: 'Print the JSON Schema of scenarios.yaml (for editors), or of the result file.',
-    args: '',
-    maxPositionals: 0,
-    flags: [{ name: 'result', type: 'boolean', description: 'the schema of the --json result file instead' }],
-  },
-  execute: async (args, out) => {
-    const schema = args.values.result === true ? resultJsonSchema() : scenarioJsonSchema();
-    out.out(`${JSON.stringify(schema, null, 2)}\n`);
-    return ExitCode.ok;
-  },
-};
+function command<Flags extends readonly FlagSpec[]>(spec: CommandSpec<Flags>, execute: (args: ParsedArgs<Flags>, out: Output) => Promise<number>): Command {
+  return {
+    spec,
+    run: async (argv, out) => {
+      const args = parseFlags(spec, argv);
+      if (!args.help) return execute(args, out);
+      out.out(renderHelp(spec));
+      return ExitCode.ok;
+    },
+  };
+}
 
 const COMMANDS: readonly Command[] = [
-  { spec: runCommand, execute: runRun },
-  { spec: reportCommand, execute: runReport },
-  { spec: compareCommand, execute: runCompare },
-  schemaCommand,
+  command(runCommand, runRun),
+  command(reportCommand, runReport),
+  command(compareCommand, runCompare),
+  command(schemaCommand, runSchema),
 ];
 
 function topHelp(): string {
@@ -73,19 +70,14 @@ export async function main(argv: readonly string[], out: Output = processOutput(
     out.out(`${toolVersion()}\n`);
     return ExitCode.ok;
   }
-  const command = COMMANDS.find((c) => c.spec.name === name);
-  if (command === undefined) {
+  const found = COMMANDS.find((c) => c.spec.name === name);
+  if (found === undefined) {
     out.err(`chatbench: unknown command "${name}"\n`);
     out.err(topHelp());
     return ExitCode.badInput;
   }
   try {
-    const args = parseFlags(command.spec, rest);
-    if (args.values.help === true) {
-      out.out(renderHelp(command.spec));
-      return ExitCode.ok;
-    }
-    return await command.execute(args, out);
+    return await found.run(rest, out);
   } catch (error) {
     if (error instanceof ChatbenchError) {
       out.err(`chatbench ${name}: ${error.message}`);

@@ -64,6 +64,17 @@ export class RunAbortedError extends ChatbenchError {
   }
 }
 
+/**
+ * The machine running chatbench hit one of its own limits (open files, EMFILE/ENFILE): exit 2,
+ * like a workload the loader refuses before the run — the target is not at fault, so it must
+ * not read as "unreachable" (exit 3).
+ */
+export class LocalLimitError extends ChatbenchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.badInput, options);
+  }
+}
+
 /** Rejects with RunAbortedError when `promise` does not settle within `ms`. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,56 +1,70 @@
 /**
- * The console summary: per scenario, traffic, latency percentiles with units, delivery
- * correctness per QoS and each threshold's verdict. Returns a string; writes nothing.
+ * The console summary: per scenario, traffic, latency percentiles with units (censored ones as
+ * "> waited"), delivery per the protocol's rules with lost and undelivered told apart, how the
+ * drain ended, downgrades, lost connections, unfinished sends, anomalies and each threshold's
+ * verdict. Returns a string; writes nothing.
  */
-import type { RunResult, ScenarioResult } from '../core/result.js';
-import { describeWorkload, formatActual, formatBytes, formatCount, formatMicros, formatRate, passedSummary, plural, statusLabel, table } from './format.js';
+import type { LatencySummary, RunResult, ScenarioResult } from '../core/result/index.js';
+import {
+  censoredNote, connectionLines, deliveryCounts, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
+} from './accounts.js';
+import { palette, type Palette } from './color.js';
+import { describeAbort, describeProtocol, describeWhere, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
+import { formatBytes, formatCount, formatPercentile, formatRate, table } from './format.js';
 
 export interface ConsoleOptions {
   color: boolean;
 }
 
-const paint = (on: boolean, code: number) => (s: string): string => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
-
 export function renderConsole(result: RunResult, options: ConsoleOptions = { color: false }): string {
-  const green = paint(options.color, 32);
-  const red = paint(options.color, 31);
-  const yellow = paint(options.color, 33);
-  const bold = paint(options.color, 1);
-  const statusText = (s: ScenarioResult['status']): string => (s === 'passed' ? green : s === 'failed' ? red : yellow)(statusLabel(s));
-
+  const p = palette(options.color);
   const t = result.target;
   const out: string[] = [
-    bold(`chatbench ${result.tool.version}`) +
-      ` — ${t.protocol.toUpperCase()} ${t.protocolVersion} ${t.embedded ? `embedded broker (${t.url})` : t.url}, run ${result.runId}, TCP_NODELAY ${t.tcpNoDelay ? 'on' : 'off'}`,
+    `${p.bold(`chatbench ${result.tool.version}`)} — ${describeProtocol(t)} ${describeWhere(t)}, run ${result.runId}, TCP_NODELAY ${t.tcpNoDelay ? 'on' : 'off'}`,
   ];
-  for (const s of result.scenarios) {
-    out.push('', `${statusText(s.status)} ${bold(s.name)}  ${describeWorkload(s)}`);
-    const th = s.throughput;
-    out.push(`  sent ${formatCount(th.sent)} (${formatRate(th.sentPerSecond)})  delivered ${formatCount(th.delivered)} (${formatRate(th.deliveredPerSecond)}) over ${th.durationSeconds.toFixed(1)} s`);
-    out.push(table([
+  for (const s of result.scenarios) out.push('', ...scenarioLines(s, p));
+  if (result.aborted !== null) out.push('', p.yellow(`Run aborted: ${describeAbort(result.aborted)}`));
+  if (result.selected.length > 0 && result.scenarios.length > 0) out.push('', passedSummary(result));
+  return `${out.join('\n')}\n`;
+}
+
+function statusText(status: ScenarioResult['status'], p: Palette): string {
+  const colour = status === 'passed' ? p.green : status === 'failed' ? p.red : p.yellow;
+  return colour(statusLabel(status));
+}
+
+function scenarioLines(s: ScenarioResult, p: Palette): string[] {
+  const th = s.throughput;
+  const d = s.delivery;
+  const out = [
+    `${statusText(s.status, p)} ${p.bold(s.name)}  ${describeWorkload(workloadOf(s))}`,
+    `  sent ${formatCount(th.sent)} (${formatRate(th.sentPerSecond)})  delivered ${formatCount(th.delivered)} (${formatRate(th.deliveredPerSecond)}) over ${th.durationSeconds.toFixed(1)} s`,
+    table([
       ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
       latencyRow('latency', s.latency),
       latencyRow('service time', s.serviceTime),
       latencyRow('schedule lag', s.scheduleLag),
       latencyRow('connect', s.connections.connectTime),
-    ]));
-    const d = s.delivery;
-    const lossLine = `  delivery: expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;
-    out.push(d.violations > 0 ? red(`${lossLine} — ${formatCount(d.violations)} violations`) : lossLine);
-    if (d.sendErrors > 0) out.push(yellow(`  send errors: ${formatCount(d.sendErrors)}`));
-    if (s.connections.downgraded > 0) {
-      out.push(yellow(`  the server granted less than QoS ${s.qos} on ${plural(s.connections.downgraded, 'subscription')}: their deliveries are judged at the granted level`));
-    }
-    out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
-    for (const v of s.thresholds) out.push(`  ${v.passed ? green('✓') : red('✗')} ${v.expression}  (${formatActual(v)})`);
-    for (const reason of s.reasons) if (!s.thresholds.some((v) => reason.includes(v.expression))) out.push(red(`  ! ${reason}`));
-  }
-  if (result.aborted !== null) out.push('', yellow(`Run aborted: ${result.aborted}`));
-  if (result.selected.length > 0 && result.scenarios.length > 0) out.push('', passedSummary(result));
-  return `${out.join('\n')}\n`;
+    ]),
+  ];
+  const censored = censoredNote(s);
+  if (censored !== null) out.push(p.yellow(`  ${censored}`));
+  const counts = `  delivery: ${deliveryCounts(d)}`;
+  out.push(d.violations > 0 ? p.red(`${counts} — ${formatCount(d.violations)} violations`) : counts);
+  for (const note of [lostNote(s), undeliveredNote(s)]) if (note !== null) out.push(p.yellow(`    ${note}`));
+  out.push(`  ${drainLine(s)}`);
+  for (const line of downgradeLines(s)) out.push(p.yellow(`  ${line}`));
+  const [lost, ...ends] = connectionLines(s);
+  if (lost !== undefined) out.push(p.yellow(`  connections: ${lost}`), ...ends.map((e) => `    ${e}`));
+  const sends = sendLines(s);
+  if (sends.length > 0) out.push(p.yellow('  sends not completed:'), ...sends.map((line) => `    ${line}`));
+  for (const a of s.anomalies) out.push(p.red(`  protocol anomaly: ${describeAnomaly(a)}`));
+  out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
+  for (const v of s.thresholds) out.push(`  ${v.passed ? p.green('✓') : p.red('✗')} ${v.expression}  (${thresholdActual(s, v)})`);
+  for (const reason of otherReasons(s)) out.push(p.red(`  ! ${reason.message}`));
+  return out;
 }
 
-function latencyRow(label: string, l: ScenarioResult['latency']): string[] {
-  if (l.count === 0) return [label, '-', '-', '-', '-', '-', '0'];
-  return [label, formatMicros(l.p50), formatMicros(l.p90), formatMicros(l.p99), formatMicros(l.p999), formatMicros(l.max), formatCount(l.count)];
+function latencyRow(label: string, l: LatencySummary): string[] {
+  return [label, formatPercentile(l, 'p50'), formatPercentile(l, 'p90'), formatPercentile(l, 'p99'), formatPercentile(l, 'p999'), formatPercentile(l, 'max'), formatCount(l.count)];
 }

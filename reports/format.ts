@@ -1,36 +1,67 @@
-/** Human formatting shared by the text reports: latencies with units, rates and bytes humanised. */
-import type { RunResult, ScenarioResult, ThresholdVerdict } from '../core/result.js';
+/**
+ * Numbers as the reports write them: latencies with units, counts with thousands separators,
+ * rates and bytes humanised, singulars right. One place, so every report reads the same.
+ */
+import type { LatencySummary, PercentileKey } from '../core/result/index.js';
+import type { MetricUnit } from '../core/verdict/metrics.js';
 
-/** 850 -> "850 µs", 12_345 -> "12.3 ms", 2_500_000 -> "2.50 s". */
+/** 850 -> "850 µs", 12_345 -> "12.3 ms", 2_500_000 -> "2.50 s", 12_000_000 -> "12.0 s". */
 export function formatMicros(us: number): string {
   if (!Number.isFinite(us)) return '-';
   if (us < 1000) return `${Math.round(us)} µs`;
   if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
-  return `${(us / 1_000_000).toFixed(2)} s`;
+  return `${(us / 1_000_000).toFixed(us < 10_000_000 ? 2 : 1)} s`;
 }
 
-/** 1234.5 -> "1,235"; 0.5 -> "0.5". */
+/** The unit formatMicros picks, with the value exact enough to see why a threshold failed: "1.2345 ms". */
+export function formatMicrosExact(us: number): string {
+  if (!Number.isFinite(us)) return '-';
+  if (us < 1000) return `${formatExact(us)} µs`;
+  if (us < 1_000_000) return `${formatExact(us / 1000)} ms`;
+  return `${formatExact(us / 1_000_000)} s`;
+}
+
+/**
+ * A percentile of a latency summary: "-" when nothing was owed, "> 12.0 s" when it falls among
+ * the deliveries that never arrived (null in the summary), never a small number for those.
+ */
+export function formatPercentile(l: LatencySummary, key: PercentileKey): string {
+  if (l.count === 0 && l.censored === 0) return '-';
+  const value = l[key];
+  return value === null ? `> ${formatMicros(l.waited)}` : formatMicros(value);
+}
+
+/** 1234.5 -> "1,235"; 0.5 -> "0.50". */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '-';
   if (Math.abs(n) < 10 && !Number.isInteger(n)) return n.toFixed(2);
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** A threshold's measured value, exact enough to see why it failed: 999.98, 0.002139, 1,000. */
+/** A measured value exact enough to see why a threshold failed: 999.98, 0.002139, 1,000. */
 export function formatExact(n: number): string {
   if (!Number.isFinite(n)) return '-';
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   return String(Number(n.toPrecision(6)));
 }
 
-/** "1 room", "2 rooms", "1,500 users". */
-export function plural(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+/** "1 room", "2 rooms", "1 owed delivery", "3 owed deliveries", "1,500 users". */
+export function plural(n: number, singular: string, pluralForm = regularPlural(singular)): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : pluralForm}`;
+}
+
+function regularPlural(noun: string): string {
+  return /[^aeiou]y$/.test(noun) ? `${noun.slice(0, -1)}ies` : `${noun}s`;
 }
 
 /** Messages per second: "1,234 msg/s". */
 export function formatRate(perSecond: number): string {
   return `${formatCount(perSecond)} msg/s`;
+}
+
+/** Seconds with one decimal: "3.2 s". */
+export function formatSeconds(seconds: number): string {
+  return `${seconds.toFixed(1)} s`;
 }
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -43,10 +74,10 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${BYTE_UNITS[unit]}`;
+  return unit === 0 ? `${Number(value.toFixed(1))} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${BYTE_UNITS[unit]}`;
 }
 
-/** Left-aligned first column, right-aligned others. */
+/** A plain-text table: left-aligned first column, right-aligned others. */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
@@ -55,39 +86,16 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
     .join('\n');
 }
 
-/** A scenario's status as the reports write it. */
-export function statusLabel(status: ScenarioResult['status']): 'PASS' | 'FAIL' | 'ABORTED' {
-  return status === 'passed' ? 'PASS' : status === 'failed' ? 'FAIL' : 'ABORTED';
-}
-
-/** "50 users, 5 rooms, QoS 1, 256 B at 500 msg/s" (direct pairs named when there are any). */
-export function describeWorkload(s: ScenarioResult): string {
-  const pairs = typeof s.spec['directPairs'] === 'number' ? s.spec['directPairs'] : 0;
-  const shape = [plural(s.users, 'user'), plural(s.rooms, 'room'), ...(pairs > 0 ? [plural(pairs, 'direct pair')] : [])].join(', ');
-  return `${shape}, QoS ${s.qos}, ${formatBytes(s.payloadBytes)} at ${formatRate(s.targetRate)}`;
-}
-
-/** A threshold's measured value in the expression's unit: "61.234 ms", or "nothing measured". */
-export function formatThresholdValue(v: ThresholdVerdict): string {
-  if (v.actual === null) return 'nothing measured';
-  return `${formatExact(v.actual)}${v.unit ? ` ${v.unit === 'us' ? 'µs' : v.unit}` : ''}`;
-}
-
-/** The same with its label: "actual 61.234 ms", or "nothing measured". */
-export function formatActual(v: ThresholdVerdict): string {
-  return v.actual === null ? formatThresholdValue(v) : `actual ${formatThresholdValue(v)}`;
-}
-
-/** "2 of 3 scenarios passed (1 not run)". */
-export function passedSummary(result: RunResult): string {
-  const passed = result.scenarios.filter((s) => s.status === 'passed').length;
-  const total = Math.max(result.selected.length, result.scenarios.length);
-  const notRun = notRunScenarios(result).length;
-  return `${passed} of ${total} scenarios passed${notRun > 0 ? ` (${notRun} not run)` : ''}`;
-}
-
-/** Scenarios the run set out to run but never finished measuring (it stopped before them). */
-export function notRunScenarios(result: RunResult): string[] {
-  const ran = new Set(result.scenarios.map((s) => s.name));
-  return result.selected.filter((name) => !ran.has(name));
+/**
+ * A metric's value in the unit the tables use for it (core/verdict/metrics.ts): "1.00 ms",
+ * "4,500 msg/s", "0.05%", "3", "312.5 B". `exact` keeps the digits a threshold verdict needs.
+ */
+export function formatMetric(value: number, unit: MetricUnit, exact = false): string {
+  switch (unit) {
+    case 'us': return exact ? formatMicrosExact(value) : formatMicros(value);
+    case 'msg/s': return exact ? `${formatExact(value)} msg/s` : formatRate(value);
+    case 'ratio': return `${exact ? formatExact(value * 100) : Number((value * 100).toPrecision(3))}%`;
+    case 'count': return exact ? formatExact(value) : formatCount(value);
+    case 'bytes': return formatBytes(value);
+  }
 }

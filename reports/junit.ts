@@ -1,14 +1,20 @@
 /**
  * JUnit XML for CI test reporters (Jenkins, GitLab, GitHub): one <testsuite> per scenario,
- * one <testcase> per threshold, per delivery level ("delivery guarantees (QoS n)") and for the
- * connections. A failed case says what was expected and what was measured; an aborted
- * scenario's cases are <error>s with the abort reason; a scenario the run never reached
- * is <skipped> (or an <error>, for the one whose target could not be reached).
- * Returns a string; writes nothing.
+ * one <testcase> per threshold, per delivery level ("delivery guarantees (QoS n)"), for the
+ * owed deliveries, the connections and the acknowledgement flow. Each case fails on the typed
+ * reasons the verdict gave (never on a figure the renderer judges itself) and says what was
+ * expected and what was measured; an aborted scenario's cases are <error>s with the abort
+ * reason; a scenario the run never reached is <skipped> (or an <error>, for the one it stopped
+ * on). Returns a string; writes nothing.
  */
-import type { LevelDelivery, RunResult, ScenarioResult } from '../core/result.js';
+import type { LevelDelivery, Reason, RunResult, ScenarioResult } from '../core/result/index.js';
+import {
+  connectionLines, deliveryCounts, describeAnomaly, drainLine, sendLines, thresholdActual, undeliveredNote,
+} from './accounts.js';
 import { renderConsole } from './console.js';
-import { describeWorkload, formatActual, formatCount, notRunScenarios } from './format.js';
+import { describeWorkload, notRunReason, notRunScenarios, workloadOf } from './describe.js';
+import { xmlAttr, xmlText } from './escape-xml.js';
+import { formatCount } from './format.js';
 
 type Outcome =
   | { kind: 'passed' }
@@ -26,22 +32,6 @@ interface Suite {
   properties: ReadonlyArray<readonly [string, string]>;
   cases: Case[];
   systemOut?: string;
-}
-
-// XML 1.0 allows tab, LF, CR and the code points from U+0020 on, except surrogates, U+FFFE and U+FFFF.
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-const ENTITIES: Readonly<Record<string, string>> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;',
-};
-
-/** Text content: markup characters escaped, characters XML 1.0 forbids replaced by U+FFFD. */
-export function xmlText(text: string): string {
-  return text.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>\r]/g, (c) => ENTITIES[c] ?? c);
-}
-
-/** An attribute value: as text, plus quotes, and tab/newline kept as references (not normalised to spaces). */
-export function xmlAttr(text: string): string {
-  return text.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>"'\t\n\r]/g, (c) => ENTITIES[c] ?? c);
 }
 
 export function renderJunit(result: RunResult): string {
@@ -64,16 +54,23 @@ function scenarioSuite(result: RunResult, s: ScenarioResult, time: number): Suit
   const cases: Case[] = [
     ...s.thresholds.map((v): Case => ({
       name: v.expression,
-      outcome: v.passed ? { kind: 'passed' } : { kind: 'failure', type: 'threshold', message: `${v.expression}: ${formatActual(v)}` },
+      outcome: v.passed ? PASSED : { kind: 'failure', type: 'threshold', message: `${v.expression}: ${thresholdActual(s, v)}` },
     })),
-    ...Object.entries(s.delivery.byQos).flatMap(([level, d]) => (d === undefined ? [] : [deliveryCase(level, d)])),
+    ...(['0', '1', '2'] as const).flatMap((level) => {
+      const d = s.delivery.byQos[level];
+      return d === undefined ? [] : [deliveryCase(s, Number(level), d)];
+    }),
+    owedCase(s),
     connectionsCase(s),
+    ackFlowCase(s),
+    // A reason no case above covers still fails the suite, under its own name.
+    ...s.reasons.filter((r) => !COVERED.has(r.kind)).map((r): Case => ({ name: r.kind, outcome: { kind: 'failure', type: r.kind, message: r.message } })),
   ];
   if (s.status === 'aborted') {
-    const reason = s.reasons[0] ?? result.aborted ?? 'aborted';
+    const abort = s.reasons.find((r) => r.kind === 'abort')?.message ?? (result.aborted === null ? 'aborted' : result.aborted.message);
     for (const c of cases) {
       const before = c.outcome.kind === 'passed' ? 'measured before the abort: passed' : `measured before the abort: ${c.outcome.message}`;
-      c.outcome = { kind: 'error', type: 'aborted', message: `aborted: ${reason}`, detail: before };
+      c.outcome = { kind: 'error', type: 'aborted', message: `aborted: ${abort}`, detail: before };
     }
   }
   const single: RunResult = { ...result, aborted: null, selected: [], scenarios: [s] };
@@ -81,50 +78,85 @@ function scenarioSuite(result: RunResult, s: ScenarioResult, time: number): Suit
     name: s.name,
     seconds: time,
     timestamp: s.startedAt,
-    properties: [...runProperties(result), ['scenario.workload', describeWorkload(s)]],
+    properties: [...runProperties(result), ['scenario.workload', describeWorkload(workloadOf(s))]],
     cases,
     systemOut: renderConsole(single),
   };
 }
 
-function deliveryCase(level: string, d: LevelDelivery): Case {
+const PASSED: Outcome = { kind: 'passed' };
+/** Reason kinds a case of their own reports (abort turns every case into an error). */
+const COVERED: ReadonlySet<Reason['kind']> = new Set(['threshold', 'delivery', 'undelivered', 'connection', 'send', 'protocol', 'abort']);
+
+const KINDS = ['lost', 'duplicated', 'reordered'] as const;
+
+function deliveryCase(s: ScenarioResult, level: number, d: LevelDelivery): Case {
   const name = `delivery guarantees (QoS ${level})`;
-  const kinds = (['lost', 'duplicated', 'reordered'] as const).filter((k) => !d.allowed[k]);
-  const permitted = (['lost', 'duplicated', 'reordered'] as const).filter((k) => d.allowed[k]);
-  if (d.violations === 0) return { name, outcome: { kind: 'passed' } };
+  if (!s.reasons.some((r) => r.kind === 'delivery' && r.level === level)) return { name, outcome: PASSED };
+  const kinds = KINDS.filter((k) => !d.allowed[k]);
+  const permitted = KINDS.filter((k) => d.allowed[k]);
   return {
     name,
     outcome: {
       kind: 'failure',
       type: 'delivery',
       message: `expected ${kinds.map((k) => `0 ${k}`).join(', ')} at QoS ${level}: actual ${kinds.map((k) => `${formatCount(d[k])} ${k}`).join(', ')}`,
-      detail: `expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}` +
-        `; ${formatCount(d.violations)} violations${permitted.length > 0 ? ` (QoS ${level} permits ${permitted.join(' and ')} messages)` : ''}`,
+      detail: `${deliveryCounts(d)}; ${formatCount(d.violations)} violations${permitted.length > 0 ? ` (QoS ${level} permits ${permitted.join(' and ')} messages)` : ''}`,
+    },
+  };
+}
+
+function owedCase(s: ScenarioResult): Case {
+  const name = 'owed deliveries arrived';
+  const reason = s.reasons.find((r) => r.kind === 'undelivered');
+  if (reason === undefined) return { name, outcome: PASSED };
+  const d = s.delivery;
+  return {
+    name,
+    outcome: {
+      kind: 'failure',
+      type: 'undelivered',
+      message: `expected every owed delivery to arrive: actual ${formatCount(d.undelivered)} of ${formatCount(d.expected)} still outstanding when chatbench stopped waiting`,
+      detail: [reason.message, undeliveredNote(s), drainLine(s)].filter((line): line is string => line !== null).join('\n'),
     },
   };
 }
 
 function connectionsCase(s: ScenarioResult): Case {
+  const reasons = s.reasons.filter((r) => r.kind === 'connection' || r.kind === 'send');
+  if (reasons.length === 0) return { name: 'connections', outcome: PASSED };
   const c = s.connections;
-  const failedSends = s.delivery.sendErrors;
-  if (c.lost === 0 && failedSends === 0) return { name: 'connections', outcome: { kind: 'passed' } };
   return {
     name: 'connections',
     outcome: {
       kind: 'failure',
       type: 'connections',
-      message: `expected no lost connections and no failed sends: actual ${formatCount(c.lost)} of ${formatCount(c.opened)} connections lost, ${formatCount(failedSends)} sends failed`,
-      ...(c.lostReasons.length > 0 ? { detail: c.lostReasons.join('\n') } : {}),
+      message: `expected no lost connections and no unfinished sends: actual ${formatCount(c.lost)} of ${formatCount(c.opened)} connections lost, ${formatCount(s.sends.failed)} sends not completed`,
+      detail: [...connectionLines(s), ...sendLines(s)].join('\n'),
+    },
+  };
+}
+
+function ackFlowCase(s: ScenarioResult): Case {
+  const reasons = s.reasons.filter((r) => r.kind === 'protocol');
+  if (reasons.length === 0) return { name: 'acknowledgement flow', outcome: PASSED };
+  return {
+    name: 'acknowledgement flow',
+    outcome: {
+      kind: 'failure',
+      type: 'protocol',
+      message: reasons.map((r) => r.message).join('; '),
+      detail: s.anomalies.map(describeAnomaly).join('\n'),
     },
   };
 }
 
 /** A selected scenario the run never finished: an error for the one it stopped on, skipped after it. */
 function notRunSuite(result: RunResult, name: string): Suite {
-  const prefix = `${name}: `;
-  const outcome: Outcome = result.aborted?.startsWith(prefix)
-    ? { kind: 'error', type: 'aborted', message: result.aborted.slice(prefix.length) }
-    : { kind: 'skipped', type: 'not-run', message: `not run: the run stopped before this scenario (${result.aborted ?? 'no reason recorded'})` };
+  const why = notRunReason(result, name);
+  const outcome: Outcome = why.stoppedHere
+    ? { kind: 'error', type: 'aborted', message: why.text }
+    : { kind: 'skipped', type: 'not-run', message: `not run: ${why.text}` };
   return { name, seconds: 0, properties: runProperties(result), cases: [{ name: 'not run', outcome }] };
 }
 

@@ -1,81 +1,77 @@
 /**
  * A GitHub-flavoured Markdown summary for pull-request comments and CI job summaries:
  * the verdict and target, one table row per scenario, then each scenario's threshold
- * verdicts and the other reasons it failed. Returns a string; writes nothing.
+ * verdicts, the other reasons it failed and the account behind them. Returns a string.
  */
-import { runStatus, type LatencySummary, type RunResult, type ScenarioResult } from '../core/result.js';
-import { describeWorkload, formatActual, formatCount, formatMicros, notRunScenarios, passedSummary, statusLabel } from './format.js';
+import { runStatus, type RunResult, type ScenarioResult } from '../core/result/index.js';
+import {
+  censoredNote, connectionLines, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
+} from './accounts.js';
+import { describeAbort, describeProtocol, describeWhere, describeWorkload, notRunScenarios, passedSummary, statusLabel, workloadOf } from './describe.js';
+import { mdCode, mdRow, mdText } from './escape-markdown.js';
+import { formatCount, formatPercentile } from './format.js';
+
+const HEAD = ['scenario', 'status', 'sent', 'delivered/s', 'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered'];
 
 export function renderMarkdown(result: RunResult): string {
   const t = result.target;
-  const where = t.embedded ? `embedded broker (${code(t.url)})` : code(t.url);
   const out: string[] = [
-    `## chatbench ${statusLabel(runStatus(result))}: ${where}`,
+    `## chatbench ${statusLabel(runStatus(result))}: ${describeWhere(t, mdCode)}`,
     '',
-    [`${t.protocol.toUpperCase()} ${inline(t.protocolVersion)}`, `run ${code(result.runId)}`, `chatbench ${inline(result.tool.version)}`, passedSummary(result)].join(' · '),
+    [mdText(describeProtocol(t)), `run ${mdCode(result.runId)}`, `chatbench ${mdText(result.tool.version)}`, passedSummary(result)].join(' · '),
   ];
-  if (result.aborted !== null) out.push('', `**Run aborted:** ${inline(result.aborted)}`);
+  if (result.aborted !== null) out.push('', `**Run aborted:** ${mdText(describeAbort(result.aborted))}`);
 
   const notRun = notRunScenarios(result);
   out.push(
     '',
-    row(['scenario', 'status', 'sent', 'delivered/s', 'p50', 'p99', 'p99.9', 'max', 'lost', 'dup', 'reordered']),
-    row([':---', ':---', ...Array<string>(9).fill('---:')]),
+    mdRow(HEAD),
+    mdRow([':---', ':---', ...Array<string>(HEAD.length - 2).fill('---:')]),
     ...result.scenarios.map(scenarioRow),
-    ...notRun.map((name) => row([inline(name), 'NOT RUN', ...Array<string>(9).fill('-')])),
+    ...notRun.map((name) => mdRow([mdText(name), 'NOT RUN', ...Array<string>(HEAD.length - 2).fill('-')])),
   );
 
   for (const s of result.scenarios) out.push('', ...scenarioSection(s));
-  if (notRun.length > 0) out.push('', `Not run (the run stopped first): ${notRun.map(code).join(', ')}`);
+  if (notRun.length > 0) out.push('', `Not run (the run stopped first): ${notRun.map(mdCode).join(', ')}`);
   return `${out.join('\n')}\n`;
 }
 
 function scenarioRow(s: ScenarioResult): string {
   const l = s.latency;
-  const latency = (pick: (l: LatencySummary) => number): string => (l.count === 0 ? '-' : formatMicros(pick(l)));
   const d = s.delivery;
-  return row([
-    inline(s.name),
+  return mdRow([
+    mdText(s.name),
     statusLabel(s.status),
     formatCount(s.throughput.sent),
     formatCount(s.throughput.deliveredPerSecond),
-    latency((x) => x.p50),
-    latency((x) => x.p99),
-    latency((x) => x.p999),
-    latency((x) => x.max),
+    ...(['p50', 'p99', 'p999', 'max'] as const).map((key) => mdText(formatPercentile(l, key))),
     formatCount(d.lost),
+    formatCount(d.undelivered),
     formatCount(d.duplicated),
     formatCount(d.reordered),
   ]);
 }
 
 function scenarioSection(s: ScenarioResult): string[] {
-  const out = [`### ${statusLabel(s.status)} ${inline(s.name)}`, '', describeWorkload(s)];
+  const out = [`### ${statusLabel(s.status)} ${mdText(s.name)}`, '', mdText(describeWorkload(workloadOf(s)))];
   if (s.thresholds.length > 0) {
     out.push(
       '',
-      row(['threshold', 'verdict', 'result']),
-      row([':---', ':---', ':---']),
-      ...s.thresholds.map((v) => row([code(v.expression), v.passed ? 'PASS' : 'FAIL', inline(formatActual(v))])),
+      mdRow(['threshold', 'verdict', 'result']),
+      mdRow([':---', ':---', ':---']),
+      ...s.thresholds.map((v) => mdRow([mdCode(v.expression), v.passed ? 'PASS' : 'FAIL', mdText(thresholdActual(s, v))])),
     );
   }
-  // Threshold failures are in the table already; the other reasons (delivery, connections, abort) follow it.
-  const others = s.reasons.filter((reason) => !s.thresholds.some((v) => reason.includes(v.expression)));
-  if (others.length > 0) out.push('', ...others.map((reason) => `- ${inline(reason)}`));
+  // Threshold failures are in the table already; the other reasons follow it, then the evidence.
+  const reasons = otherReasons(s).map((r) => `- ${mdText(r.message)}`);
+  if (reasons.length > 0) out.push('', ...reasons);
+  const [lost, ...ends] = connectionLines(s);
+  const account = [
+    censoredNote(s), lostNote(s), undeliveredNote(s), drainLine(s), ...downgradeLines(s),
+    lost === undefined ? null : `connections: ${lost}${ends.length > 0 ? ` (${ends.join('; ')})` : ''}`,
+    ...sendLines(s).map((line) => `unfinished sends: ${line}`),
+    ...s.anomalies.map((a) => `protocol anomaly: ${describeAnomaly(a)}`),
+  ].filter((line): line is string => line !== null);
+  out.push('', ...account.map((line) => `> ${mdText(line)}  `));
   return out;
-}
-
-/** A table row; `|` inside a cell is escaped so it cannot split the cell (GFM tables). */
-function row(cells: readonly string[]): string {
-  return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-}
-
-/** Free text shown as written: Markdown punctuation backslash-escaped, line breaks as spaces. */
-function inline(text: string): string {
-  return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*_[\]<>~&#!]/g, '\\$&');
-}
-
-/** A code span, for expressions and URLs; text holding a backtick or line break falls back to inline(). */
-function code(text: string): string {
-  return /[`\r\n]/.test(text) || text === '' ? inline(text) : `\`${text}\``;
 }

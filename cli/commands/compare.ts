@@ -1,14 +1,24 @@
-/** `chatbench compare BASELINE.json CURRENT.json`: two results -> regression verdicts -> exit code. */
+/**
+ * `chatbench compare BASELINE.json CURRENT.json`: two run results (schemaVersion 1 or 2) ->
+ * regression verdicts and caveats (core/verdict/compare.ts) -> a `kind: "compare"` result ->
+ * exit code. With --strict, a comparison that means little (a lagging generator, an aborted
+ * side, different protocols) fails as a regression does.
+ */
+import { cpus } from 'node:os';
+import { newRunId } from '../../core/engine/index.js';
 import { ExitCode, InputError } from '../../core/errors.js';
-import type { RunResult } from '../../core/result.js';
-import { parseDuration } from '../../core/scenario/index.js';
-import { compareResults, renderComparison, renderComparisonMarkdown, type CompareOptions, type Comparison } from '../../reports/compare.js';
-import { prepareOutputFile, writeTextFile } from '../../reports/json.js';
-import { readResultFile } from '../../reports/read.js';
-import { usageLine, type CommandSpec, type ParsedArgs } from '../flags.js';
+import type { RunResult } from '../../core/result/index.js';
+import { parseLatencyText } from '../../core/scenario/units.js';
+import { MAX_SCHEDULE_LAG_P99_MICROS } from '../../core/verdict/compare-rules.js';
+import { compareResults, hasCaveats, type CompareOptions, type Comparison } from '../../core/verdict/compare.js';
+import { renderConsole } from '../../reports/index.js';
+import { readResultFileOfKind } from '../files.js';
+import { defineCommand, usageLine, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
+import { prepareOutputs, resultOutputs, writeOutputs } from '../report-files.js';
+import { toolVersion } from '../version.js';
 
-export const compareCommand: CommandSpec = {
+export const compareCommand = defineCommand({
   name: 'compare',
   summary: 'Compare two run results side by side with regression verdicts (release against release, MQTT against XMPP).',
   args: 'BASELINE.json CURRENT.json',
@@ -17,67 +27,74 @@ export const compareCommand: CommandSpec = {
     { name: 'tolerance', type: 'string', value: 'PCT', description: 'relative change of latency, loss, counts and bytes that still counts as unchanged (default 10%)' },
     { name: 'throughput-tolerance', type: 'string', value: 'PCT', description: 'the same for delivered messages per second (default 5%)' },
     { name: 'min-latency-change', type: 'string', value: 'TIME', description: 'latency changes smaller than this are unchanged, whatever the ratio (default 1ms)' },
-    { name: 'json', type: 'string', value: 'FILE', description: 'write the comparison as JSON here' },
+    { name: 'strict', type: 'boolean', description: 'also fail (exit 1) when the comparison means little: a lagging generator, an aborted side, different protocols' },
+    { name: 'json', type: 'string', value: 'FILE', description: 'write the comparison as JSON here (a "compare" result)' },
     { name: 'markdown', type: 'string', value: 'FILE', description: 'write the comparison as Markdown here (for a pull-request comment)' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the verdict' },
   ],
   notes: [
     'A metric regresses only when its change passes both the relative tolerance and the absolute floor',
     '(latency --min-latency-change, throughput 1 msg/s, loss 0.1 points, 1 byte per message); a count of',
-    'duplicates, reorders or violations regresses on any increase from 0. Latency is also compared as whole',
-    'HDR distributions, p50 to p99.9. Scenarios are matched by name.',
-    'Exit codes: 0 no regression; 1 a regression; 2 bad input (flags, files, no scenario in common).',
+    'duplicates, reorders, violations or undelivered messages regresses on any increase from 0. Latency is',
+    'also compared as whole HDR distributions, p50 to p99.9. Scenarios are matched by name.',
+    `Caveats (warnings; failures with --strict): either side's schedule lag p99 above ${MAX_SCHEDULE_LAG_P99_MICROS / 1000} ms (the`,
+    'generator fell behind, so the figures partly measure chatbench), a side aborted, or different protocols',
+    'or protocol versions. Version 1 result files are read by upgrading them.',
+    'Exit codes: 0 no regression; 1 a regression (or, with --strict, a caveat); 2 bad input (flags, files,',
+    '            no scenario in common).',
   ],
-};
+});
 
-export async function runCompare(args: ParsedArgs, out: Output): Promise<number> {
+type CompareArgs = ParsedArgs<typeof compareCommand.flags>;
+
+export async function runCompare(args: CompareArgs, out: Output): Promise<number> {
   const [baselinePath, currentPath] = args.positionals;
   if (baselinePath === undefined || currentPath === undefined) {
     throw new InputError(`compare needs two result files, the baseline and the current one (got ${args.positionals.length})\n\n${usageLine(compareCommand)}`);
   }
   const options = compareOptions(args);
-  const jsonPath = args.values.json as string | undefined;
-  const markdownPath = args.values.markdown as string | undefined;
-  const quiet = args.values.quiet === true;
-  if (jsonPath !== undefined) await prepareOutputFile(jsonPath, '--json');
-  if (markdownPath !== undefined) await prepareOutputFile(markdownPath, '--markdown');
+  const outputs = resultOutputs({ json: args.values.json, markdown: args.values.markdown }, 'compare');
+  await prepareOutputs(outputs, new Map([[baselinePath, 'the baseline'], [currentPath, 'the current result']]));
 
   // Both files are read before either is judged, so one run names every bad file.
-  const settled = await Promise.allSettled([readResultFile(baselinePath), readResultFile(currentPath)]);
+  const settled = await Promise.allSettled([readResultFileOfKind(baselinePath, 'run'), readResultFileOfKind(currentPath, 'run')]);
   const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   const unexpected = failures.find((e) => !(e instanceof InputError));
   if (unexpected !== undefined) throw unexpected;
   if (failures.length > 0) throw new InputError(failures.map((e) => e.message).join('\n'));
   const [baseline, current] = settled.map((r) => (r as PromiseFulfilledResult<RunResult>).value) as [RunResult, RunResult];
 
-  const comparison = compareResults(baseline, current, options);
+  const startedAt = new Date().toISOString();
+  const comparison: Comparison = compareResults(baseline, current, {
+    tool: { name: 'chatbench', version: toolVersion() },
+    runId: newRunId(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
+  }, options);
   if (comparison.scenarios.length === 0) {
     const names = (list: readonly { name: string }[]): string => (list.length > 0 ? list.map((s) => s.name).join(', ') : 'none');
     throw new InputError(`no scenario in common, nothing to compare: ${baselinePath} has ${names(baseline.scenarios)}; ${currentPath} has ${names(current.scenarios)}`);
   }
 
-  const text = renderComparison(comparison, { color: out.color }).trimEnd();
-  out.err(quiet ? text.split('\n').at(-1) ?? '' : text);
-  if (jsonPath !== undefined) await writeOutput(jsonPath, `${JSON.stringify(comparison satisfies Comparison, null, 2)}\n`, 'the comparison', out);
-  if (markdownPath !== undefined) await writeOutput(markdownPath, renderComparisonMarkdown(comparison), 'the Markdown', out);
-  return comparison.regressed ? ExitCode.checkFailed : ExitCode.ok;
+  const text = renderConsole(comparison, { color: out.color }).trimEnd();
+  const strictFailure = args.values.strict === true && hasCaveats(comparison);
+  out.err(args.values.quiet === true ? text.split('\n').at(-1) ?? '' : text);
+  if (strictFailure) out.err(`--strict: failing on ${comparison.caveats.length === 1 ? 'a caveat' : `${comparison.caveats.length} caveats`}: ${comparison.caveats.map((c) => c.message).join('; ')}`);
+  await writeOutputs(outputs, comparison, out);
+  return comparison.regressed || strictFailure ? ExitCode.checkFailed : ExitCode.ok;
 }
 
-async function writeOutput(path: string, text: string, what: string, out: Output): Promise<void> {
-  await writeTextFile(path, text).catch((error: unknown) => {
-    throw new InputError(`could not write ${what} to ${path}: ${(error as Error).message}`);
-  });
-  out.err(`${what} written to ${path}`);
-}
-
-function compareOptions(args: ParsedArgs): CompareOptions {
+function compareOptions(args: CompareArgs): CompareOptions {
   const options: CompareOptions = {};
-  const tolerance = args.values.tolerance as string | undefined;
-  const throughput = args.values['throughput-tolerance'] as string | undefined;
-  const minChange = args.values['min-latency-change'] as string | undefined;
+  const { tolerance, 'throughput-tolerance': throughput, 'min-latency-change': minChange } = args.values;
   if (tolerance !== undefined) options.tolerance = parsePercent(tolerance, '--tolerance');
   if (throughput !== undefined) options.throughputTolerance = parsePercent(throughput, '--throughput-tolerance');
-  if (minChange !== undefined) options.minLatencyChangeMicros = parseLatencyChange(minChange, '--min-latency-change');
+  if (minChange !== undefined) {
+    const parsed = parseLatencyText(minChange);
+    if (!parsed.ok) throw new InputError(`--min-latency-change ${minChange}: ${parsed.error}`);
+    options.minLatencyChangeMicros = parsed.value;
+  }
   return options;
 }
 
@@ -93,17 +110,4 @@ export function parsePercent(text: string, flag: string): number {
     throw new InputError(`${flag} ${text}: ${bare ? `write a percentage with a % sign, e.g. ${value}%` : 'expected a percentage such as 10% or 2.5%'}`);
   }
   return Number(match[1]) / 100;
-}
-
-const MICROS = /^(\d+(?:\.\d+)?|\.\d+)\s*(us|µs|μs)$/;
-
-/** "100us" -> 100; "2ms", "1s" through parseDuration (whole milliseconds: "0.5ms" is written "500us") -> µs. */
-export function parseLatencyChange(text: string, flag: string): number {
-  const value = text.trim();
-  const micros = MICROS.exec(value);
-  if (micros !== null) return Number(micros[1]);
-  if (/^(\d+(?:\.\d+)?|\.\d+)$/.test(value)) throw new InputError(`${flag} ${text}: give a unit, e.g. ${value}us or ${value}ms`);
-  const parsed = parseDuration(value);
-  if (!parsed.ok) throw new InputError(`${flag} ${text}: ${parsed.error.replace('write a number of seconds, or a number with a unit', 'write a number with a unit')} (for microseconds write e.g. 100us)`);
-  return parsed.value * 1_000;
 }

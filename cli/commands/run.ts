@@ -1,26 +1,30 @@
 /** `chatbench run [FILE]`: options -> scenario file -> target -> engine -> reports -> exit code. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ExitCode, InputError } from '../../core/errors.js';
+import { InputError } from '../../core/errors.js';
 import { runScenarios, selectScenarios } from '../../core/engine/index.js';
-import type { EngineEvent } from '../../core/engine/index.js';
-import type { RunResult } from '../../core/result.js';
-import { loadScenarioFile, parseDuration, parseMqttVersion } from '../../core/scenario/index.js';
-import type { MqttVersion } from '../../core/scenario/types.js';
-import { renderConsole, writeJsonFile } from '../../reports/index.js';
-import { prepareReports, REPORT_FLAGS, resultExitCode, writeReports } from './report.js';
-import { openTarget } from '../../runners/open.js';
-import type { CommandSpec, ParsedArgs } from '../flags.js';
+import type { RunResult } from '../../core/result/index.js';
+import { loadScenarioFile, parseDuration } from '../../core/scenario/index.js';
+import { renderConsole } from '../../reports/index.js';
+import { openTarget, schemeList } from '../../runners/index.js';
+import { parseMqttVersion } from '../../runners/mqtt/target.js';
+import type { MqttVersion } from '../../runners/mqtt/endpoint.js';
+import { Checkpoints } from '../checkpoints.js';
+import { resultExitCode } from '../exit-code.js';
+import { defineCommand, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
+import { progressEveryMs, ProgressDisplay } from '../progress.js';
+import { prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
+import { Interrupts } from '../signals.js';
 import { toolVersion } from '../version.js';
 
-export const runCommand: CommandSpec = {
+export const runCommand = defineCommand({
   name: 'run',
   summary: 'Run chat workload scenarios against a target, or against an embedded broker when none is given.',
   args: '[FILE]',
   maxPositionals: 1,
   flags: [
-    { name: 'target', short: 't', type: 'string', value: 'URL', description: 'server to test: mqtt://, mqtts://, ws://, wss:// (overrides the file\'s target)' },
+    { name: 'target', short: 't', type: 'string', value: 'URL', description: `server to test: ${schemeList()} URL (overrides the file's target)` },
     { name: 'mqtt-version', type: 'string', value: 'V', description: 'MQTT protocol version of the target: 3.1.1 or 5 (default: the file\'s, else 5)' },
     { name: 'scenario', short: 's', type: 'string', multiple: true, value: 'NAME', description: 'run only this scenario' },
     { name: 'json', type: 'string', value: 'FILE', description: 'write the result JSON here (rewritten after every scenario)' },
@@ -30,10 +34,13 @@ export const runCommand: CommandSpec = {
   ],
   notes: [
     'FILE defaults to ./scenarios.yaml, else the scenarios shipped with chatbench.',
+    'Progress: on a terminal one status line updated in place; otherwise a line every 10 s.',
+    'Ctrl-C stops after the drain and keeps what was measured; a second Ctrl-C quits at once',
+    '(the last --json checkpoint stays), except while the result files are being written.',
     'Exit codes: 0 all passed; 1 a threshold failed or a delivery guarantee was violated;',
     '            2 bad input (flags, YAML, file); 3 target unreachable or run aborted.',
   ],
-};
+});
 
 const SHIPPED_SCENARIOS = fileURLToPath(new URL('../../../scenarios.yaml', import.meta.url));
 
@@ -41,60 +48,64 @@ export function defaultScenarioPath(): string {
   return existsSync('scenarios.yaml') ? 'scenarios.yaml' : SHIPPED_SCENARIOS;
 }
 
-export async function runRun(args: ParsedArgs, out: Output): Promise<number> {
+export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Output): Promise<number> {
+  const { values } = args;
   const file = args.positionals[0] ?? defaultScenarioPath();
-  const target = args.values.target as string | undefined;
-  const mqttVersion = args.values['mqtt-version'] as string | undefined;
-  const jsonPath = args.values.json as string | undefined;
-  const quiet = args.values.quiet === true;
-  const only = (args.values.scenario as string[] | undefined) ?? [];
-  const checkpointEveryMs = parseCheckpointEvery(args.values['checkpoint-every'] as string | undefined);
+  const target = values.target;
+  const mqttVersion = values['mqtt-version'];
+  const quiet = values.quiet === true;
+  const only = values.scenario ?? [];
+  const checkpointEveryMs = parseCheckpointEvery(values['checkpoint-every']);
+  if (values['checkpoint-every'] !== undefined && values.json === undefined) {
+    out.err(`warning: --checkpoint-every ${values['checkpoint-every']} has nothing to write without --json FILE; ignored`);
+  }
 
   // Everything that can be bad input is checked before the target is touched.
   const version = mqttVersion === undefined ? undefined : parseMqttVersionFlag(mqttVersion);
-  const reports = { json: jsonPath, junit: args.values.junit as string | undefined, markdown: args.values.markdown as string | undefined, html: args.values.html as string | undefined };
-  await prepareReports(reports);
-  const scenarioFile = await loadScenarioFile(file, { target });
-  if (version !== undefined) {
-    if (scenarioFile.target === null) {
-      throw new InputError('--mqtt-version needs a target (--target URL or target: in the file); the embedded broker speaks MQTT 3.1.1 only');
-    }
-    scenarioFile.target.mqttVersion = version;
+  const outputs = resultOutputs(values);
+  await prepareOutputs(outputs);
+  // --mqtt-version is the MQTT runner's mqttVersion field, given on the command line.
+  const scenarioFile = await loadScenarioFile(file, { target, ...(version === undefined ? {} : { targetFields: { mqttVersion: version } }) });
+  if (version !== undefined && scenarioFile.target === null) {
+    throw new InputError('--mqtt-version needs a target (--target URL or target: in the file); the embedded broker speaks MQTT 3.1.1 only');
   }
   selectScenarios(scenarioFile.scenarios, only);
 
-  const checkpoints = jsonPath === undefined ? undefined : new Checkpoints(jsonPath, out);
-  const handle = await openTarget(scenarioFile.target);
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(ExitCode.unreachable);
-    out.err(`\nreceived ${signal}: stopping after the drain, keeping what was measured (again to quit at once)`);
-    controller.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let result: RunResult;
+  const progress = new ProgressDisplay(out, quiet ? 'off' : out.interactive ? 'status' : 'lines', progressEveryMs(process.env));
+  const checkpoints = values.json === undefined ? undefined : new Checkpoints(values.json, out);
+  const interrupts = new Interrupts({
+    say: (line) => progress.line(line),
+    leftBehind: () => checkpoints === undefined ? 'no result file was asked for (--json)'
+      : checkpoints.written > 0 ? `the last checkpoint stays in ${checkpoints.path}` : `no checkpoint had been written to ${checkpoints.path} yet`,
+  });
+  interrupts.install();
   try {
-    if (!quiet) out.err(`chatbench: ${scenarioFile.file} -> ${handle.info.embedded ? `embedded broker at ${handle.info.url}` : handle.info.url}`);
-    result = await runScenarios({
-      scenarioFile,
-      target: handle,
-      toolVersion: toolVersion(),
-      only,
-      signal: controller.signal,
-      ...(quiet ? {} : { onEvent: (e: EngineEvent) => progressLine(e, out) }),
-      ...(checkpoints ? { onCheckpoint: (partial: RunResult) => checkpoints.write(partial), checkpointEveryMs } : {}),
-    });
+    const handle = await openTarget(scenarioFile.target);
+    let result: RunResult;
+    try {
+      if (!quiet) out.err(`chatbench: ${scenarioFile.file} -> ${handle.info.embedded ? `embedded broker at ${handle.info.url}` : handle.info.url}`);
+      result = await runScenarios({
+        scenarioFile,
+        target: handle,
+        toolVersion: toolVersion(),
+        only,
+        signal: interrupts.signal,
+        onEvent: (e) => progress.handle(e),
+        ...(checkpoints ? { onCheckpoint: (partial: RunResult) => checkpoints.write(partial), checkpointEveryMs } : {}),
+      });
+      // Measuring is over: from here a signal never costs the result.
+      interrupts.measuringFinished();
+    } finally {
+      progress.clear();
+      await handle.close();
+    }
+    out.err(`\n${renderConsole(result, { color: out.color })}`.trimEnd());
+    await checkpoints?.settled();
+    await writeOutputs(outputs, result, out);
+    return resultExitCode(result);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await handle.close();
+    interrupts.uninstall();
   }
-
-  out.err(`\n${renderConsole(result, { color: out.color })}`.trimEnd());
-  await checkpoints?.settled();
-  await writeReports(result, reports, out);
-  return resultExitCode(result);
 }
 
 function parseCheckpointEvery(value: string | undefined): number {
@@ -108,45 +119,4 @@ function parseMqttVersionFlag(value: string): MqttVersion {
   const parsed = parseMqttVersion(value);
   if (!parsed.ok) throw new InputError(`--mqtt-version ${value}: ${parsed.error}`);
   return parsed.value;
-}
-
-/**
- * Checkpoints of the result file, written one after another (never two at once, so an older
- * one cannot land after a newer one). A checkpoint that cannot be written is reported once;
- * the run goes on and the final write decides.
- */
-class Checkpoints {
-  #queue: Promise<void> = Promise.resolve();
-  #warned = false;
-
-  constructor(private readonly path: string, private readonly out: Output) {}
-
-  write(partial: RunResult): Promise<void> {
-    this.#queue = this.#queue.then(() => writeJsonFile(this.path, partial)).catch((error: unknown) => {
-      if (!this.#warned) this.out.err(`warning: could not write a checkpoint to ${this.path}: ${(error as Error).message}`);
-      this.#warned = true;
-    });
-    return this.#queue;
-  }
-
-  /** Resolves when every checkpoint asked for so far is on disk (or has failed). */
-  settled(): Promise<void> {
-    return this.#queue;
-  }
-}
-
-function progressLine(e: EngineEvent, out: Output): void {
-  switch (e.type) {
-    case 'scenario-start':
-      out.err(`[${e.index + 1}/${e.total}] ${e.scenario}`);
-      break;
-    case 'phase':
-      out.err(`  ${e.phase}: ${e.detail}`);
-      break;
-    case 'progress':
-      if (out.interactive) out.err(`  sent ${e.sent}/${e.planned}, delivered ${e.delivered}`);
-      break;
-    case 'scenario-end':
-      break;
-  }
 }

@@ -1,5 +1,4 @@
 export { runScenarios, selectScenarios, newRunId, type RunOptions } from './run.js';
-export { runScenario, type ScenarioContext } from './scenario.js';
+export { runScenario, ScenarioStopped, type ScenarioContext } from './scenario-run.js';
 export { planScenario, plannedSends, type Plan, type Stream, type Destination } from './plan.js';
-export { evaluateThreshold, judge, metricValue } from './verdict.js';
-export type { EngineEvent, EventSink, Phase } from './events.js';
+export type { EngineEvent, EventSink, Phase, ProgressEvent } from './events.js';

@@ -1,8 +1,10 @@
 /**
- * Where a scenario's inbound messages land: header decoded, delivery tracked per
- * (stream, receiver), latency recorded from the intended and the actual send time for
- * messages sent after warm-up, deliveries counted per second. Keeps no raw samples.
+ * Where a scenario's inbound messages and send outcomes land: header decoded, delivery tracked
+ * per (stream, receiver), acknowledgements per send, latency recorded from the intended and the
+ * actual send time for messages sent after warm-up, deliveries counted per second, and the time
+ * the server last made progress (a delivery or an acknowledgement). Keeps no raw samples.
  */
+import { nowMicros } from '../clock.js';
 import type { DeliveryLevel, InboundMessage } from '../driver.js';
 import {
   DeliveryTracker,
@@ -14,6 +16,7 @@ import {
   recordDelivery,
   recordMicros,
   runTag,
+  type Censoring,
   type LatencyPair,
 } from '../metrics/index.js';
 import type { Stream } from './plan.js';
@@ -31,8 +34,14 @@ export class Recorder {
   echoes = 0;
   /** First deliveries so far (each message once per receiver). */
   delivered = 0;
+  /** Monotonic µs of the server's last sign of progress: a delivery of this run or an acknowledgement. */
+  lastProgressMicros: number;
+  /** Intended and actual send time of the last measured send, µs: censored deliveries are no younger. */
+  lastMeasuredSend = { intended: 0, actual: 0 };
   readonly #streams: readonly Stream[];
   readonly #measureFromMicros: number;
+  /** Per stream id: 1 once its first measured send went out. */
+  readonly #measuring: Uint8Array;
 
   /** `grantedTo` gives the level the server granted a receiver's subscription for a stream. */
   constructor(
@@ -45,6 +54,8 @@ export class Recorder {
     this.#streams = streams;
     this.#measureFromMicros = measureFromMicros;
     this.throughput = new ThroughputMeter(measureFromMicros);
+    this.lastProgressMicros = nowMicros();
+    this.#measuring = new Uint8Array(streams.length);
     for (const s of streams) this.tracker.addStream(s.id, s.level, s.receivers, grantedTo && ((r) => grantedTo(s, r)));
   }
 
@@ -60,17 +71,46 @@ export class Recorder {
   sent(stream: Stream, seq: number, intendedMicros: number, actualMicros: number): void {
     this.tracker.sent(stream.id, seq);
     if (intendedMicros < this.#measureFromMicros) return;
+    if (this.#measuring[stream.id] === 0) {
+      this.#measuring[stream.id] = 1;
+      this.tracker.measuredFrom(stream.id, seq);
+    }
+    this.lastMeasuredSend = { intended: intendedMicros, actual: actualMicros };
     this.throughput.sent();
     recordMicros(this.scheduleLag, actualMicros - intendedMicros);
+  }
+
+  /** The protocol completed the send (acknowledged by the server): evidence for loss, and progress. */
+  acknowledged(stream: Stream, seq: number): void {
+    this.tracker.acknowledged(stream.id, seq);
+    this.lastProgressMicros = nowMicros();
   }
 
   sendFailed(stream: Stream, seq: number): void {
     this.tracker.sendFailed(stream.id, seq);
   }
 
+  /** Work starts after a quiet spell: the stall clock starts now, not at the last progress. */
+  busy(atMicros: number): void {
+    this.lastProgressMicros = atMicros;
+  }
+
   /** Deliveries still owed; zero means the drain can stop. */
   get outstanding(): number {
     return this.tracker.owed;
+  }
+
+  /**
+   * The censoring of the latency and service-time summaries when chatbench stopped waiting at
+   * `stoppedMicros` with `censored` measured deliveries missing: none of them was sent after the
+   * last measured send, so each waited at least from that send until then.
+   */
+  censoring(censored: number, stoppedMicros: number): { latency: Censoring; serviceTime: Censoring } {
+    const { intended, actual } = this.lastMeasuredSend;
+    return {
+      latency: { censored, waited: censored > 0 ? Math.max(0, stoppedMicros - intended) : 0 },
+      serviceTime: { censored, waited: censored > 0 ? Math.max(0, stoppedMicros - actual) : 0 },
+    };
   }
 
   /** The handler every connected user's inbound messages go to. */
@@ -80,6 +120,7 @@ export class Recorder {
       this.foreign++;
       return;
     }
+    this.lastProgressMicros = message.receivedAt;
     const stream = this.#streams[header.streamId];
     if (stream !== undefined && stream.sender === receiver) {
       this.echoes++;

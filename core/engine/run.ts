@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { ChatbenchError, ExitCode, InputError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, type RunResult, type ScenarioResult } from '../result.js';
+import { InputError, RunAbortedError, TargetUnreachableError } from '../errors.js';
+import { RESULT_SCHEMA_VERSION, type Aborted, type RunResult, type ScenarioResult } from '../result/index.js';
 import type { TargetHandle } from '../driver.js';
 import type { ScenarioFile, ScenarioSpec } from '../scenario/types.js';
 import type { EventSink } from './events.js';
-import { runScenario } from './scenario.js';
+import { runScenario, ScenarioStopped } from './scenario-run.js';
 
 export interface RunOptions {
   scenarioFile: ScenarioFile;
@@ -49,20 +49,33 @@ export function newRunId(): string {
  * says the run did not complete rather than passing for a finished one.
  */
 function checkpoint(result: RunResult, done: number): RunResult {
-  const copy = structuredClone(result);
-  if (copy.aborted === null && done < copy.selected.length) {
-    copy.aborted = `incomplete: ${done} of ${copy.selected.length} scenarios had finished when this checkpoint was written`;
-  }
-  return copy;
+  const aborted: Aborted | null = result.aborted ?? (done < result.selected.length
+    ? { scenario: null, cause: 'incomplete', message: `${done} of ${result.selected.length} scenarios had finished when this checkpoint was written` }
+    : null);
+  // A shallow copy: the scenarios already in it are never changed again, and the list is new.
+  return { ...result, scenarios: [...result.scenarios], aborted };
 }
 
-/** The result so far plus the scenario still running, marked as such. */
+/**
+ * The result so far plus the scenario still running, marked as such. Shallow: copying the
+ * scenarios already finished (encoded histograms and all) would block the sends of this one.
+ */
 function inProgress(result: RunResult, partial: ScenarioResult): RunResult {
-  const copy = structuredClone(result);
-  copy.scenarios.push(partial);
-  copy.finishedAt = new Date().toISOString();
-  copy.aborted ??= `incomplete: ${partial.name} was ${partial.reasons[0] ?? 'in progress'}`;
-  return copy;
+  const why = partial.reasons.find((r) => r.kind === 'abort')?.message ?? 'in progress';
+  return {
+    ...result,
+    scenarios: [...result.scenarios, partial],
+    finishedAt: new Date().toISOString(),
+    aborted: result.aborted ?? { scenario: partial.name, cause: 'incomplete', message: why },
+  };
+}
+
+/** How a scenario that threw stopped the run, or null when the error is not an abort (rethrown). */
+function abortOf(scenario: string, error: unknown): Aborted | null {
+  if (error instanceof ScenarioStopped) return { scenario, ...error.abort };
+  if (error instanceof TargetUnreachableError) return { scenario, cause: 'unreachable', message: error.message };
+  if (error instanceof RunAbortedError) return { scenario, cause: 'timeout', message: error.message };
+  return null;
 }
 
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
@@ -99,10 +112,14 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       });
       result.scenarios.push(scenario);
       options.onEvent?.({ type: 'scenario-end', scenario: spec.name, status: scenario.status });
-      if (scenario.status === 'aborted') result.aborted = `${spec.name}: ${scenario.reasons[0] ?? 'aborted'}`;
+      if (scenario.status === 'aborted') {
+        const abort = scenario.reasons.find((r) => r.kind === 'abort');
+        result.aborted = { scenario: spec.name, cause: abort?.cause ?? 'timeout', message: abort?.message ?? 'aborted' };
+      }
     } catch (error) {
-      if (!(error instanceof ChatbenchError) || error.exitCode !== ExitCode.unreachable) throw error;
-      result.aborted = `${spec.name}: ${error.message}`;
+      const aborted = abortOf(spec.name, error);
+      if (aborted === null) throw error;
+      result.aborted = aborted;
       options.onEvent?.({ type: 'scenario-end', scenario: spec.name, status: 'aborted' });
     } finally {
       await driver.close();

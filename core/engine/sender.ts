@@ -1,12 +1,14 @@
 /**
  * The send phase: every scheduled message, round-robin over the plan's streams, stamped with
  * its intended and actual send time and handed to the sender's session; in-flight sends are
- * bounded, and the phase gives up (rather than hang) when the server stops acknowledging.
+ * bounded. Each send's outcome is recorded: an acknowledgement (evidence for loss, and a sign
+ * the server is making progress) or what the protocol did not complete.
  */
 import { nowMicros } from '../clock.js';
 import type { ChatSession } from '../driver.js';
 import { encodeMessage, stampActualSendTime } from '../metrics/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
+import type { SendAccount } from './accounts.js';
 import { pace } from './pacer.js';
 import type { Plan, Stream } from './plan.js';
 import type { Recorder } from './recorder.js';
@@ -15,6 +17,7 @@ export interface SendOptions {
   spec: ScenarioSpec;
   plan: Plan;
   recorder: Recorder;
+  sends: SendAccount;
   startMicros: number;
   planned: number;
   sessionOf: (user: string) => ChatSession;
@@ -52,7 +55,7 @@ export class Sender {
   }
 
   #fire(index: number, intended: number): void {
-    const { plan, recorder, spec, sessionOf } = this.options;
+    const { plan, recorder, spec, sessionOf, sends } = this.options;
     const stream = plan.streams[index % plan.streams.length] as Stream;
     const seq = this.#seqs[stream.id] as number;
     this.#seqs[stream.id] = seq + 1;
@@ -62,11 +65,19 @@ export class Sender {
     );
     const actual = nowMicros();
     stampActualSendTime(payload, actual);
+    if (this.inFlight === 0 && recorder.outstanding === 0) recorder.busy(actual);
     recorder.sent(stream, seq, intended, actual);
     this.inFlight++;
     send(sessionOf(stream.sender), stream, payload).then(
-      () => { this.inFlight--; },
-      () => { this.inFlight--; recorder.sendFailed(stream, seq); },
+      () => {
+        this.inFlight--;
+        recorder.acknowledged(stream, seq);
+      },
+      (error: unknown) => {
+        this.inFlight--;
+        recorder.sendFailed(stream, seq);
+        sends.record(error);
+      },
     );
   }
 }

@@ -1,27 +1,32 @@
 /**
  * The connected users of one scenario: connecting them with bounded concurrency (timed per
  * user), joining their rooms at the readiness barrier (keeping the level the server granted),
- * noticing connections the server drops, and disconnecting them all, bounded.
+ * noticing connections that end without chatbench asking (who ended them, and why), and
+ * disconnecting them all, bounded.
  */
 import { nowMicros } from '../clock.js';
-import type { ChatSession, DeliveryLevel, Driver, InboundMessage, WireBytes } from '../driver.js';
+import type { ChatSession, ConnectionEnd, DeliveryLevel, Driver, InboundMessage, ProtocolAnomaly, WireBytes } from '../driver.js';
 import { withTimeout } from '../errors.js';
 import { createLatencyHistogram, recordMicros, summarise } from '../metrics/index.js';
-import type { ScenarioResult } from '../result.js';
+import type { ScenarioResult } from '../result/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { Plan, Stream } from './plan.js';
 import { forEachBounded } from './pool.js';
 
-/** How many connection-loss reasons a result keeps (the count is always exact). */
-const MAX_LOST_REASONS = 5;
+/** How many connection ends a result keeps with who and why (the counts are always exact). */
+const MAX_ENDS = 5;
+
+type Connections = ScenarioResult['connections'];
 
 export interface UserEvents {
   /** Every inbound message of every user. */
   onMessage(user: string, message: InboundMessage): void;
   /** A connection ended without disconnect() being asked for. */
-  onLost(user: string, reason: string): void;
+  onLost(user: string, end: ConnectionEnd): void;
   /** Every user's connection is gone: the target went away. */
-  onAllLost(reason: string): void;
+  onAllLost(end: ConnectionEnd): void;
+  /** The driver saw the server break the acknowledgement flow. */
+  onAnomaly(user: string, anomaly: ProtocolAnomaly): void;
 }
 
 export class Users {
@@ -29,8 +34,11 @@ export class Users {
   /** Level each subscription was granted: "user room" for rooms, "user" for the inbox. */
   readonly #granted = new Map<string, DeliveryLevel>();
   readonly #connectTime = createLatencyHistogram();
-  readonly #lostReasons: string[] = [];
+  readonly #ends: Connections['ends'] = [];
+  readonly #lostBy: Connections['lostBy'] = { server: 0, network: 0, chatbench: 0 };
   #lost = 0;
+  /** disconnectAll() has begun: from now on connections end because chatbench asked. */
+  #closing = false;
 
   constructor(
     private readonly spec: ScenarioSpec,
@@ -41,6 +49,11 @@ export class Users {
 
   get count(): number {
     return this.#sessions.size;
+  }
+
+  /** Users connected now: those whose connection ended are not. */
+  get connected(): number {
+    return this.#sessions.size - this.#lost;
   }
 
   session(user: string): ChatSession {
@@ -60,7 +73,8 @@ export class Users {
         directLevel: spec.qos,
         timeoutMs: spec.connect.timeoutMs,
         onMessage: (m) => this.events.onMessage(user, m),
-        onConnectionLost: (reason) => this.#onLost(user, reason),
+        onConnectionLost: (end) => this.#onLost(user, end),
+        onAnomaly: (anomaly) => this.events.onAnomaly(user, anomaly),
       });
       recordMicros(this.#connectTime, nowMicros() - started);
       this.#sessions.set(user, session);
@@ -88,6 +102,7 @@ export class Users {
 
   /** Graceful goodbyes for everyone still connected, bounded by the connect timeout. */
   async disconnectAll(): Promise<void> {
+    this.#closing = true;
     await withTimeout(
       Promise.allSettled([...this.#sessions.values()].map((s) => s.disconnect('graceful'))),
       this.spec.connect.timeoutMs, 'disconnect',
@@ -105,21 +120,31 @@ export class Users {
     return { bytesOut, bytesIn };
   }
 
-  summary(): ScenarioResult['connections'] {
-    const downgraded = [...this.#granted.values()].filter((level) => level < this.spec.qos).length;
+  summary(): Connections {
+    // Every subscription asks for the scenario's level; group those granted less by the level granted.
+    const asked = this.spec.qos;
+    const byGranted = new Map<DeliveryLevel, number>();
+    for (const level of this.#granted.values()) if (level < asked) byGranted.set(level, (byGranted.get(level) ?? 0) + 1);
+    const downgrades = [...byGranted].sort(([a], [b]) => a - b).map(([granted, count]) => ({ asked, granted, count }));
     return {
       opened: this.#sessions.size,
       connectTime: summarise(this.#connectTime),
-      downgraded,
+      downgraded: downgrades.reduce((n, d) => n + d.count, 0),
+      downgrades,
       lost: this.#lost,
-      lostReasons: [...this.#lostReasons],
+      lostBy: { ...this.#lostBy },
+      ends: this.#ends.map((e) => ({ ...e })),
     };
   }
 
-  #onLost(user: string, reason: string): void {
+  #onLost(user: string, end: ConnectionEnd): void {
+    if (this.#closing) return;
     this.#lost++;
-    if (this.#lostReasons.length < MAX_LOST_REASONS) this.#lostReasons.push(`${user}: ${reason}`);
-    this.events.onLost(user, reason);
-    if (this.#lost === this.plan.users.length) this.events.onAllLost(reason);
+    this.#lostBy[end.by]++;
+    if (this.#ends.length < MAX_ENDS) {
+      this.#ends.push({ user, by: end.by, cause: end.cause, ...(end.code === undefined ? {} : { code: end.code }) });
+    }
+    this.events.onLost(user, end);
+    if (this.#lost === this.plan.users.length) this.events.onAllLost(end);
   }
 }

@@ -28,6 +28,7 @@ export {
   addHistogram,
   summarise,
   mergeEncoded,
+  mergeSummaries,
   valuesAtPercentiles,
   recordedBuckets,
   percentileNines,
@@ -37,5 +38,5 @@ export { DELIVERY_ALLOWANCE, DeliveryTracker, emptyCounts, levelDelivery, mergeD
 export { ThroughputMeter, mergeThroughput } from './throughput.js';
 
 export type { MessageHeader, DecodedHeader } from './header.js';
-export type { LatencyPair, RecordedBucket } from './histogram.js';
+export type { Censoring, LatencyPair, RecordedBucket } from './histogram.js';
 export type { ReceiveOutcome } from './tracker.js';

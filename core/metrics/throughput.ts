@@ -15,7 +15,7 @@
  *   partial second gets its own bucket (its count, not scaled up).
  */
 import { MICROS_PER_SECOND } from '../clock.js';
-import type { Throughput } from '../result.js';
+import type { Throughput } from '../result/index.js';
 
 export class ThroughputMeter {
   readonly windowStartMicros: number;

@@ -8,8 +8,14 @@
  * grows, by at most one range per loss burst or reordering, and shrink as late messages fill them.
  *
  * Counting rules:
- * - delivered: distinct expected seqs that arrived; lost = expected - delivered, computed
- *   at summary() time, so call it after the drain period.
+ * - delivered: distinct expected seqs that arrived. What is missing (expected - delivered,
+ *   counted at tally() time, so after the drain) is split in two:
+ *   - lost, with evidence that the server dropped it: the receiver got a later seq of the same
+ *     stream (the server forwards a topic's messages in order, [MQTT-4.6.0-5]/[MQTT-4.6.0-6]),
+ *     its connection stayed up, and the server had acknowledged the send (acknowledged());
+ *   - undelivered: everything else — the tail nothing later arrived after (still queued at the
+ *     server when chatbench stopped waiting, or discarded when the sessions ended), sends never
+ *     acknowledged, receivers whose connection was lost. Late is not lost.
  * - duplicated: every further copy of a seq already seen.
  * - reordered: a first copy whose seq is below the highest seq already seen. A message
  *   overtaken by k others counts once; k messages overtaking one count once (only the late one).
@@ -18,7 +24,8 @@
  *   (a sender's own echo).
  */
 import type { DeliveryLevel } from '../driver.js';
-import type { Delivery, DeliveryCounts, LevelDelivery } from '../result.js';
+import type { Delivery, DeliveryCounts, LevelDelivery } from '../result/index.js';
+import { SettledSeqs, SortedSeqs } from './settled.js';
 
 type Allowance = LevelDelivery['allowed'];
 
@@ -64,8 +71,19 @@ interface StreamState {
   sent: number;
   /** Receivers still connected (owed every new send). */
   active: number;
-  /** Seqs whose send the client reported as failed (rare: a Set is fine). */
-  readonly failed: Set<number>;
+  /** Seqs whose send the client reported as failed. */
+  readonly failed: SortedSeqs;
+  /** Seqs the server acknowledged or the client failed (acknowledged = settled and not failed). */
+  readonly settled: SettledSeqs;
+  /** The first seq sent after the warm-up (measured): missing ones from here on are censored latencies. */
+  measuredFrom: number;
+}
+
+/** What tally() finds: the delivery counters, and how many measured deliveries never arrived. */
+export interface Tally {
+  delivery: Delivery;
+  /** Missing deliveries (lost or undelivered) of seqs sent after the warm-up. */
+  censored: number;
 }
 
 /** Index of the gap holding seq, or -1. */
@@ -94,22 +112,33 @@ function fillGap(gaps: Gap[], i: number, seq: number): void {
   }
 }
 
-function failedBelow(failed: ReadonlySet<number>, limit: number): number {
-  let n = 0;
-  for (const seq of failed) if (seq < limit) n++;
-  return n;
-}
-
 export function emptyCounts(): DeliveryCounts {
-  return { expected: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
+  return { expected: 0, delivered: 0, lost: 0, undelivered: 0, duplicated: 0, reordered: 0 };
 }
 
 function addCounts(into: DeliveryCounts, c: DeliveryCounts): void {
   into.expected += c.expected;
   into.delivered += c.delivered;
   into.lost += c.lost;
+  into.undelivered += c.undelivered;
   into.duplicated += c.duplicated;
   into.reordered += c.reordered;
+}
+
+/**
+ * The missing seqs in [from, to) of one receiver: how many, how many of them are lost (evidence:
+ * `evidence` is true — a later seq arrived and the connection stayed up — and the send was
+ * acknowledged), and how many were sent after the warm-up.
+ */
+function missingIn(s: StreamState, from: number, to: number, evidence: boolean, into: { lost: number; undelivered: number; censored: number }): void {
+  if (to <= from) return;
+  const failed = s.failed.countIn(from, to);
+  const missing = to - from - failed;
+  const lost = evidence ? s.settled.countIn(from, to) - failed : 0;
+  into.lost += lost;
+  into.undelivered += missing - lost;
+  const measuredStart = Math.max(from, s.measuredFrom);
+  if (measuredStart < to) into.censored += to - measuredStart - s.failed.countIn(measuredStart, to);
 }
 
 /** Counts at one level, with the allowance and the violations it implies. */
@@ -182,7 +211,9 @@ export class DeliveryTracker {
     for (const r of receivers) {
       if (!rs.has(r)) rs.set(r, new ReceiverState(Math.min(level, grantedTo?.(r) ?? level) as DeliveryLevel));
     }
-    this.#streams.set(streamId, { level, receivers: rs, sent: 0, active: rs.size, failed: new Set() });
+    this.#streams.set(streamId, {
+      level, receivers: rs, sent: 0, active: rs.size, failed: new SortedSeqs(), settled: new SettledSeqs(), measuredFrom: Number.POSITIVE_INFINITY,
+    });
   }
 
   #stream(streamId: number): StreamState {
@@ -203,12 +234,26 @@ export class DeliveryTracker {
     this.#owed += s.active;
   }
 
+  /** Seqs from `seq` on are measured (sent after the warm-up); call it once, with the first. */
+  measuredFrom(streamId: number, seq: number): void {
+    const s = this.#stream(streamId);
+    s.measuredFrom = Math.min(s.measuredFrom, seq);
+  }
+
+  /** The server acknowledged the send of `seq` (its protocol's acknowledgement; a QoS 0 write). */
+  acknowledged(streamId: number, seq: number): void {
+    const s = this.#stream(streamId);
+    if (!Number.isInteger(seq) || seq < 0 || seq >= s.sent) throw new RangeError(`stream ${streamId}: seq ${seq} was not sent`);
+    s.settled.settle(seq);
+  }
+
   /** The client reported the send of `seq` as failed: a send error, no longer expected. */
   sendFailed(streamId: number, seq: number): void {
     const s = this.#stream(streamId);
     if (!Number.isInteger(seq) || seq < 0 || seq >= s.sent) throw new RangeError(`stream ${streamId}: seq ${seq} was not sent`);
     if (s.failed.has(seq)) throw new RangeError(`stream ${streamId}: seq ${seq} already reported failed`);
     s.failed.add(seq);
+    s.settled.settle(seq);
     this.#sendErrors++;
     for (const r of s.receivers.values()) {
       if (r.expectedUntil !== undefined && seq >= r.expectedUntil) continue; // never owed: the receiver was gone
@@ -271,23 +316,39 @@ export class DeliveryTracker {
     return 'new';
   }
 
-  /** Counters so far; lost counts everything expected and not yet arrived. */
+  /** Counters so far (tally().delivery). */
   summary(): Delivery {
+    return this.tally().delivery;
+  }
+
+  /**
+   * Counters so far, every missing delivery classified lost or undelivered (see the counting
+   * rules above), and the censored count. One pass over the receivers and their gaps.
+   */
+  tally(): Tally {
     const perLevel = new Map<DeliveryLevel, DeliveryCounts>();
+    let censored = 0;
+    const missing = { lost: 0, undelivered: 0, censored: 0 };
     for (const s of this.#streams.values()) {
       for (const r of s.receivers.values()) {
         let c = perLevel.get(r.level);
         if (c === undefined) perLevel.set(r.level, (c = emptyCounts()));
-        const expectedEach = r.expectedUntil === undefined
-          ? s.sent - s.failed.size
-          : r.expectedUntil - failedBelow(s.failed, r.expectedUntil);
-        c.expected += expectedEach;
+        const connected = r.expectedUntil === undefined;
+        const limit = r.expectedUntil ?? s.sent;
+        missing.lost = 0;
+        missing.undelivered = 0;
+        missing.censored = 0;
+        for (const g of r.gaps) missingIn(s, g.start, g.end, connected, missing);
+        missingIn(s, r.maxSeen + 1, limit, false, missing); // nothing later arrived: no evidence
+        c.expected += limit - s.failed.countIn(0, limit);
         c.delivered += r.unique;
-        c.lost += expectedEach - r.unique;
+        c.lost += missing.lost;
+        c.undelivered += missing.undelivered;
         c.duplicated += r.duplicated;
         c.reordered += r.reordered;
+        censored += missing.censored;
       }
     }
-    return assemble(perLevel, this.#sendErrors);
+    return { delivery: assemble(perLevel, this.#sendErrors), censored };
   }
 }

@@ -4,15 +4,17 @@
  * result is read back (read.ts) and schema/result.schema.json.
  */
 import { z } from 'zod';
+import { CompareResult } from './compare.js';
 import { RunResult } from './run.js';
 
+export * from './compare.js';
 export * from './envelope.js';
 export * from './reasons.js';
 export * from './run.js';
 export * from './summary.js';
 
 /** Every kind of result chatbench writes, told apart by `kind`. */
-export const ChatbenchResult = z.discriminatedUnion('kind', [RunResult]);
+export const ChatbenchResult = z.discriminatedUnion('kind', [RunResult, CompareResult]);
 export type ChatbenchResult = z.infer<typeof ChatbenchResult>;
 export type ResultKind = ChatbenchResult['kind'];
 

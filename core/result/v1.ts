@@ -1,10 +1,7 @@
 /**
- * The result contract (schemaVersion 1): plain JSON that reports, baselines and
- * comparisons read. One zod definition gives the TypeScript types, the validation used
- * when a saved result is read back, and schema/result.schema.json.
- *
- * Units: latencies in microseconds ("us"), durations in seconds, sizes in bytes.
- * Documented field by field in docs/result-format.md.
+ * The result contract of schemaVersion 1, kept to read old files: read.ts validates a version 1
+ * file against these definitions, then upgrade-v1.ts turns it into version 2. Nothing writes
+ * version 1 any more. (Units: latencies in microseconds, durations in seconds, sizes in bytes.)
  */
 import { z } from 'zod';
 
@@ -83,6 +80,29 @@ export const ThresholdVerdict = z.object({
 });
 export type ThresholdVerdict = z.infer<typeof ThresholdVerdict>;
 
+/** The `spec` record version 1 wrote (core/scenario ScenarioSpec of that version, untyped in the file). */
+export const V1Spec = z.object({
+  name: z.string(),
+  description: z.string(),
+  users: z.number().int().nonnegative(),
+  rooms: z.object({ count: z.number().int().nonnegative(), members: z.number().int().nonnegative() }),
+  directPairs: z.number().int().nonnegative(),
+  rate: z.number().nonnegative(),
+  payloadBytes: z.number().int().nonnegative(),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+  durationMs: z.number().int().nonnegative(),
+  messages: z.number().int().nonnegative().nullable(),
+  warmupMs: z.number().int().nonnegative(),
+  drainMs: z.number().int().nonnegative(),
+  connect: z.object({ concurrency: z.number().int().nonnegative(), timeoutMs: z.number().int().nonnegative() }),
+  thresholds: z.array(z.object({
+    expression: z.string(),
+    metric: z.string(),
+    comparator: z.enum(['<', '<=', '>', '>=', '==', '!=']),
+    value: z.number(),
+  })),
+});
+
 export const ScenarioResult = z.object({
   name: z.string(),
   status: z.enum(['passed', 'failed', 'aborted']),
@@ -154,17 +174,3 @@ export const RunResult = z.object({
   environment: z.object({ node: z.string(), platform: z.string(), arch: z.string(), cpus: z.number() }),
 });
 export type RunResult = z.infer<typeof RunResult>;
-
-/** JSON Schema of the result file, generated from the definitions above (schema/result.schema.json). */
-export function resultJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(RunResult, { target: 'draft-2020-12' }) as Record<string, unknown>;
-}
-
-/**
- * How the run as a whole ended, the verdict its exit code gates on: aborted when it stopped
- * early (or a scenario did not finish), failed when a scenario failed, else passed.
- */
-export function runStatus(result: RunResult): 'passed' | 'failed' | 'aborted' {
-  if (result.aborted !== null || result.scenarios.some((s) => s.status === 'aborted')) return 'aborted';
-  return result.scenarios.every((s) => s.status === 'passed') ? 'passed' : 'failed';
-}

@@ -7,12 +7,7 @@ export { scenarioJsonSchema } from './jsonschema.js';
 export {
   HEADER_MIN_PAYLOAD,
   MAX_PAYLOAD,
-  MQTT_VERSION_VALUES,
   SCENARIO_DEFAULTS,
-  TARGET_SCHEMES,
-  checkTargetUrl,
-  parseMqttVersion,
-  redactTargetUrl,
   scenarioFileSchema,
 } from './schema.js';
 export type { ScenarioFileInput } from './schema.js';
@@ -22,11 +17,9 @@ export type { Parsed } from './units.js';
 export { COUNT_METRICS, LATENCY_METRICS, SERVICE_METRICS } from './types.js';
 export type {
   Comparator,
-  MqttVersion,
   ScenarioFile,
   ScenarioSpec,
   TargetSpec,
   ThresholdMetric,
   ThresholdSpec,
-  TlsSpec,
 } from './types.js';

@@ -9,16 +9,18 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, Scalar, isCollection, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, Pair, YAMLError } from 'yaml';
 import { InputError } from '../errors.js';
+import { checkTargetUrl } from '../target.js';
 import type { InputIssue } from '../errors.js';
 import { formatPath } from './messages.js';
 import type { IssuePath, PathIssue } from './messages.js';
 import { normaliseScenarioData } from './normalise.js';
-import { checkTargetUrl } from './schema.js';
 import type { ScenarioFile } from './types.js';
 
 export interface LoadOptions {
   /** The command line's --target URL: replaces target.url (other target fields are kept). */
   target?: string | undefined;
+  /** Command-line values for the target runner's fields (e.g. { mqttVersion: '3.1.1' } from --mqtt-version). */
+  targetFields?: Readonly<Record<string, unknown>> | undefined;
   /** Folder for relative TLS paths; default: the scenario file's folder. */
   baseDir?: string | undefined;
 }
@@ -61,7 +63,7 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
         issues.push({ file, line: 1, column: 1, path: '', message: converted.error });
       } else {
         const baseDir = opts.baseDir ?? dirname(resolve(file));
-        const { value, issues: found } = normaliseScenarioData(converted.data, { target: opts.target, baseDir });
+        const { value, issues: found } = normaliseScenarioData(converted.data, { target: opts.target, targetFields: opts.targetFields, baseDir });
         for (const issue of found) issues.push({ file, ...position(offsetOf(doc, issue)), path: formatPath(issue.path), message: issue.message });
         if (value) result = { file, ...value };
       }

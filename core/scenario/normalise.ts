@@ -6,20 +6,25 @@
  * Every problem is collected: when some fields are invalid, every cross-field rule whose own
  * fields are valid (after defaults) is still checked, so one run reports everything.
  */
-import { resolve } from 'node:path';
 import * as z from 'zod';
+import { resolveTarget } from '../target.js';
+import { checkWorkload, limitContextFor } from './limits.js';
+import type { LimitContext, MachineFacts } from './limits.js';
 import { scenarioErrorMap, toPathIssues } from './messages.js';
 import type { IssuePath, PathIssue } from './messages.js';
 import { SCENARIO_DEFAULTS, defaultsSchema, knownKeysAt, scenarioFileSchema, scenarioSchema, targetSchema } from './schema.js';
-import type { TargetEntry } from './schema.js';
-import type { ScenarioSpec, TargetSpec, ThresholdSpec, TlsSpec } from './types.js';
+import type { ScenarioSpec, TargetSpec, ThresholdSpec } from './types.js';
 import { formatDuration } from './units.js';
 
 export interface NormaliseOptions {
   /** The command line's --target URL (already checked with checkTargetUrl): replaces target.url. */
   target?: string | undefined;
-  /** Folder TLS file paths are resolved against: the scenario file's folder. */
+  /** Command-line values for the target runner's fields (--mqtt-version -> mqttVersion), laid over the file's. */
+  targetFields?: Readonly<Record<string, unknown>> | undefined;
+  /** Folder relative paths in the target (TLS files) are resolved against: the scenario file's folder. */
   baseDir: string;
+  /** The machine workloads are checked against (limits.ts); default: this one, read now. */
+  machine?: MachineFacts | undefined;
 }
 
 export interface Normalised {
@@ -28,7 +33,7 @@ export interface Normalised {
 }
 
 export function normaliseScenarioData(data: unknown, opts: NormaliseOptions): { value: Normalised | null; issues: PathIssue[] } {
-  const parsed = scenarioFileSchema.safeParse(data, { error: scenarioErrorMap, reportInput: true });
+  const parsed = scenarioFileSchema().safeParse(data, { error: scenarioErrorMap, reportInput: true });
   const issues = parsed.success ? [] : parsed.error.issues.flatMap(toPathIssues);
 
   // Work from the fields that are valid on their own (all of them when the file is valid), so
@@ -41,14 +46,16 @@ export function normaliseScenarioData(data: unknown, opts: NormaliseOptions): { 
   const target = recoverTarget(raw['target']);
 
   issues.push(...duplicateNames(rawScenarios));
+  // The target first: its protocol limits what a scenario may ask for (a target with issues: unknown).
+  const resolvedTarget = target ? resolveFileTarget(target.entry, opts) : undefined;
+  const limits = limitContextFor(resolvedTarget?.issues.length === 0 ? resolvedTarget.target : undefined, opts.machine);
   const scenarios: ScenarioSpec[] = [];
   entries.forEach((entry, index) => {
     if (!entry) return;
-    const resolved = resolveScenario(index, entry, defaults);
+    const resolved = resolveScenario(index, entry, defaults, limits);
     if (resolved.spec) scenarios.push(resolved.spec);
     issues.push(...resolved.issues);
   });
-  const resolvedTarget = target ? resolveTarget(target.entry, opts) : undefined;
   if (resolvedTarget) issues.push(...resolvedTarget.issues);
   if (issues.length > 0 || !resolvedTarget || scenarios.length !== entries.length) return { value: null, issues };
   return { value: { target: resolvedTarget.target, scenarios }, issues };
@@ -118,9 +125,9 @@ function recoverFields(schema: z.ZodObject, value: unknown): Recovered {
   return { data, isInvalid };
 }
 
-function recoverTarget(data: unknown): { entry: TargetEntry | undefined } | undefined {
+function recoverTarget(data: unknown): { entry: Readonly<Record<string, unknown>> | undefined } | undefined {
   if (data === undefined) return { entry: undefined };
-  const entry = recover(targetSchema, data);
+  const entry = recover(targetSchema(), data);
   return entry ? { entry } : undefined;
 }
 
@@ -148,7 +155,7 @@ const formatNumber = (x: number) => String(Number(x.toFixed(3)));
  * out): each rule runs when every field it involves is known, whatever else is wrong.
  * `spec` is there only when every field is valid.
  */
-function resolveScenario(index: number, s: Recovered, d: Recovered): { spec: ScenarioSpec | undefined; issues: PathIssue[] } {
+function resolveScenario(index: number, s: Recovered, d: Recovered, limits: LimitContext): { spec: ScenarioSpec | undefined; issues: PathIssue[] } {
   const get = (from: Readonly<Record<string, unknown>>, path: readonly string[]) =>
     path.reduce<unknown>((value, key) => (isRecord(value) ? value[key] : undefined), from);
   /** The scenario's value, else the defaults:' value, else `builtIn`; undefined if the one that applies is invalid. */
@@ -220,8 +227,17 @@ function resolveScenario(index: number, s: Recovered, d: Recovered): { spec: Sce
   }
 
   const payloadBytes = field(['payload'], SCENARIO_DEFAULTS.payloadBytes);
+  if (users !== undefined && roomCount !== undefined && members !== undefined && directPairs !== undefined && rate !== undefined && payloadBytes !== undefined) {
+    const workload = { users, rooms: { count: roomCount, members }, directPairs, rate, payloadBytes };
+    for (const issue of checkWorkload(workload, limits)) report(at([...issue.field]), issue.message);
+  }
   const qos = field(['qos'], SCENARIO_DEFAULTS.qos);
   const drainMs = field(['drain'], SCENARIO_DEFAULTS.drainMs);
+  const drainMaxMs = field(['drainMax'], SCENARIO_DEFAULTS.drainMaxMs);
+  const stallTimeoutMs = field(['stallTimeout'], SCENARIO_DEFAULTS.stallTimeoutMs);
+  if (drainMs !== undefined && drainMaxMs !== undefined && drainMaxMs < drainMs) {
+    report(at(['drainMax'], ['drain']), `drainMax (${formatDuration(drainMaxMs)}) must be at least drain (${formatDuration(drainMs)})`);
+  }
   const concurrency = field(['connect', 'concurrency'], SCENARIO_DEFAULTS.connectConcurrency);
   const timeoutMs = field(['connect', 'timeout'], SCENARIO_DEFAULTS.connectTimeoutMs);
   const thresholds = field<ThresholdSpec[]>(['thresholds'], []);
@@ -229,7 +245,8 @@ function resolveScenario(index: number, s: Recovered, d: Recovered): { spec: Sce
   if (
     name === undefined || description === undefined || users === undefined || roomCount === undefined || members === undefined ||
     directPairs === undefined || rate === undefined || payloadBytes === undefined || qos === undefined || durationMs === undefined ||
-    messages === undefined || warmupMs === undefined || drainMs === undefined || concurrency === undefined || timeoutMs === undefined ||
+    messages === undefined || warmupMs === undefined || drainMs === undefined || drainMaxMs === undefined ||
+    stallTimeoutMs === undefined || concurrency === undefined || timeoutMs === undefined ||
     thresholds === undefined
   ) {
     return { spec: undefined, issues };
@@ -247,39 +264,16 @@ function resolveScenario(index: number, s: Recovered, d: Recovered): { spec: Sce
     messages,
     warmupMs,
     drainMs,
+    drainMaxMs,
+    stallTimeoutMs,
     connect: { concurrency, timeoutMs },
     thresholds,
   };
   return { spec, issues };
 }
 
-/** File target + --target -> TargetSpec (null: embedded broker). */
-function resolveTarget(entry: TargetEntry | undefined, opts: NormaliseOptions): { target: TargetSpec | null; issues: PathIssue[] } {
-  const url = opts.target ?? entry?.url;
-  if (url === undefined) return { target: null, issues: [] };
-  const issues: PathIssue[] = [];
-  const target: TargetSpec = { url, mqttVersion: entry?.mqttVersion ?? '5.0' };
-  if (entry?.usernameEnv !== undefined) target.usernameEnv = entry.usernameEnv;
-  if (entry?.passwordEnv !== undefined) target.passwordEnv = entry.passwordEnv;
-  if (target.passwordEnv !== undefined && target.usernameEnv === undefined && target.mqttVersion === '3.1.1') {
-    issues.push({ path: ['target', 'passwordEnv'], message: 'MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22]: set usernameEnv too', at: 'value' });
-  }
-  if (entry?.tls) {
-    const { ca, cert, key, servername, rejectUnauthorized } = entry.tls;
-    const tls: TlsSpec = { rejectUnauthorized: rejectUnauthorized ?? true };
-    if (ca !== undefined) tls.ca = resolve(opts.baseDir, ca);
-    if (cert !== undefined) tls.cert = resolve(opts.baseDir, cert);
-    if (key !== undefined) tls.key = resolve(opts.baseDir, key);
-    if (servername !== undefined) tls.servername = servername;
-    target.tls = tls;
-    const scheme = new URL(url).protocol;
-    if (scheme === 'mqtt:' || scheme === 'ws:') {
-      const source = opts.target === undefined ? 'target.url' : '--target';
-      issues.push({ path: ['target', 'tls'], message: `tls is set but ${source} uses ${scheme}//; use mqtts:// or wss://`, at: 'value' });
-    }
-    if ((cert === undefined) !== (key === undefined)) {
-      issues.push({ path: ['target', 'tls', cert === undefined ? 'key' : 'cert'], message: 'cert and key go together: set both or neither', at: 'value' });
-    }
-  }
-  return { target, issues };
+/** File target + --target (+ the runner's fields from the command line) -> TargetSpec (null: embedded broker). */
+function resolveFileTarget(entry: Readonly<Record<string, unknown>> | undefined, opts: NormaliseOptions): { target: TargetSpec | null; issues: PathIssue[] } {
+  const { target, issues } = resolveTarget(entry, { url: opts.target, fields: opts.targetFields, baseDir: opts.baseDir });
+  return { target, issues: issues.map((issue) => ({ path: ['target', ...issue.path], message: issue.message, at: 'value' })) };
 }

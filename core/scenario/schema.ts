@@ -9,7 +9,8 @@
  */
 import * as z from 'zod';
 import { parseThreshold } from './thresholds.js';
-import type { MqttVersion, ScenarioSpec } from './types.js';
+import { checkTargetUrl, exampleUrl, registryGeneration, schemeList, targetFieldShapes } from '../target.js';
+import type { ScenarioSpec } from './types.js';
 import { formatSize, parseDuration, parseRate, parseSize } from './units.js';
 import type { Parsed } from './units.js';
 
@@ -18,7 +19,6 @@ export const HEADER_MIN_PAYLOAD = 64;
 /** MQTT's largest packet is 256 MiB; no chat message comes near it. */
 export const MAX_PAYLOAD = 256 * 1024 * 1024;
 
-export const TARGET_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'] as const;
 export const SCENARIO_NAME = /^[A-Za-z0-9._-]+$/;
 
 /** What a scenario gets for every key that neither it nor `defaults:` sets. */
@@ -38,6 +38,8 @@ export const SCENARIO_DEFAULTS: Readonly<Omit<ScenarioSpec, 'name' | 'rooms' | '
   messages: null,
   warmupMs: 1_000,
   drainMs: 2_000,
+  drainMaxMs: 60_000,
+  stallTimeoutMs: 5_000,
   connectConcurrency: 50,
   connectTimeoutMs: 10_000,
 };
@@ -76,115 +78,34 @@ const positive = (ms: number) => (ms > 0 ? undefined : 'must be longer than zero
 const count = (min: number, description: string, defaultValue?: number) =>
   z.int().min(min).meta({ description, ...(defaultValue === undefined ? {} : { default: defaultValue }) });
 
-/**
- * `url` as it may appear in a message: whatever stands before the last "@" (the userinfo) is
- * masked, keeping only a user name that is followed by ":" (`mqtt://user:***@host`,
- * `mqtt://***@host` for a lone token). Works on text that is not a valid URL too, and errs
- * toward masking too much rather than echoing a password.
- */
-export function redactTargetUrl(url: string): string {
-  const at = url.lastIndexOf('@');
-  if (at < 0) return url;
-  const prefix = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)?.[0] ?? '';
-  const userinfo = url.slice(prefix.length, at);
-  const colon = userinfo.indexOf(':');
-  const user = colon < 0 ? '' : `${userinfo.slice(0, colon)}:`;
-  return `${prefix}${user}***${url.slice(at)}`;
-}
-
-/** Why `url` cannot be a target, or the URL itself. Shared with the CLI's --target. Messages never quote credentials. */
-export function checkTargetUrl(url: string): Parsed<string> {
-  const shown = redactTargetUrl(url);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { ok: false, error: `"${shown}" is not a URL; write e.g. mqtt://127.0.0.1:1883` };
-  }
-  if (!(TARGET_SCHEMES as readonly string[]).includes(parsed.protocol)) {
-    return { ok: false, error: `unsupported URL scheme "${parsed.protocol}//" in "${shown}"; use mqtt://, mqtts://, ws:// or wss://` };
-  }
-  if (parsed.hostname === '') return { ok: false, error: `"${shown}" names no host` };
-  return { ok: true, value: url };
-}
-
-/** What `mqttVersion:` and --mqtt-version accept; protocol level 4 is 3.1.1. */
-export const MQTT_VERSION_VALUES = [4, 5, '3.1.1', '4', '5', '5.0'] as const;
-const MQTT_VERSIONS: Readonly<Record<string, MqttVersion>> = { '4': '3.1.1', '3.1.1': '3.1.1', '5': '5.0', '5.0': '5.0' };
-/** MQTT 3.1 (protocol level 3) is a different protocol from 3.1.1, not an older spelling of it. */
-const MQTT_31 = new Set(['3', '3.1', '3.1.0']);
-
-/**
- * An MQTT version as written in a scenario file or on the command line (--mqtt-version):
- * 3.1.1 or 4 (its protocol level) -> "3.1.1"; 5 or 5.0 -> "5.0". MQTT 3.1 (3) is refused.
- */
-export function parseMqttVersion(value: string | number): Parsed<MqttVersion> {
-  const text = String(value);
-  const version = MQTT_VERSIONS[text];
-  if (version !== undefined) return { ok: true, value: version };
-  if (MQTT_31.has(text)) {
-    return { ok: false, error: 'MQTT 3.1 (protocol level 3) is not supported: use 3.1.1 (protocol level 4) or 5.0' };
-  }
-  return { ok: false, error: 'expected 3.1.1 or 5.0' };
-}
-
-const envName = (description: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be the name of an environment variable (e.g. CHAT_USER), not the credential itself' })
-    .meta({ description });
-
-const mapError = (example: string) => (issue: { code: string }) =>
+/** A map field's message for a value that is not a map (exported: runners' target fields use it too). */
+export const mapError = (example: string) => (issue: { code: string }) =>
   issue.code === 'invalid_type' ? `expected a map such as ${example}` : undefined;
 
-export const tlsSchema = z
-  .strictObject(
-    {
-      ca: z.string().min(1).optional().meta({ description: 'CA certificate (PEM), relative to the scenario file' }),
-      cert: z.string().min(1).optional().meta({ description: 'client certificate (PEM), relative to the scenario file' }),
-      key: z.string().min(1).optional().meta({ description: 'client private key (PEM), relative to the scenario file' }),
-      rejectUnauthorized: z.boolean().optional().meta({ description: 'verify the server certificate', default: true }),
-      servername: z.string().min(1).optional().meta({ description: 'TLS SNI server name' }),
-    },
-    { error: mapError('{ ca: certs/ca.pem }') },
-  )
-  .meta({ description: 'TLS options for mqtts:// and wss:// targets' });
-
-export const targetSchema = z
-  .strictObject(
-    {
-      url: z
-        .string()
-        .meta({ description: 'mqtt://, mqtts://, ws:// or wss:// URL of the server', examples: ['mqtt://127.0.0.1:1883'] })
-        .transform((url, ctx) => {
-          const checked = checkTargetUrl(url);
-          if (checked.ok) return checked.value;
-          ctx.issues.push({ code: 'custom', message: checked.error, input: url });
-          return z.NEVER;
-        }),
-      mqttVersion: z
-        .literal(MQTT_VERSION_VALUES, {
-          error: (issue) => {
-            const input = issue.input;
-            const parsed = typeof input === 'number' || typeof input === 'string' ? parseMqttVersion(input) : undefined;
-            return parsed && !parsed.ok ? parsed.error : 'expected 3.1.1 or 5.0';
-          },
-        })
-        .meta({ description: 'MQTT protocol version: 3.1.1 (or 4, its protocol level) or 5.0; MQTT 3.1 is not supported', default: '5.0' })
-        .transform((v, ctx): MqttVersion => {
-          const parsed = parseMqttVersion(v);
-          if (parsed.ok) return parsed.value;
-          ctx.issues.push({ code: 'custom', message: parsed.error, input: v });
-          return z.NEVER;
-        })
-        .optional(),
-      usernameEnv: envName('name of the environment variable holding the user name').optional(),
-      passwordEnv: envName('name of the environment variable holding the password').optional(),
-      tls: tlsSchema.optional(),
-    },
-    { error: mapError('{ url: mqtt://127.0.0.1:1883 }') },
-  )
-  .meta({ description: 'the server to test; absent: an embedded broker on a free loopback port' });
+/**
+ * `target:`: the url plus every registered runner's extra fields (core/target.ts), so the
+ * file's validation and its JSON Schema follow the runners registered; which fields the URL's
+ * runner takes, and the rules between them, are checked in normalise.ts (resolveTarget).
+ */
+function buildTargetSchema() {
+  return z
+    .strictObject(
+      {
+        url: z
+          .string()
+          .meta({ description: `${schemeList()} URL of the server`, examples: [exampleUrl()] })
+          .transform((url, ctx) => {
+            const checked = checkTargetUrl(url);
+            if (checked.ok) return checked.value;
+            ctx.issues.push({ code: 'custom', message: checked.error, input: url });
+            return z.NEVER;
+          }),
+        ...targetFieldShapes(),
+      },
+      { error: mapError(`{ url: ${exampleUrl()} }`) },
+    )
+    .meta({ description: 'the server to test; absent: an embedded broker on a free loopback port' });
+}
 
 /** Every key a scenario may set, shared by `scenarios[]` entries and `defaults:`. */
 const scenarioFields = {
@@ -223,9 +144,11 @@ const scenarioFields = {
   duration: duration('how long to send', '10s', positive).optional(),
   messages: count(1, 'stop after this many sends (default: no cap)').optional(),
   warmup: duration('first part of the run kept out of latency and throughput', '1s').optional(),
-  drain: duration('wait after the last send before a message counts as lost (more than zero)', '2s', (ms) =>
-    ms > 0 ? undefined : 'drain must be greater than zero: messages still in flight when sending stops would count as lost',
+  drain: duration('after the last send, stop waiting for owed deliveries once nothing arrived for this long (more than zero)', '2s', (ms) =>
+    ms > 0 ? undefined : 'drain must be greater than zero: messages still in flight when sending stops would count as undelivered',
   ).optional(),
+  drainMax: duration('the longest the drain may last, progress or not (at least drain)', '60s', positive).optional(),
+  stallTimeout: duration('abort when, with work owed, no acknowledgement and no delivery came for this long', '5s', positive).optional(),
   connect: z
     .strictObject(
       {
@@ -270,30 +193,47 @@ export const scenarioSchema = z
   )
   .meta({ description: 'one chat workload' });
 
-export const scenarioFileSchema = z
-  .strictObject(
-    {
-      target: targetSchema.optional(),
-      defaults: defaultsSchema.optional(),
-      scenarios: z
-        .array(scenarioSchema)
-        .min(1, { error: 'lists no scenarios; add at least one' })
-        .meta({ description: 'the workloads, run in order' }),
-    },
-    { error: mapError('{ scenarios: [...] }') },
-  )
-  .meta({ title: 'chatbench scenario file' });
+function buildFileSchema() {
+  const targetSchema = buildTargetSchema();
+  const fileSchema = z
+    .strictObject(
+      {
+        target: targetSchema.optional(),
+        defaults: defaultsSchema.optional(),
+        scenarios: z
+          .array(scenarioSchema)
+          .min(1, { error: 'lists no scenarios; add at least one' })
+          .meta({ description: 'the workloads, run in order' }),
+      },
+      { error: mapError('{ scenarios: [...] }') },
+    )
+    .meta({ title: 'chatbench scenario file' });
+  return { generation: registryGeneration(), targetSchema, fileSchema };
+}
+let built: ReturnType<typeof buildFileSchema> | undefined;
+function current(): ReturnType<typeof buildFileSchema> {
+  if (built?.generation !== registryGeneration()) built = buildFileSchema();
+  return built;
+}
+
+/** The whole file's schema, rebuilt when a runner registers (its target fields are part of it). */
+export function scenarioFileSchema(): ReturnType<typeof buildFileSchema>['fileSchema'] {
+  return current().fileSchema;
+}
+
+/** `target:` alone (normalise.ts recovers it field by field). */
+export function targetSchema(): ReturnType<typeof buildFileSchema>['targetSchema'] {
+  return current().targetSchema;
+}
 
 /** The YAML form as written (for tools that generate scenario files). */
-export type ScenarioFileInput = z.input<typeof scenarioFileSchema>;
-export type ScenarioFileEntry = z.output<typeof scenarioFileSchema>;
-export type TargetEntry = z.output<typeof targetSchema>;
+export type ScenarioFileInput = z.input<ReturnType<typeof scenarioFileSchema>>;
 export type ScenarioFields = z.output<typeof defaultsSchema>;
 export type ScenarioEntry = z.output<typeof scenarioSchema>;
 
 /** The keys the map at `path` accepts (for "did you mean"), or [] when there is no map there. */
 export function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let schema: z.ZodType = scenarioFileSchema;
+  let schema: z.ZodType = scenarioFileSchema();
   for (const segment of [...path, null]) {
     for (;;) {
       if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;

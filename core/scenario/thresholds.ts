@@ -2,14 +2,15 @@
  * Threshold expressions: `<metric> <comparator> <value>`, e.g. `p99 < 50ms`, `lost == 0`,
  * `service.p99 <= 2ms`, `deliveredPerSecond >= 1000`, `lossRatio < 0.01` (or `< 1%`).
  *
- * Latency metrics need a unit (us, µs, ms, s) and are stored in microseconds, the unit the
- * histograms record in. Count and ratio metrics are plain numbers; the per-second metrics also
- * accept a `/s` suffix and `lossRatio` a `%` suffix.
+ * Latency metrics need a unit (us, µs or μs, ms, s: units.ts) and are stored in microseconds,
+ * the unit the histograms record in. Count and ratio metrics are plain numbers; the per-second
+ * metrics also accept a `/s` suffix and `lossRatio` a `%` suffix. The unit as written travels
+ * with the threshold (`unit`), so the verdict shows the actual value in it without re-parsing.
  */
 import { didYouMean } from './suggest.js';
-import type { Parsed } from './units.js';
+import { parseLatency, type Parsed } from './units.js';
 import { COUNT_METRICS, LATENCY_METRICS, SERVICE_METRICS } from './types.js';
-import type { Comparator, ThresholdMetric, ThresholdSpec } from './types.js';
+import type { Comparator, ThresholdMetric, ThresholdSpec, ThresholdUnit } from './types.js';
 
 export const THRESHOLD_METRICS: readonly ThresholdMetric[] = [...LATENCY_METRICS, ...SERVICE_METRICS, ...COUNT_METRICS];
 export const COMPARATORS: readonly Comparator[] = ['<', '<=', '>', '>=', '==', '!='];
@@ -20,8 +21,6 @@ const ALIASES: Readonly<Record<string, ThresholdMetric>> = {
   'service.p99.9': 'service.p999',
   avg: 'mean',
 };
-
-const LATENCY_UNIT_US: Readonly<Record<string, number>> = { us: 1, 'µs': 1, 'μs': 1, ms: 1_000, s: 1_000_000 };
 
 const EXPRESSION = /^\s*([A-Za-z][\w.]*)\s*([<>=!]+)\s*(.*?)\s*$/;
 const VALUE = /^([-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?)\s*(\S*)$/i;
@@ -58,17 +57,18 @@ export function parseThreshold(expression: string): Parsed<ThresholdSpec> {
 
   if (isLatencyMetric(metric)) {
     if (unit === '') return fail(`${metric} is a latency: give a unit, e.g. ${valueText}ms (us, ms or s)`);
-    const factor = LATENCY_UNIT_US[unit];
-    if (factor === undefined) return fail(`unknown latency unit "${unit}"; use us, ms or s`);
     if (amount < 0) return fail('a latency cannot be negative');
-    return { ok: true, value: { expression, metric, comparator, value: amount * factor } };
+    const latency = parseLatency(amount, unit);
+    if (!latency.ok) return fail(latency.error);
+    return { ok: true, value: { expression, metric, comparator, value: latency.value.micros, unit: latency.value.unit } };
   }
 
   let scaled = amount;
-  if (unit === '%' && metric === 'lossRatio') scaled = amount / 100;
-  else if (unit === '/s' && metric.endsWith('PerSecond')) scaled = amount;
+  let asWritten: ThresholdUnit = '';
+  if (unit === '%' && metric === 'lossRatio') [scaled, asWritten] = [amount / 100, '%'];
+  else if (unit === '/s' && metric.endsWith('PerSecond')) asWritten = '/s';
   else if (unit !== '') return fail(`${metric} is a plain number and takes no unit "${unit}"`);
   if (scaled < 0) return fail(`${metric} cannot be negative`);
   if (metric === 'lossRatio' && scaled > 1) return fail('lossRatio is a fraction between 0 and 1 (or a percentage: "< 1%")');
-  return { ok: true, value: { expression, metric, comparator, value: scaled } };
+  return { ok: true, value: { expression, metric, comparator, value: scaled, unit: asWritten } };
 }

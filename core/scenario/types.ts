@@ -4,27 +4,21 @@
  * core/scenario/schema.ts turns the YAML form (which accepts "10s", "500/s", "1KiB") into these.
  */
 import type { DeliveryLevel } from '../driver.js';
+import type { LatencyUnit } from './units.js';
 
-export type MqttVersion = '3.1.1' | '5.0';
-
-export interface TlsSpec {
-  /** Paths to PEM files, resolved against the scenario file's folder. */
-  ca?: string;
-  cert?: string;
-  key?: string;
-  /** Verify the server certificate (default true). */
-  rejectUnauthorized: boolean;
-  servername?: string;
-}
-
-export interface TargetSpec {
-  /** mqtt://, mqtts://, ws://, wss:// (xmpp:// later). */
+/**
+ * A target as its protocol's runner normalised it (core/target.ts picks the runner by the
+ * URL's scheme). Core reads only url, protocol and protocolVersion; `fields` belong to the
+ * runner (MQTT: mqttVersion, credentials' variable names, TLS files).
+ */
+export interface TargetSpec<F = unknown> {
+  /** As written, credentials included: print it only through redactTargetUrl (core/target.ts). */
   url: string;
-  mqttVersion: MqttVersion;
-  /** Names of environment variables holding the credentials; the values never enter a result. */
-  usernameEnv?: string;
-  passwordEnv?: string;
-  tls?: TlsSpec;
+  /** The registered runner's name: "mqtt", "xmpp", ... */
+  protocol: string;
+  /** e.g. "3.1.1" or "5.0" for MQTT. */
+  protocolVersion: string;
+  fields: F;
 }
 
 export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -37,13 +31,18 @@ export interface ThresholdSpec {
   comparator: Comparator;
   /** In the metric's base unit: microseconds for latency metrics, plain numbers otherwise. */
   value: number;
+  /** The unit as written, normalised ("μs"/"µs" -> "us"): the verdict reports `actual` in it. */
+  unit: ThresholdUnit;
 }
+
+/** Units a threshold can be written in: a latency unit, "%" (lossRatio), "/s" (rates), "" (plain). */
+export type ThresholdUnit = LatencyUnit | '%' | '/s' | '';
 
 export const LATENCY_METRICS = ['min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
 export const SERVICE_METRICS = ['service.p50', 'service.p90', 'service.p99', 'service.p999', 'service.max'] as const;
 export const COUNT_METRICS = [
-  'sent', 'delivered', 'expected', 'lost', 'duplicated', 'reordered', 'violations', 'sendErrors',
-  'deliveredPerSecond', 'sentPerSecond', 'lossRatio',
+  'sent', 'delivered', 'expected', 'lost', 'undelivered', 'duplicated', 'reordered', 'violations', 'sendErrors',
+  'deliveredPerSecond', 'sentPerSecond', 'lossRatio', 'bytesPerDelivered',
 ] as const;
 export type ThresholdMetric =
   | (typeof LATENCY_METRICS)[number]
@@ -69,8 +68,12 @@ export interface ScenarioSpec {
   messages: number | null;
   /** Sends in the first warmupMs are delivered and tracked but not measured for latency/throughput. */
   warmupMs: number;
-  /** How long to wait after the last send before undelivered messages count as lost. */
+  /** The drain after the last send ends after this long without progress (no delivery, no acknowledgement)... */
   drainMs: number;
+  /** ...or after this long in all (a hard cap), whichever comes first; what is still missing then is undelivered. */
+  drainMaxMs: number;
+  /** While work is owed, no acknowledgement and no delivery for this long aborts the scenario (the server stalled). */
+  stallTimeoutMs: number;
   connect: { concurrency: number; timeoutMs: number };
   thresholds: ThresholdSpec[];
 }

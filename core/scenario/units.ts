@@ -5,6 +5,7 @@
  *   duration  "10s", "500ms", "2m", "1h", "1m30s", or a number of seconds  -> milliseconds
  *   rate      "500/s", "30/min", "2/ms", "3600/h", or a number per second   -> messages per second
  *   size      256, "256B", "2KB" (1000), "1KiB" (1024), "1MiB", "1GB"        -> bytes
+ *   latency   "250us", "250µs", "250μs", "12ms", "1.5s"                      -> microseconds
  */
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -109,4 +110,50 @@ export function formatSize(bytes: number): string {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
   return `${bytes}B`;
+}
+
+/**
+ * The one latency-unit table: microseconds per unit. Histograms record in microseconds, so
+ * thresholds are stored in them and shown back in the unit they were written in.
+ */
+export const LATENCY_UNIT_MICROS = { us: 1, ms: 1_000, s: 1_000_000 } as const;
+export type LatencyUnit = keyof typeof LATENCY_UNIT_MICROS;
+
+/** How people write the units: the micro sign (U+00B5) and the Greek mu (U+03BC) both mean us. */
+const LATENCY_SPELLINGS: Readonly<Record<string, LatencyUnit>> = { us: 'us', '\u00b5s': 'us', '\u03bcs': 'us', ms: 'ms', s: 's' };
+
+/** The latency unit a spelling means, or undefined when it is not one. */
+export function latencyUnit(written: string): LatencyUnit | undefined {
+  return LATENCY_SPELLINGS[written];
+}
+
+/** A latency written as amount + unit ("12ms"), in microseconds, never negative. */
+export function parseLatency(amount: number, written: string): Parsed<{ micros: number; unit: LatencyUnit }> {
+  const unit = latencyUnit(written);
+  if (unit === undefined) return fail(`unknown latency unit "${written}"; use us, ms or s`);
+  if (!Number.isFinite(amount) || amount < 0) return fail('a latency must be a finite number, not negative');
+  return ok({ micros: amount * LATENCY_UNIT_MICROS[unit], unit });
+}
+
+/** Microseconds expressed in `unit` (12_500 us in ms is 12.5). */
+export function microsIn(micros: number, unit: LatencyUnit): number {
+  return micros / LATENCY_UNIT_MICROS[unit];
+}
+
+const LATENCY_TEXT = new RegExp(String.raw`^(${NUMBER})\s*(\S+)$`);
+
+/**
+ * A latency written as text, in microseconds: "100us", "250µs", "0.5ms", "2s", or any
+ * duration ("1m", "1h"). A bare number is refused: 100 could be µs or ms.
+ */
+export function parseLatencyText(input: string): Parsed<number> {
+  const text = input.trim();
+  if (text.startsWith('-')) return fail(`a latency cannot be negative, got "${input}"`);
+  if (BARE_NUMBER.test(text)) return fail(`give a unit, e.g. ${text}us or ${text}ms`);
+  const match = LATENCY_TEXT.exec(text);
+  const unit = match === null ? undefined : latencyUnit(match[2] ?? '');
+  if (match !== null && unit !== undefined) return ok(Number(match[1]) * LATENCY_UNIT_MICROS[unit]);
+  const duration = parseDuration(text);
+  if (!duration.ok) return fail(`invalid latency "${input}": write a number with a unit: 100us, 2.5ms, 1s, 1m`);
+  return ok(duration.value * 1_000);
 }

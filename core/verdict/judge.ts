@@ -1,10 +1,14 @@
 /**
- * The scenario's verdict (placeholder signature, filled in by the verdict work): thresholds
- * from the metric table, delivery violations, lost connections, unfinished sends, protocol
- * anomalies, undelivered deliveries, aborts — each a typed Reason.
+ * The scenario's verdict: thresholds from the metric table, delivery violations, deliveries
+ * still outstanding, lost connections, unfinished sends, protocol anomalies, nothing measured
+ * and aborts — each a typed Reason whose `message` says the same fact in words.
+ *
+ * Status: aborted when the scenario stopped early, failed when there is any reason, else passed.
  */
-import type { AbortCause, ScenarioResult } from '../result/index.js';
+import type { AbortCause, LevelDelivery, Reason, ScenarioResult, ThresholdVerdict } from '../result/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
+import { formatDuration } from '../scenario/units.js';
+import { evaluateThreshold } from './thresholds.js';
 
 export type Measured = Omit<ScenarioResult, 'status' | 'reasons' | 'thresholds'>;
 export interface AbortInfo {
@@ -12,4 +16,135 @@ export interface AbortInfo {
   message: string;
 }
 
-export declare function judge(spec: ScenarioSpec, measured: Measured, aborted: AbortInfo | null): ScenarioResult;
+const n = (v: number): string => v.toLocaleString('en-US');
+const plural = (count: number, one: string, many: string): string => `${n(count)} ${count === 1 ? one : many}`;
+const LEVELS = ['0', '1', '2'] as const;
+
+export function judge(spec: ScenarioSpec, measured: Measured, aborted: AbortInfo | null): ScenarioResult {
+  const thresholds = spec.thresholds.map((t) => evaluateThreshold(measured, t));
+  const reasons: Reason[] = [
+    ...(aborted === null ? [] : [{ kind: 'abort' as const, cause: aborted.cause, message: aborted.message }]),
+    ...thresholds.filter((t) => !t.passed).map(thresholdReason),
+    ...(measured.throughput.sent === 0 && aborted === null
+      ? [{ kind: 'nothing-measured' as const, message: 'nothing was measured: no message was sent after the warm-up' }]
+      : []),
+    ...deliveryReasons(measured),
+    ...undeliveredReasons(measured),
+    ...connectionReasons(measured),
+    ...sendReasons(measured),
+    ...protocolReasons(measured),
+  ];
+  const status = aborted !== null ? 'aborted' : reasons.length > 0 ? 'failed' : 'passed';
+  return { ...measured, status, reasons, thresholds };
+}
+
+function thresholdReason(t: ThresholdVerdict): Reason {
+  const actual = t.actual === null ? 'nothing measured' : `actual ${t.censored ? '> ' : ''}${round(t.actual)}${t.unit === '' ? '' : ` ${t.unit}`}`;
+  const why = t.censored ? ' (the value falls among owed deliveries that never arrived)' : '';
+  return { kind: 'threshold', expression: t.expression, message: `threshold ${t.expression}: ${actual}${why}` };
+}
+
+/** What the protocol does not permit at a level, counted (permitted kinds count 0). */
+function violationsAt(d: LevelDelivery): { lost: number; duplicated: number; reordered: number } {
+  return {
+    lost: d.allowed.lost ? 0 : d.lost,
+    duplicated: d.allowed.duplicated ? 0 : d.duplicated,
+    reordered: d.allowed.reordered ? 0 : d.reordered,
+  };
+}
+
+/**
+ * Real violations only: `lost` carries evidence (a later message of the same stream arrived on
+ * a connection that stayed up, and the server had acknowledged the send), so a loss at a level
+ * that promises delivery is the server breaking its guarantee. Late messages are `undelivered`.
+ */
+function deliveryReasons(m: Measured): Reason[] {
+  return LEVELS.flatMap((key) => {
+    const d = m.delivery.byQos[key];
+    if (d === undefined) return [];
+    const v = violationsAt(d);
+    const kinds = (['lost', 'duplicated', 'reordered'] as const).filter((k) => v[k] > 0).map((k) => `${n(v[k])} ${k}`);
+    if (kinds.length === 0) return [];
+    const level = Number(key) as 0 | 1 | 2;
+    const evidence = v.lost > 0 ? ' (lost: later messages of the same sender arrived on a connection that stayed up, and the server had acknowledged these)' : '';
+    return [{ kind: 'delivery', level, ...v, message: `QoS ${level} delivery guarantee violated: ${kinds.join(', ')}${evidence}` }];
+  });
+}
+
+/**
+ * Deliveries still owed when chatbench stopped waiting. Where the level permits loss (QoS 0)
+ * they are within the contract; elsewhere they fail the scenario because the workload was not
+ * served — but they are the server being slow, not breaking the protocol, and the message says so.
+ */
+function undeliveredReasons(m: Measured): Reason[] {
+  const undelivered = LEVELS.reduce((sum, key) => {
+    const d = m.delivery.byQos[key];
+    return d === undefined || d.allowed.lost ? sum : sum + d.undelivered;
+  }, 0);
+  if (undelivered === 0) return [];
+  const stopped = drainEnd(m);
+  return [{
+    kind: 'undelivered',
+    undelivered,
+    message: `${plural(undelivered, 'owed delivery was', 'owed deliveries were')} still outstanding when chatbench stopped waiting (${stopped}): the server was too slow for this load — not a protocol violation`,
+  }];
+}
+
+function drainEnd(m: Measured): string {
+  const after = `after a drain of ${round(m.drain.seconds)} s`;
+  switch (m.drain.endedBy) {
+    case 'quiet': return `nothing arrived for ${formatDuration(m.spec.drainMs)}, ${after}`;
+    case 'cap': return `the drain reached its cap of ${formatDuration(m.spec.drainMaxMs)}`;
+    case 'stall': return `the server stopped responding, ${after}`;
+    case 'interrupted': return `the run was interrupted, ${after}`;
+    case 'all-delivered': return `the scenario ended, ${after}`;
+  }
+}
+
+/** Lost connections, with who ended them: a keep-alive timeout of chatbench's own is not the server's doing. */
+function connectionReasons(m: Measured): Reason[] {
+  const c = m.connections;
+  if (c.lost === 0) return [];
+  const by = (['server', 'network', 'chatbench'] as const)
+    .filter((k) => c.lostBy[k] > 0)
+    .map((k) => `${n(c.lostBy[k])} ${k === 'network' ? 'by the network' : `closed by ${k === 'server' ? 'the server' : 'chatbench'}`}`);
+  const causes = [...new Set(c.ends.map((e) => e.cause))];
+  const detail = [by.join(', '), causes.length > 0 ? `e.g. ${causes.slice(0, 3).join('; ')}` : ''].filter((s) => s !== '').join(': ');
+  return [{
+    kind: 'connection',
+    lost: c.lost,
+    opened: c.opened,
+    message: `${n(c.lost)} of ${plural(c.opened, 'connection was', 'connections were')} lost mid-run${detail === '' ? '' : ` (${detail})`}`,
+  }];
+}
+
+const BECAUSE: Readonly<Record<'connection-closed' | 'stopped-waiting' | 'refused', string>> = {
+  'connection-closed': 'before the connection closed',
+  'stopped-waiting': 'before chatbench stopped waiting',
+  refused: 'because the server refused them',
+};
+
+/** Sends the protocol did not complete, by what never came back ("12 sends got no PUBACK before the connection closed"). */
+function sendReasons(m: Measured): Reason[] {
+  const failed = m.sends.failed;
+  if (failed === 0) return [];
+  const parts = m.sends.unfinished.map((u) =>
+    u.because === 'refused'
+      ? `${plural(u.count, 'send was', 'sends were')} refused by the server (${u.awaiting})`
+      : `${plural(u.count, 'send', 'sends')} got no ${u.awaiting} ${BECAUSE[u.because]}`);
+  const message = parts.length > 0 ? parts.join('; ') : `${plural(failed, 'send', 'sends')} did not complete`;
+  return [{ kind: 'send', failed, message }];
+}
+
+/** Broken acknowledgement flows: a QoS 2 send answered with PUBACK never passes as exactly-once. */
+function protocolReasons(m: Measured): Reason[] {
+  return m.anomalies.map((a) => ({
+    kind: 'protocol' as const,
+    anomaly: a.kind,
+    message: `the server broke the acknowledgement flow ${plural(a.count, 'time', 'times')}: ${a.detail}${a.seen.length > 0 ? ` (packets seen: ${a.seen.join(', ')})` : ''}`,
+  }));
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

@@ -1,10 +1,12 @@
 /**
  * Opening one MQTT.js client on a chatbench transport, up to CONNACK, and turning every way
- * that can fail into one short reason for TargetUnreachableError.
+ * that can fail into one short reason for TargetUnreachableError — or, when the machine
+ * chatbench runs on ran out of file descriptors, a LocalLimitError (the target is not at fault).
  */
 import { MqttClient, ReasonCodes, type IClientOptions, type Packet } from 'mqtt';
 import { TargetUnreachableError } from '../../core/errors.js';
 import type { Endpoint } from './endpoint.js';
+import { localLimitError } from './local-limit.js';
 import { Transport, type Phase, type TransportFailure } from './transport.js';
 import type { ConnectionOptions } from 'node:tls';
 
@@ -18,6 +20,8 @@ export interface ClientSettings {
   password?: string;
   /** Set when the target is the embedded broker: its refusals get a hint. */
   embedded: boolean;
+  /** MQTT keep-alive in seconds (default 30); tests shorten it to see a keep-alive timeout. */
+  keepaliveSeconds?: number;
 }
 
 export interface OpenedClient {
@@ -27,7 +31,8 @@ export interface OpenedClient {
   lastError(): Error | undefined;
 }
 
-const KEEPALIVE_SECONDS = 30;
+export const DEFAULT_KEEPALIVE_SECONDS = 30;
+const TRY_3_1_1 = 'a server that does not speak MQTT 5.0 does this: try --mqtt-version 3.1.1';
 
 const PHASE_TIMEOUT: Record<Phase, string> = {
   tcp: 'TCP connect not completed',
@@ -60,11 +65,29 @@ export function reasonName(code: number): string {
 }
 
 /** "CONNACK: not authorized (5)": 3.1.1 return codes 1-5 and 5.0 reason codes >= 0x80. */
-export function describeConnackRefusal(code: number, embedded: boolean): string {
-  const hint = embedded && (code === 1 || code === 0x84)
-    ? '; the embedded broker (Aedes 1.x) speaks MQTT 3.1.1 only, give a target for 5.0'
-    : '';
+export function describeConnackRefusal(code: number, embedded: boolean, protocolVersion: 4 | 5 = 4): string {
+  const versionRefused = code === 1 || code === 0x84;
+  const hint = !versionRefused ? ''
+    : embedded ? '; the embedded broker (Aedes 1.x) speaks MQTT 3.1.1 only, give a target for 5.0'
+    : protocolVersion === 5 ? `; ${TRY_3_1_1}` : '';
   return `CONNACK: ${reasonName(code)} (${code})${hint}`;
+}
+
+/**
+ * The server's first bytes when they cannot start an MQTT answer to CONNECT (CONNACK, or AUTH
+ * in 5.0 [MQTT-3.1.4-5]): an HTTP server, a TLS listener, anything else. undefined when they can.
+ */
+export function describeNotMqtt(bytes: Buffer | undefined, protocolVersion: 4 | 5): string | undefined {
+  if (bytes === undefined || bytes.length === 0) return undefined;
+  const type = (bytes[0] ?? 0) >> 4;
+  if (type === 2 || (type === 15 && protocolVersion === 5)) return undefined;
+  const text = bytes.toString('latin1');
+  if (text.startsWith('HTTP/')) return `the server answered with HTTP, not MQTT ("${text.split('\r\n')[0]}")`;
+  // A TLS record (alert 0x15 or handshake 0x16, version 3.x) in answer to a plain CONNECT.
+  if ((bytes[0] === 0x15 || bytes[0] === 0x16) && bytes[1] === 0x03) return 'the server answered with TLS, not plain MQTT: use mqtts:// (or wss://)';
+  const hex = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  const printable = text.slice(0, 16).replace(/[^\x20-\x7e]/g, '.');
+  return `the server answered with bytes that are not MQTT (${hex}: "${printable}")`;
 }
 
 /**
@@ -80,7 +103,7 @@ export function openClient(
     protocolVersion: settings.protocolVersion,
     clientId: session.clientId,
     clean: true,
-    keepalive: KEEPALIVE_SECONDS,
+    keepalive: settings.keepaliveSeconds ?? DEFAULT_KEEPALIVE_SECONDS,
     reconnectPeriod: 0, // the engine decides about reconnects
     connectTimeout: session.timeoutMs + 1000, // our own timer below fires first, with a better reason
     manualConnect: true,
@@ -103,26 +126,37 @@ export function openClient(
     if (code !== undefined && code !== 0) refusal = code;
   });
 
+  const { protocolVersion } = settings;
   return new Promise<OpenedClient>((resolve, reject) => {
-    const unreachable = (reason: string, cause?: unknown): void => {
+    const fail = (error: Error): void => {
       cleanup();
       transport.destroy();
       client.end(true);
-      reject(new TargetUnreachableError(settings.display, reason, { cause }));
+      reject(error);
+    };
+    const unreachable = (reason: string, cause?: unknown): void => {
+      fail(new TargetUnreachableError(settings.display, reason, { cause }));
     };
     const timer = setTimeout(() => {
-      unreachable(`${PHASE_TIMEOUT[transport.phase]} within ${session.timeoutMs} ms`);
+      const notMqtt = describeNotMqtt(transport.firstBytes, protocolVersion);
+      unreachable(notMqtt ?? `${PHASE_TIMEOUT[transport.phase]} within ${session.timeoutMs} ms`);
     }, session.timeoutMs);
     const onConnect = (): void => {
       cleanup();
       resolve({ client, transport, lastError: () => lastError });
     };
     const onClose = (): void => {
-      if (refusal !== undefined) return unreachable(describeConnackRefusal(refusal, settings.embedded));
       const failure = transport.failure;
-      if (failure) return unreachable(describeFailure(failure), failure.error);
+      const local = failure && localLimitError(failure.error, `cannot open a connection to ${settings.display}`);
+      if (local) return fail(local);
+      if (refusal !== undefined) return unreachable(describeConnackRefusal(refusal, settings.embedded, protocolVersion));
+      const notMqtt = describeNotMqtt(transport.firstBytes, protocolVersion);
+      if (notMqtt) return unreachable(notMqtt, lastError);
+      // A v5 CONNECT hung up on (FIN or reset) during the MQTT phase: the classic 3.1.1-only server.
+      const hint = protocolVersion === 5 && transport.phase === 'mqtt' ? `; ${TRY_3_1_1}` : '';
+      if (failure) return unreachable(`${describeFailure(failure)}${hint}`, failure.error);
       if (lastError) return unreachable(lastError.message, lastError);
-      unreachable(`connection closed by the server before ${transport.phase === 'mqtt' ? 'CONNACK' : `the ${transport.phase} phase completed`}`);
+      unreachable(`connection closed by the server before ${transport.phase === 'mqtt' ? 'CONNACK' : `the ${transport.phase} phase completed`}${hint}`);
     };
     const cleanup = (): void => {
       clearTimeout(timer);

@@ -10,9 +10,9 @@
  */
 import type { ChatSession, ConnectOptions, Driver } from '../../core/driver.js';
 import { RunAbortedError, TargetUnreachableError, withTimeout } from '../../core/errors.js';
-import type { TargetSpec } from '../../core/scenario/types.js';
 import { openClient, type ClientSettings } from './connection.js';
 import { credentialsFrom, parseEndpoint, tlsOptionsFor } from './endpoint.js';
+import type { MqttTarget } from './endpoint.js';
 import { MqttChatSession } from './session.js';
 import { cleanupClientIdFor, clientIdFor, runTopics } from './topics.js';
 
@@ -22,6 +22,10 @@ export interface MqttDriverOptions {
   env?: NodeJS.ProcessEnv;
   /** The target is chatbench's embedded broker (Aedes): printed as such, refusals explained. */
   embedded?: boolean;
+  /** MQTT keep-alive in seconds (default 30); a short one lets a test see the keep-alive timeout. */
+  keepaliveSeconds?: number;
+  /** How long a graceful disconnect waits for in-flight sends before dropping the socket (default 5 s). */
+  disconnectTimeoutMs?: number;
 }
 
 /** A will fires when the broker notices the dropped socket: give it this long before clearing presence. */
@@ -30,7 +34,7 @@ const CLEANUP_TIMEOUT_MS = 5000;
 const OFFLINE = Buffer.from('offline');
 
 
-export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): Driver {
+export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): Driver {
   const endpoint = parseEndpoint(target.url);
   const embedded = opts.embedded ?? false;
   const protocolVersion = target.mqttVersion === '5.0' ? 5 : 4;
@@ -40,6 +44,7 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
     tlsOptions: endpoint.secure ? tlsOptionsFor(target.tls) : undefined,
     protocolVersion,
     embedded,
+    ...(opts.keepaliveSeconds === undefined ? {} : { keepaliveSeconds: opts.keepaliveSeconds }),
     ...credentialsFrom(target, opts.env ?? process.env),
   };
   const topics = runTopics(opts.runId);
@@ -74,6 +79,8 @@ export function createMqttDriver(target: TargetSpec, opts: MqttDriverOptions): D
       onMessage: options.onMessage,
       onEnded,
       onConnectionLost: options.onConnectionLost,
+      onAnomaly: options.onAnomaly,
+      disconnectTimeoutMs: opts.disconnectTimeoutMs,
     });
     open.add(session);
     if (closing) {

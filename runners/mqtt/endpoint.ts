@@ -1,14 +1,40 @@
 /**
- * Target URLs and TLS settings, parsed once at the edge: mqtt://, mqtts://, ws://, wss://.
+ * The MQTT target as the driver takes it, and its URL parsed once at the edge: mqtt://,
+ * mqtts://, ws://, wss://. Credentials come from the URL or from named environment variables
+ * (runners/common/credentials.ts); the printed form masks them (core's one redactor).
  */
-import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
 import { InputError } from '../../core/errors.js';
-import type { TlsSpec } from '../../core/scenario/types.js';
+import { redactTargetUrl } from '../../core/target.js';
+import { credentialsFor, type Credentials } from '../common/credentials.js';
+import type { TlsSpec } from '../common/tls.js';
+
+export { tlsOptionsFor } from '../common/tls.js';
+
+/** 3.1.1 is protocol level 4; 5.0 is 5. MQTT 3.1 (level 3) is not supported. */
+export type MqttVersion = '3.1.1' | '5.0';
+
+/** What the MQTT driver needs to reach a server (TargetSpec.fields plus the URL). */
+export interface MqttTarget {
+  /** As written: may carry user:password@ (used for CONNECT, never printed). */
+  url: string;
+  mqttVersion: MqttVersion;
+  /** Names of environment variables holding the credentials; the values never enter a result. */
+  usernameEnv?: string;
+  passwordEnv?: string;
+  tls?: TlsSpec;
+}
 
 export type Scheme = 'mqtt' | 'mqtts' | 'ws' | 'wss';
 
-const DEFAULT_PORTS: Record<Scheme, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
+/** The one table of MQTT's URL schemes: default port and transport of each. */
+const SCHEMES: Readonly<Record<Scheme, { port: number; secure: boolean; websocket: boolean }>> = {
+  mqtt: { port: 1883, secure: false, websocket: false },
+  mqtts: { port: 8883, secure: true, websocket: false },
+  ws: { port: 80, secure: false, websocket: true },
+  wss: { port: 443, secure: true, websocket: true },
+};
+export const MQTT_SCHEMES = Object.keys(SCHEMES) as Scheme[];
+export const SECURE_SCHEMES = MQTT_SCHEMES.filter((s) => SCHEMES[s].secure);
 
 export interface Endpoint {
   scheme: Scheme;
@@ -19,17 +45,12 @@ export interface Endpoint {
   path: string;
   secure: boolean;
   websocket: boolean;
-  /** The URL with credentials removed. */
+  /** The URL as it may be printed: credentials masked (user:***@). */
   display: string;
 }
 
 function isScheme(s: string): s is Scheme {
-  return s in DEFAULT_PORTS;
-}
-
-/** The URL as it may be printed and stored: user:pass@ removed, otherwise as written. */
-export function displayTarget(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
+  return s in SCHEMES;
 }
 
 export function parseEndpoint(url: string): Endpoint {
@@ -37,58 +58,26 @@ export function parseEndpoint(url: string): Endpoint {
   try {
     parsed = new URL(url);
   } catch {
-    throw new InputError(`target URL is not a URL: ${displayTarget(url)}`);
+    throw new InputError(`target URL is not a URL: ${redactTargetUrl(url)}`);
   }
   const scheme = parsed.protocol.replace(/:$/, '');
   if (!isScheme(scheme)) {
-    throw new InputError(`target URL scheme must be mqtt://, mqtts://, ws:// or wss:// (got ${scheme}://)`);
+    throw new InputError(`target URL scheme must be ${MQTT_SCHEMES.map((s) => `${s}://`).join(', ')} (got ${scheme}://)`);
   }
-  if (!parsed.hostname) throw new InputError(`target URL has no host: ${displayTarget(url)}`);
-  const port = parsed.port ? Number(parsed.port) : DEFAULT_PORTS[scheme];
+  if (!parsed.hostname) throw new InputError(`target URL has no host: ${redactTargetUrl(url)}`);
+  const { port, secure, websocket } = SCHEMES[scheme];
   return {
     scheme,
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port,
+    port: parsed.port ? Number(parsed.port) : port,
     path: `${parsed.pathname || '/'}${parsed.search}`,
-    secure: scheme === 'mqtts' || scheme === 'wss',
-    websocket: scheme === 'ws' || scheme === 'wss',
-    display: displayTarget(url),
+    secure,
+    websocket,
+    display: redactTargetUrl(url),
   };
 }
 
-function readPem(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new InputError(`cannot read TLS ${what} file ${path}: ${(err as Error).message}`);
-  }
-}
-
-/** TLS options for tls.connect (without socket/host/servername), PEM files read now so bad paths fail early. */
-export function tlsOptionsFor(spec: TlsSpec | undefined): ConnectionOptions {
-  const options: ConnectionOptions = { rejectUnauthorized: spec?.rejectUnauthorized ?? true };
-  if (spec?.ca) options.ca = readPem(spec.ca, 'ca');
-  if (spec?.cert) options.cert = readPem(spec.cert, 'cert');
-  if (spec?.key) options.key = readPem(spec.key, 'key');
-  if (spec?.servername) options.servername = spec.servername;
-  return options;
-}
-
-/** Credentials named by the target, read from the environment (their values never enter a result). */
-export function credentialsFrom(
-  names: { usernameEnv?: string; passwordEnv?: string },
-  env: NodeJS.ProcessEnv,
-): { username?: string; password?: string } {
-  const read = (name: string | undefined, what: string): string | undefined => {
-    if (name === undefined) return undefined;
-    const value = env[name];
-    if (value === undefined) throw new InputError(`environment variable ${name} (the target's ${what}) is not set`);
-    return value;
-  };
-  const username = read(names.usernameEnv, 'user name');
-  const password = read(names.passwordEnv, 'password');
-  return {
-    ...(username === undefined ? {} : { username }),
-    ...(password === undefined ? {} : { password }),
-  };
+/** The user name and password for CONNECT: the URL's, or the named variables' (never both). */
+export function credentialsFrom(target: MqttTarget, env: NodeJS.ProcessEnv): Credentials {
+  return credentialsFor(target.url, target, env);
 }

@@ -2,12 +2,20 @@
  * One connected chat user on MQTT: rooms are topic subscriptions, sends are PUBLISHes at the
  * delivery level's QoS, presence is a retained PUBLISH (and the Last Will says "offline").
  * Every promise settles on the server's acknowledgement, or rejects when the server refuses
- * (reason code >= 0x80) or the connection goes away first.
+ * (reason code >= 0x80) or the connection goes away first. A QoS 1/2 send that did not
+ * complete rejects with SendIncompleteError naming the acknowledgement it was waiting for
+ * (ack-flow.ts) and why chatbench stopped expecting it; a connection that ended without
+ * chatbench asking is reported with the party that ended it and the evidence (close-reason.ts).
  */
-import type { MqttClient, IClientPublishOptions } from 'mqtt';
+import type { MqttClient, Packet, PacketCallback } from 'mqtt';
 import type { ISubackPacket } from 'mqtt-packet';
-import type { ChatSession, DeliveryLevel, InboundHandler, WireBytes } from '../../core/driver.js';
+import {
+  SendIncompleteError,
+  type ChatSession, type ConnectionEnd, type DeliveryLevel, type InboundHandler, type ProtocolAnomaly, type WireBytes,
+} from '../../core/driver.js';
 import { nowMicros } from '../../core/clock.js';
+import { AckFlow } from './ack-flow.js';
+import { connectionEnd, endPhrase, type EndEvidence } from './close-reason.js';
 import { reasonName } from './connection.js';
 import type { RunTopics } from './topics.js';
 import type { Transport } from './transport.js';
@@ -24,7 +32,7 @@ export class MqttVerbError extends Error {
 
 /** Acknowledgement codes with the top bit set are failures: SUBACK 0x80 in 3.1.1 [MQTT-3.9.3], any code >= 0x80 in 5.0. */
 const FAILURE_CODE = 0x80;
-const GRACEFUL_DISCONNECT_MS = 5000;
+export const DEFAULT_DISCONNECT_TIMEOUT_MS = 5000;
 
 function asBuffer(payload: Uint8Array): Buffer {
   return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -39,9 +47,21 @@ export interface SessionParts {
   onMessage: InboundHandler;
   /** Called once when the session is over: after disconnect() completes, or when the connection drops. */
   onEnded?: (session: MqttChatSession) => void;
-  /** Called once when the connection drops without disconnect() having been asked for. */
-  onConnectionLost?: ((reason: string) => void) | undefined;
+  /** Called once when the connection ends without disconnect() having been asked for. */
+  onConnectionLost?: ((end: ConnectionEnd) => void) | undefined;
+  /** Called for every acknowledgement-flow anomaly seen on this connection. */
+  onAnomaly?: ((anomaly: ProtocolAnomaly) => void) | undefined;
+  /** How long a graceful disconnect waits for in-flight sends before dropping the socket. */
+  disconnectTimeoutMs?: number | undefined;
 }
+
+/** A QoS 1/2 send MQTT.js holds; its packet identifier once the PUBLISH was written. */
+interface PendingSend {
+  messageId: number | undefined;
+}
+
+/** How a tracked verb fails when the connection ends under it. */
+type OnEnd = (end: ConnectionEnd) => Error;
 
 export class MqttChatSession implements ChatSession {
   readonly user: string;
@@ -51,16 +71,23 @@ export class MqttChatSession implements ChatSession {
   private readonly v5: boolean;
   /** QoS the server granted per subscribed topic filter (may be lower than asked). */
   private readonly grants = new Map<string, DeliveryLevel>();
-  private readonly pending = new Set<(err: Error) => void>();
+  private readonly pending = new Map<(err: Error) => void, OnEnd>();
+  /** QoS 1/2 sends in flight, by the callback MQTT.js keeps for them in `client.outgoing`. */
+  private readonly sends = new Map<PacketCallback, PendingSend>();
+  private readonly ackFlow: AckFlow;
+  private readonly evidence: EndEvidence;
+  private readonly disconnectTimeoutMs: number;
   private closed = false;
   private abrupt = false;
   private graceful = false;
   private presenceSet = false;
+  /** chatbench gave up on the connection itself (its disconnect timer, an abrupt drop). */
+  private stoppedWaiting = false;
+  private pingSentAt: number | undefined;
+  private ended: ConnectionEnd | undefined;
   /** Set by disconnect(): it reports the end itself, once it knows how it went. */
   private ending: Promise<void> | undefined;
   private readonly onEnded: ((session: MqttChatSession) => void) | undefined;
-  /** Reason code of a DISCONNECT the server sent (5.0), for the error of verbs it cut short. */
-  private serverDisconnect: number | undefined;
 
   constructor(parts: SessionParts) {
     this.user = parts.user;
@@ -69,32 +96,35 @@ export class MqttChatSession implements ChatSession {
     this.topics = parts.topics;
     this.v5 = parts.protocolVersion === 5;
     this.onEnded = parts.onEnded;
-    const { onMessage, topics } = parts;
-    this.client.on('message', (topic, payload, packet) => {
+    this.disconnectTimeoutMs = parts.disconnectTimeoutMs ?? DEFAULT_DISCONNECT_TIMEOUT_MS;
+    this.evidence = { protocolVersion: parts.protocolVersion, peerEnded: false };
+    this.ackFlow = new AckFlow(parts.onAnomaly ?? (() => {}));
+    const { onMessage, topics, client } = parts;
+    client.on('message', (topic, payload, packet) => {
       const receivedAt = nowMicros();
       const source = topics.parse(topic);
       if (source) onMessage({ payload, receivedAt, level: packet.qos, source });
     });
-    this.client.on('disconnect', (packet) => {
-      this.serverDisconnect = packet.reasonCode ?? 0;
+    client.on('disconnect', (packet) => {
+      this.evidence.serverDisconnect = packet.reasonCode ?? 0;
     });
-    this.client.on('close', () => {
-      this.closed = true;
-      const code = this.serverDisconnect;
-      const why = code === undefined ? '' : ` (server sent DISCONNECT: ${reasonName(code)} (${code}))`;
-      const lost = new MqttVerbError(`${this.user}: connection closed before the server acknowledged${why}`, code);
-      for (const reject of this.pending) reject(lost);
-      this.pending.clear();
-      if (this.ending) return;
-      const failure = parts.transport.failure?.error.message;
-      parts.onConnectionLost?.(code !== undefined ? `server sent DISCONNECT: ${reasonName(code)} (${code})` : failure ? `connection lost: ${failure}` : 'connection closed by the server');
-      this.onEnded?.(this);
+    client.on('error', (err) => {
+      this.evidence.clientError = err;
     });
+    client.on('packetsend', (packet) => this.onSent(packet));
+    client.on('packetreceive', (packet) => this.ackFlow.received(packet));
+    this.watchKeepAlive();
+    client.on('close', () => this.onClose(parts.onConnectionLost));
   }
 
   /** True until the connection closes, whatever closed it. */
   get open(): boolean {
     return !this.closed;
+  }
+
+  /** How the connection ended, whoever ended it (undefined while it is open). */
+  get end(): ConnectionEnd | undefined {
+    return this.ended;
   }
 
   /** True once this session was dropped on purpose without a DISCONNECT (its will fires). */
@@ -132,7 +162,7 @@ export class MqttChatSession implements ChatSession {
 
   leaveRoom(room: string): Promise<void> {
     const topic = this.topics.room(room);
-    return this.track<void>((resolve, reject) => {
+    return this.track<void>(this.verbLost(`UNSUBSCRIBE ${topic}`), (resolve, reject) => {
       this.client.unsubscribe(topic, (err, packet) => {
         if (err) return reject(new MqttVerbError(`UNSUBSCRIBE ${topic}: ${err.message}`, undefined, { cause: err }));
         // 5.0 UNSUBACK carries a reason code per filter; 0x11 "no subscription existed" is fine.
@@ -147,28 +177,34 @@ export class MqttChatSession implements ChatSession {
   }
 
   sendToRoom(room: string, payload: Uint8Array, level: DeliveryLevel): Promise<void> {
-    return this.publish(this.topics.room(room), asBuffer(payload), { qos: level });
+    return this.publish(this.topics.room(room), asBuffer(payload), level, false);
   }
 
   sendToUser(user: string, payload: Uint8Array, level: DeliveryLevel): Promise<void> {
-    return this.publish(this.topics.inbox(user), asBuffer(payload), { qos: level });
+    return this.publish(this.topics.inbox(user), asBuffer(payload), level, false);
   }
 
   setPresence(status: string): Promise<void> {
     this.presenceSet = true;
-    return this.publish(this.topics.presence(this.user), Buffer.from(status), { qos: 1, retain: true });
+    return this.publish(this.topics.presence(this.user), Buffer.from(status), 1, true);
   }
 
   disconnect(mode: 'graceful' | 'abrupt'): Promise<void> {
     if (this.ending) return this.ending;
     if (this.closed) return Promise.resolve();
-    this.ending = this.end(mode);
+    this.ending = this.finish(mode);
     return this.ending;
   }
 
-  private async end(mode: 'graceful' | 'abrupt'): Promise<void> {
+  wire(): WireBytes {
+    return this.transport.wire();
+  }
+
+  private async finish(mode: 'graceful' | 'abrupt'): Promise<void> {
     if (mode === 'abrupt') {
       this.abrupt = true;
+      this.stoppedWaiting = true;
+      this.evidence.droppedByChatbench = true;
       this.transport.destroy();
       await new Promise<void>((resolve) => this.client.end(true, () => resolve()));
     } else {
@@ -176,9 +212,11 @@ export class MqttChatSession implements ChatSession {
       await new Promise<void>((resolve) => {
         // (MQTT.js ignores a second end() once disconnecting: drop the socket ourselves.)
         const timer = setTimeout(() => {
+          this.stoppedWaiting = true;
+          this.evidence.disconnectTimerMs = this.disconnectTimeoutMs;
           this.transport.destroy();
           resolve();
-        }, GRACEFUL_DISCONNECT_MS);
+        }, this.disconnectTimeoutMs);
         this.client.end(false, () => {
           clearTimeout(timer);
           this.graceful = true;
@@ -189,12 +227,51 @@ export class MqttChatSession implements ChatSession {
     this.onEnded?.(this);
   }
 
-  wire(): WireBytes {
-    return this.transport.wire();
+  private onSent(packet: Packet): void {
+    this.ackFlow.sent(packet);
+    if (packet.cmd === 'pingreq') this.pingSentAt = Date.now();
+    if (packet.cmd !== 'publish' || packet.qos === 0 || packet.messageId === undefined) return;
+    // MQTT.js keeps our callback under the packet identifier it chose: that links the two.
+    const cb = this.client.outgoing[packet.messageId]?.cb as PacketCallback | undefined;
+    const send = cb && this.sends.get(cb);
+    if (send) send.messageId = packet.messageId;
+  }
+
+  /**
+   * MQTT.js closes the connection itself when no PINGRESP comes back in time and then reports
+   * only an 'error' ("Keepalive timeout") beside a plain 'close': note the timeout as it
+   * happens, before MQTT.js fails the sends it holds, so every account of it names chatbench.
+   */
+  private watchKeepAlive(): void {
+    const client = this.client;
+    const timeout = client.onKeepaliveTimeout.bind(client);
+    client.onKeepaliveTimeout = () => {
+      const keepAliveSeconds = client.options.keepalive ?? 0;
+      const waitedMs = this.pingSentAt === undefined ? keepAliveSeconds * 500 : Date.now() - this.pingSentAt;
+      this.evidence.keepAlive = { keepAliveSeconds, waitedMs };
+      timeout();
+    };
+  }
+
+  private currentEnd(): ConnectionEnd {
+    return connectionEnd({ ...this.evidence, failure: this.transport.failure, peerEnded: this.transport.peerEnded });
+  }
+
+  private onClose(onConnectionLost: SessionParts['onConnectionLost']): void {
+    this.closed = true;
+    const end = this.currentEnd();
+    this.ended = end;
+    for (const [reject, lost] of this.pending) reject(lost(end));
+    this.pending.clear();
+    this.sends.clear();
+    this.ackFlow.clear();
+    if (this.ending) return;
+    onConnectionLost?.(end);
+    this.onEnded?.(this);
   }
 
   private subscribe(topic: string, level: DeliveryLevel, noLocal: boolean): Promise<DeliveryLevel> {
-    return this.track<DeliveryLevel>((resolve, reject) => {
+    return this.track<DeliveryLevel>(this.verbLost(`SUBSCRIBE ${topic}`), (resolve, reject) => {
       const options = this.v5 ? { qos: level, nl: noLocal } : { qos: level };
       this.client.subscribe(topic, options, (err, _granted, packet?: ISubackPacket) => {
         const code = packet?.granted[0];
@@ -210,24 +287,57 @@ export class MqttChatSession implements ChatSession {
     });
   }
 
-  private publish(topic: string, payload: Buffer, options: IClientPublishOptions): Promise<void> {
-    return this.track<void>((resolve, reject) => {
-      this.client.publish(topic, payload, options, (err) => {
+  private publish(topic: string, payload: Buffer, qos: DeliveryLevel, retain: boolean): Promise<void> {
+    if (qos === 0) {
+      return this.track<void>(this.verbLost(`PUBLISH ${topic} at QoS 0 not written`), (resolve) => {
+        // No callback for MQTT.js: one shared 'drain' wait instead (Transport.whenWritable).
+        this.client.publish(topic, payload, { qos, retain });
+        const backedUp = this.transport.whenWritable();
+        if (backedUp) void backedUp.then(resolve);
+        else resolve();
+      });
+    }
+    const send: PendingSend = { messageId: undefined };
+    const what = `${this.user}: PUBLISH to ${topic} at QoS ${qos}`;
+    const incomplete = (end: ConnectionEnd): SendIncompleteError => {
+      const awaiting = this.ackFlow.awaiting(send.messageId, qos);
+      const because = this.stoppedWaiting ? 'stopped-waiting' : 'connection-closed';
+      return new SendIncompleteError(`${what}: no ${awaiting} ${endPhrase(end, this.stoppedWaiting)}`, awaiting, because, end.code);
+    };
+    return this.track<void>(incomplete, (resolve, reject) => {
+      const done: PacketCallback = (err, packet) => {
+        this.sends.delete(done);
         if (!err) return resolve();
         const code = (err as { code?: unknown }).code;
-        reject(new MqttVerbError(`PUBLISH ${topic}: ${err.message}`, typeof code === 'number' ? code : undefined, { cause: err }));
-      });
+        if (typeof code === 'number') {
+          // The server answered with a failure reason code [MQTT-3.4.2.1], [MQTT-3.5.2.1].
+          const ack = packet?.cmd.toUpperCase() ?? this.ackFlow.awaiting(send.messageId, qos);
+          return reject(new SendIncompleteError(`${what} refused: ${ack} ${reasonName(code)} (${code})`, ack, 'refused', code, { cause: err }));
+        }
+        // MQTT.js failed the send as it closed the connection (its keep-alive timeout, say).
+        reject(incomplete(this.currentEnd()));
+      };
+      this.sends.set(done, send);
+      this.client.publish(topic, payload, { qos, retain }, done);
     });
   }
 
-  /** Runs a verb; it rejects at once when the connection is gone, or when it closes before the ack. */
-  private track<T>(run: (resolve: (value: T) => void, reject: (err: Error) => void) => void): Promise<T> {
-    if (this.closed || !this.client.connected) {
-      return Promise.reject(new MqttVerbError(`${this.user}: not connected`));
+  /** The error of a verb other than a QoS 1/2 send that the connection's end cut short. */
+  private verbLost(what: string): OnEnd {
+    return (end) => new MqttVerbError(`${this.user}: ${what}: connection closed before the server acknowledged (${end.cause})`, end.code);
+  }
+
+  /**
+   * Runs a verb; it rejects at once when the connection is gone or going, or with `lost(end)`
+   * when it closes before the acknowledgement.
+   */
+  private track<T>(lost: OnEnd, run: (resolve: (value: T) => void, reject: (err: Error) => void) => void): Promise<T> {
+    if (this.closed || !this.client.connected || this.client.disconnecting) {
+      return Promise.reject(lost(this.ended ?? { by: 'chatbench', cause: 'not connected: chatbench had already ended this session' }));
     }
     return new Promise<T>((resolve, reject) => {
       const fail = (err: Error): void => reject(err);
-      this.pending.add(fail);
+      this.pending.set(fail, lost);
       run(
         (value) => {
           this.pending.delete(fail);

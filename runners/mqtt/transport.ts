@@ -28,12 +28,19 @@ export interface TransportFailure {
   error: Error;
 }
 
+/** How much of the server's first bytes is kept for diagnosis. */
+const GREETING_BYTES = 64;
+
 export class Transport {
   /** Every raw TCP socket this transport opened (one per MQTT.js connect). */
   private readonly raws: net.Socket[] = [];
   private outer: Duplex | undefined;
   private current: Phase = 'tcp';
   private firstFailure: TransportFailure | undefined;
+  private peerFin = false;
+  private greeting: Buffer | undefined;
+  /** One shared wait for 'drain', however many writes wait on it (see whenWritable). */
+  private drained: Promise<void> | undefined;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -49,14 +56,60 @@ export class Transport {
     return this.firstFailure;
   }
 
+  /** True once the server closed its side of the TCP connection (a FIN, not a reset). */
+  get peerEnded(): boolean {
+    return this.peerFin;
+  }
+
+  /**
+   * The first bytes the server sent on the stream MQTT.js reads (decrypted for TLS, unframed
+   * for WebSocket), up to 64: what tells an HTTP server on the port from an MQTT one.
+   */
+  get firstBytes(): Buffer | undefined {
+    return this.greeting;
+  }
+
   /** MQTT.js StreamBuilder: called on each client.connect(). */
   readonly build = (): Duplex => {
     this.current = 'tcp';
+    this.greeting = undefined;
     const { websocket, secure } = this.endpoint;
     const stream = websocket ? this.openWebSocket() : secure ? this.secure(this.openRaw()) : this.openRaw();
     this.outer = stream;
+    // MQTT.js pipes the stream right after this returns, before any byte can arrive.
+    stream.once('data', (chunk: Buffer) => {
+      this.greeting = Buffer.from(chunk.subarray(0, GREETING_BYTES));
+    });
+    // The server ended the stream MQTT.js reads (a TLS or WebSocket layer may hide the raw FIN).
+    stream.once('end', () => {
+      this.peerFin = true;
+    });
     return stream;
   };
+
+  /**
+   * undefined while the stream under MQTT.js takes more writes; else a promise that settles at
+   * its next 'drain' (or close). QoS 0 sends wait on this one shared promise instead of
+   * handing MQTT.js a callback: MQTT.js adds one 'drain' listener per such callback when the
+   * socket is backed up, which at 300,000 sends/s means thousands of listeners,
+   * MaxListenersExceededWarning on every client, and an O(n²) 'drain' (each once-listener
+   * removes itself from the array).
+   */
+  whenWritable(): Promise<void> | undefined {
+    const stream = this.outer;
+    if (stream === undefined || !stream.writableNeedDrain) return undefined;
+    this.drained ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.off('drain', done);
+        stream.off('close', done);
+        this.drained = undefined;
+        resolve();
+      };
+      stream.on('drain', done);
+      stream.on('close', done);
+    });
+    return this.drained;
+  }
 
   /** Bytes moved by the raw sockets, summed over every connection this transport made. */
   wire(): WireBytes {
@@ -85,6 +138,9 @@ export class Transport {
     raw.setNoDelay(true);
     this.raws.push(raw);
     raw.on('error', (err) => this.fail(err));
+    raw.once('end', () => {
+      this.peerFin = true;
+    });
     raw.once('connect', () => {
       this.current = this.endpoint.secure ? 'tls' : this.endpoint.websocket ? 'websocket' : 'mqtt';
     });

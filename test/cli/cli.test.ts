@@ -2,11 +2,11 @@
  * The CLI as users meet it: the real binary spawned as a process, its exit codes
  * (0 ok, 1 check failed, 2 bad input, 3 unreachable/aborted) and its --json contract.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunResult } from '../../core/result.js';
-import { SMALL, runCli, scenarioFile, tempDir, type CliRun } from '../helpers/cli.js';
+import { RunResult } from '../../core/result/index.js';
+import { removeTempDirs, SMALL, runCli, scenarioFile, tempDir, type CliRun } from '../helpers/cli.js';
 import { closedPort } from '../helpers/ports.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -87,7 +87,7 @@ describe('chatbench CLI', () => {
     const text = readFileSync(json, 'utf8');
     expect(`${r.stderr}${r.stdout}${text}`).not.toMatch(/hunter2|alice/);
     const result = RunResult.parse(JSON.parse(text));
-    expect(result.aborted).toContain(`cannot reach target mqtt://127.0.0.1:${port}`);
+    expect(result.aborted).toMatchObject({ cause: 'unreachable', message: expect.stringContaining(`cannot reach target mqtt://127.0.0.1:${port}`) as unknown });
     expect(result.scenarios).toEqual([]);
   });
 
@@ -109,13 +109,13 @@ describe('chatbench CLI', () => {
     expect(r.code).toBe(0);
     const raw = JSON.parse(readFileSync(json, 'utf8')) as unknown;
     const result = RunResult.parse(raw);
-    expect(result).toMatchObject({ schemaVersion: 1, tool: { name: 'chatbench', version: pkg.version }, aborted: null });
+    expect(result).toMatchObject({ schemaVersion: 2, kind: 'run', tool: { name: 'chatbench', version: pkg.version }, aborted: null });
     expect(result.target).toMatchObject({ protocol: 'mqtt', protocolVersion: '3.1.1', embedded: true, tcpNoDelay: true });
     expect(result.target.url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
     const s = result.scenarios[0];
     expect(s?.status).toBe('passed');
     // 1 s at 200/s = 200 sends, each owed to 3 other members.
-    expect(s?.delivery).toMatchObject({ expected: 600, delivered: 600, lost: 0, duplicated: 0, reordered: 0, violations: 0 });
+    expect(s?.delivery).toMatchObject({ expected: 600, delivered: 600, lost: 0, undelivered: 0, duplicated: 0, reordered: 0, violations: 0 });
     expect(s?.delivery.byQos['1']?.allowed).toEqual({ lost: false, duplicated: true, reordered: false });
     expect(s?.latency.unit).toBe('us');
     expect(s?.latency.hdr.length).toBeGreaterThan(10);
@@ -156,10 +156,94 @@ describe('chatbench CLI', () => {
     expect(empty.stderr).toContain('--json needs a file name');
   });
 
+  it('exits 2 before running when an output path is in a folder that cannot hold files, for every output flag', async () => {
+    const dir = tempDir();
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, '# a file, not a folder\n');
+    const cases: Array<[string, string, RegExp]> = [
+      ['--json', '/proc/x.json', /--json \/proc\/x\.json: cannot create a file in \/proc \(the folder does not take new files\)/],
+      ['--junit', join(readme, 'x.xml'), new RegExp(`--junit ${readme}/x\\.xml: ${readme} is a file, not a folder`)],
+      ['--html', join(readme, 'deeper', 'x.html'), new RegExp(`--html ${readme}/deeper/x\\.html: ${readme} is a file, not a folder`)],
+      ['--markdown', '/proc/self/x.md', /--markdown \/proc\/self\/x\.md: cannot create a file in \/proc\/self/],
+    ];
+    const runs = await Promise.all(cases.map(([flag, path]) => runCli(['run', scenarioFile(SMALL), flag, path])));
+    runs.forEach((r, i) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(cases[i]?.[2] as RegExp);
+      expect(r.stderr).not.toContain('embedded broker'); // refused before the run
+    });
+    expect(readdirSync(dir)).toEqual(['README.md']);
+    expect(readdirSync('/proc').filter((name) => name.startsWith('.chatbench'))).toEqual([]);
+  });
+
+  it('creates missing folders for an output only when it writes, and none when the run is refused', async () => {
+    const dir = tempDir();
+    const r = await runCli(['run', scenarioFile('scenarios: [{ name: a, users: -1 }]'), '--json', join(dir, 'a', 'b', 'r.json')]);
+    expect(r.code).toBe(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('warns that --checkpoint-every has nothing to write without --json, and without a terminal prints no progress line within 10 s', async () => {
+    const r = await runCli(['run', scenarioFile(SMALL), '--checkpoint-every', '1s']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: --checkpoint-every 1s has nothing to write without --json FILE; ignored');
+    expect(r.stderr).not.toMatch(/users? connected/);
+    expect(r.stderr).not.toContain('\r');
+  });
+
+  it('without a terminal prints plain progress lines (interval set for tests by CHATBENCH_PROGRESS_EVERY), none with --quiet', async () => {
+    const file = scenarioFile(SMALL.replace('duration: 1s', 'duration: 3s'));
+    const env = { CHATBENCH_PROGRESS_EVERY: '200ms' };
+    const [r, quiet] = await Promise.all([runCli(['run', file], { env }), runCli(['run', file, '--quiet'], { env })]);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('users connected'));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) {
+      expect(line).toMatch(/^ {2}small-room {2}(send|drain) {2}0:0\d \/ 0:03 {2}4 users connected {2}sent [\d,]+ of 600( \([\d,]+\/s\))? {2}delivered [\d,]+( \([\d,]+\/s\))?( {2}p99 [\d.,]+ (µs|ms|s))?$/);
+    }
+    expect(lines.some((l) => /sent [\d,]+ of 600 \(\d+\/s\)/.test(l))).toBe(true);
+    expect(r.stderr).not.toContain('\r');
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toMatch(/users connected|send:/);
+  });
+
+  it('a second SIGINT while measuring quits at once with exit 3, saying the last checkpoint stays, and leaves it readable', async () => {
+    // A room the in-process broker cannot keep up with, so the drain after the first SIGINT lasts.
+    const heavy = SMALL.replace('users: 4', 'users: 60').replace('members: 4', 'members: 60').replace('rate: 200/s', 'rate: 1000/s')
+      .replace('duration: 1s', 'duration: 60s').replace('drain: 2s', 'drain: 30s');
+    const dir = tempDir();
+    const json = join(dir, 'partial.json');
+    let pid = 0;
+    let interrupted = false;
+    let sentSecond = false;
+    const running = runCli(['run', scenarioFile(heavy), '--json', json, '--checkpoint-every', '200ms'], {
+      onSpawn: (p) => { pid = p; },
+      onStderr: (stderr) => {
+        if (interrupted && !sentSecond && stderr.includes('received SIGINT: stopping after the drain')) {
+          sentSecond = true;
+          process.kill(pid, 'SIGINT');
+        }
+      },
+    });
+    for (let waited = 0; !existsSync(json) && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    interrupted = true;
+    process.kill(pid, 'SIGINT');
+    const r = await running;
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`received SIGINT again: quitting now; the last checkpoint stays in ${json}`);
+    expect(r.stderr).not.toContain('result written to');
+    const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
+    expect(result.aborted).toMatchObject({ scenario: 'small-room', cause: 'incomplete' });
+    expect(result.scenarios[0]?.delivery.expected).toBeGreaterThan(0);
+    expect(readdirSync(dir)).toEqual(['partial.json']); // no half-written temp file left
+  });
+
   it('killed with SIGKILL mid-scenario, leaves a result file with what it had measured, marked incomplete', async () => {
     const { json } = await interruptedRun('SIGKILL', ['--checkpoint-every', '300ms']);
     const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
-    expect(result.aborted).toMatch(/^incomplete: small-room was in progress: [\d.]+ s into the scenario/);
+    expect(result.aborted).toMatchObject({ scenario: 'small-room', cause: 'incomplete' });
+    expect(result.aborted?.message).toMatch(/[\d.]+ s into the scenario/);
     const s = result.scenarios[0];
     expect(s?.status).toBe('aborted');
     expect(s?.delivery.expected).toBeGreaterThan(0);
@@ -174,10 +258,20 @@ describe('chatbench CLI', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('received SIGINT');
     const result = RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
-    expect(result.aborted).toMatch(/SIGINT/);
+    expect(result.aborted).toMatchObject({ scenario: 'small-room', cause: 'signal', message: expect.stringContaining('SIGINT') as unknown });
     expect(result.scenarios[0]?.status).toBe('aborted');
     expect(result.scenarios[0]?.delivery.expected).toBeGreaterThan(0);
     expect(result.scenarios[0]?.latency.count).toBeGreaterThan(0);
+  });
+});
+
+describe('test temp folders', () => {
+  it('are removed by removeTempDirs, which runs after every test file that uses the CLI helper', () => {
+    const dirs = [tempDir(), tempDir()];
+    writeFileSync(join(dirs[0] as string, 'x'), 'x');
+    expect(dirs.every((d) => existsSync(d))).toBe(true);
+    removeTempDirs();
+    expect(dirs.some((d) => existsSync(d))).toBe(false);
   });
 });
 

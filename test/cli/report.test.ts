@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RunResult } from '../../core/result.js';
+import { ChatbenchResult, RunResult } from '../../core/result/index.js';
 import { renderHtml, renderJson, renderJunit, renderMarkdown } from '../../reports/index.js';
 import { SMALL, runCli, scenarioFile, tempDir, type CliRun } from '../helpers/cli.js';
 import { kids, parseXml } from '../helpers/xml.js';
@@ -31,8 +32,8 @@ beforeAll(async () => {
   const result = RunResult.parse(JSON.parse(readFileSync(passed.json, 'utf8')));
   const s = result.scenarios[0] as RunResult['scenarios'][number];
   s.status = 'aborted';
-  s.reasons = ['interrupted by SIGINT'];
-  result.aborted = 'small-room: interrupted by SIGINT';
+  s.reasons = [{ kind: 'abort', cause: 'signal', message: 'interrupted by SIGINT' }];
+  result.aborted = { scenario: 'small-room', cause: 'signal', message: 'interrupted by SIGINT' };
   aborted = join(dir, 'aborted.json');
   writeFileSync(aborted, renderJson(result));
 });
@@ -109,20 +110,46 @@ describe('chatbench report', () => {
     expect(await report([text])).toMatchObject({ code: 2, stderr: expect.stringContaining(`result file ${text} is not valid JSON`) as unknown });
 
     const partial = join(dir, 'partial.json');
-    writeFileSync(partial, JSON.stringify({ schemaVersion: 1, kind: 'run', tool: { name: 'chatbench', version: '0.1.0' } }));
+    writeFileSync(partial, JSON.stringify({ schemaVersion: 2, kind: 'run', tool: { name: 'chatbench', version: '0.1.0' } }));
     const invalid = await report([partial]);
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toContain(`result file ${partial} does not match the result format`);
-    expect(invalid.stderr).toContain('  runId: Invalid input: expected string, received undefined');
+    expect(invalid.stderr).toContain(`result file ${partial}`);
+    expect(invalid.stderr).toMatch(/runId/);
 
-    const newer = join(dir, 'v2.json');
-    writeFileSync(newer, JSON.stringify({ ...saved(passed.json), schemaVersion: 2 }));
-    expect((await report([newer])).stderr).toContain('result schemaVersion 2 is newer than this chatbench reads (1)');
+    const newer = join(dir, 'v3.json');
+    writeFileSync(newer, JSON.stringify({ ...saved(passed.json), schemaVersion: 3 }));
+    const future = await report([newer]);
+    expect(future.code).toBe(2);
+    expect(future.stderr).toMatch(/schemaVersion 3/);
 
     const none = await report([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('needs the result file to render');
     expect(none.stderr).toContain('Usage: chatbench report RESULT.json [flags]');
+  });
+
+  it('reads a version 1 result file (upgraded on reading) and exits as that run did', async () => {
+    const v1 = fileURLToPath(new URL('../../fixtures/results/v1-run.json', import.meta.url));
+    const json = join(tempDir(), 'upgraded.json');
+    const r = await report([v1, '--json', json]);
+    expect(r.code).toBe(1); // its "strict" scenario failed a threshold
+    expect(r.stderr).toMatch(/PASS room/);
+    expect(r.stderr).toMatch(/FAIL strict/);
+    const upgraded = ChatbenchResult.parse(JSON.parse(readFileSync(json, 'utf8')));
+    expect(upgraded).toMatchObject({ schemaVersion: 2, kind: 'run' });
+    const abortedV1 = await report([fileURLToPath(new URL('../../fixtures/results/v1-aborted.json', import.meta.url))]);
+    expect(abortedV1.code).toBe(3);
+    expect(abortedV1.stderr).toContain('cannot reach target mqtt://127.0.0.1:1');
+  });
+
+  it('colours the summary with FORCE_COLOR even without a terminal, and never with NO_COLOR alone', async () => {
+    const forced = await runCli(['report', failed.json], { env: { NO_COLOR: '', FORCE_COLOR: '1' } });
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toContain('\u001b[');
+    const plain = await runCli(['report', failed.json], { env: { NO_COLOR: '1' } });
+    expect(plain.stderr).not.toContain('\u001b[');
+    const off = await runCli(['report', failed.json], { env: { NO_COLOR: '', FORCE_COLOR: '0' } });
+    expect(off.stderr).not.toContain('\u001b[');
   });
 
   it('exits 2 when an output file cannot be written, and never overwrites the result it reads', async () => {
@@ -140,5 +167,17 @@ describe('chatbench report', () => {
     const html = await report([passed.json, '--html', dir]);
     expect(html.code).toBe(2);
     expect(html.stderr).toContain(`--html ${dir}: is a folder`);
+  });
+});
+
+describe('chatbench schema --result', () => {
+  it('prints the JSON Schema of every kind of result in the family', async () => {
+    const r = await runCli(['schema', '--result']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout) as Record<string, unknown>;
+    const kinds = ChatbenchResult.options.map((o) => o.shape.kind.value);
+    expect(kinds.length).toBeGreaterThanOrEqual(2);
+    const variants = (schema['oneOf'] ?? schema['anyOf']) as Array<{ properties: { kind: { const: string } } }>;
+    expect(variants.map((v) => v.properties.kind.const).sort()).toEqual([...kinds].sort());
   });
 });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RunResult } from '../../core/result.js';
+import { RunResult } from '../../core/result/index.js';
 import { runCli, scenarioFile, tempDir } from '../helpers/cli.js';
 import { describeWithMosquitto, startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { nowMicros } from '../../core/clock.js';
 import { pace } from '../../core/engine/pacer.js';
 
@@ -39,5 +39,74 @@ describe('open-model pacer', () => {
     expect(byAbort).toBeGreaterThan(0);
     expect(byAbort).toBeLessThanOrEqual(Math.floor(elapsedMs) + 1);
     expect(byAbort).toBeLessThan(10_000);
+  });
+});
+
+describe('pacer without busy-waiting', () => {
+  it('uses CPU for the sends it fires, not for the time between them', async () => {
+    // 320 sends over ~400 ms, 1.25 ms apart: a pacer that spins between sends burns most of that wall time as CPU.
+    const start = nowMicros() + 1000;
+    const cpuBefore = process.cpuUsage();
+    const n = await pace({ startMicros: start, ratePerSecond: 800, count: 320, fire: () => undefined });
+    const cpu = process.cpuUsage(cpuBefore);
+    const wallMicros = nowMicros() - start;
+    expect(n).toBe(320);
+    expect(cpu.user + cpu.system).toBeLessThan(wallMicros * 0.25);
+  });
+
+  it('wakes a few times per send at most, never in a loop', async () => {
+    const timeouts = vi.spyOn(globalThis, 'setTimeout');
+    const immediates = vi.spyOn(globalThis, 'setImmediate');
+    try {
+      const n = await pace({ startMicros: nowMicros() + 1000, ratePerSecond: 200, count: 30, fire: () => undefined });
+      expect(n).toBe(30);
+      // One timer per send, plus an occasional re-arm when a timer fires a little before the send is due.
+      expect(timeouts.mock.calls.length + immediates.mock.calls.length).toBeLessThanOrEqual(30 * 3);
+    } finally {
+      timeouts.mockRestore();
+      immediates.mockRestore();
+    }
+  });
+
+  it('fires the sends that fell due while the process was busy in one batch, each with its own intended time', async () => {
+    const start = nowMicros() + 1000;
+    const fired: Array<[number, number, number]> = [];
+    let batches = 0;
+    let inBatch = false;
+    await pace({
+      startMicros: start, ratePerSecond: 1000, count: 12,
+      fire: (i, intended) => {
+        if (!inBatch) {
+          // A new wake-up of the pacer: the microtask runs once the current batch has returned.
+          inBatch = true;
+          batches++;
+          queueMicrotask(() => { inBatch = false; });
+        }
+        fired.push([i, intended, nowMicros()]);
+        if (i === 0) { const until = nowMicros() + 10_000; while (nowMicros() < until); } // the process is busy for 10 ms
+      },
+    });
+    expect(fired.map(([i]) => i)).toEqual([...Array(12).keys()]);
+    for (const [i, intended, at] of fired) {
+      expect(intended).toBe(Math.round(start + i * 1000));
+      expect(at).toBeGreaterThanOrEqual(intended);
+    }
+    // Sends 1..10 were due by the end of the busy 10 ms: they go out together, right after it.
+    expect(batches).toBeLessThanOrEqual(4);
+  });
+
+  it('gives up at the deadline or on abort without sitting out a long interval', async () => {
+    // At 1 send per second the next send is due in 1 s; the deadline is 40 ms away.
+    const start = nowMicros();
+    const n = await pace({ startMicros: start, ratePerSecond: 1, count: 5, deadlineMicros: start + 40_000, fire: () => undefined });
+    expect(n).toBe(1);
+    expect(nowMicros() - start).toBeLessThan(600_000);
+
+    const controller = new AbortController();
+    const abortStart = nowMicros();
+    setTimeout(() => controller.abort(), 20);
+    const byAbort = await pace({ startMicros: abortStart, ratePerSecond: 1, count: 5, signal: controller.signal, fire: () => undefined });
+    expect(byAbort).toBe(1);
+    expect(nowMicros() - abortStart).toBeLessThan(600_000);
   });
 });

@@ -1,9 +1,13 @@
-/** Spawns the real chatbench binary (bin/chatbench.js over dist/, built by `npm test`'s pretest). */
+/**
+ * Spawns the real chatbench binary (bin/chatbench.js over dist/, built by `npm test`'s pretest),
+ * in temp folders that are removed when the test file that made them finishes.
+ */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 /** A one-second scenario on four users that passes on any broker that delivers. */
 export const SMALL = `
@@ -32,6 +36,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Called once the child has started, e.g. to send it a signal later. */
   onSpawn?: (pid: number) => void;
+  /** Called with all of stderr so far whenever more arrives, e.g. to wait for a message. */
+  onStderr?: (stderr: string) => void;
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
@@ -44,7 +50,10 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr);
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`chatbench ${args.join(' ')} did not exit within ${options.timeoutMs ?? 60_000} ms\n${stderr}`));
@@ -58,9 +67,25 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   });
 }
 
+/** Temp folders made by this test file (each test file loads its own copy of this module). */
+const made = new Set<string>();
+
+/** A fresh temp folder, removed after the test file that asked for it (see removeTempDirs). */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'chatbench-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'chatbench-test-'));
+  made.add(dir);
+  return dir;
 }
+
+/** Removes every folder tempDir() made so far. */
+export function removeTempDirs(): void {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  made.clear();
+}
+
+// Registered at load time, so it runs at the end of every test file that imports this helper
+// (vitest isolates test files: each evaluates this module and registers its own hook).
+afterAll(removeTempDirs);
 
 /** Writes `text` to a scenario file in a fresh temp folder and returns its path. */
 export function scenarioFile(text: string, name = 'scenarios.yaml'): string {

@@ -1,13 +1,18 @@
 /**
- * Results for the compare tests: one genuine run on the embedded broker (a room and direct
- * pairs), and ways to derive modified copies of it. Latency is changed only through
+ * Results for the verdict and compare tests: a genuine run measured by chatbench 0.1.0 on its
+ * embedded broker and committed as a version 1 file (fixtures/results/v1-run.json: rooms
+ * "room" and "direct" passed, "strict" failed a threshold), read as version 2; one measured now
+ * on the embedded broker; and ways to derive modified copies of them. Latency is changed only through
  * core/metrics/histogram.ts: a histogram is decoded, re-recorded with its values scaled,
  * and summarised again, so summary fields and `hdr` stay consistent.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { runScenarios } from '../../core/engine/index.js';
 import { createLatencyHistogram, decodeHistogram, recordMicros, recordedBuckets, summarise } from '../../core/metrics/histogram.js';
-import type { LatencySummary, RunResult, ScenarioResult } from '../../core/result.js';
-import { openTarget } from '../../runners/open.js';
+import type { LatencySummary, RunResult, ScenarioResult } from '../../core/result/index.js';
+import { expectKind, parseResult } from '../../core/result/read.js';
+import { openTarget } from '../../runners/index.js';
 import { spec } from './scenario.js';
 
 export async function measureForCompare(): Promise<RunResult> {
@@ -21,6 +26,22 @@ export async function measureForCompare(): Promise<RunResult> {
   } finally {
     await target.close();
   }
+}
+
+/** fixtures/results/v1-run.json, upgraded to version 2 on reading (a fresh copy each call). */
+export function fixtureRun(): RunResult {
+  const path = fileURLToPath(new URL('../../fixtures/results/v1-run.json', import.meta.url));
+  return expectKind(parseResult(JSON.parse(readFileSync(path, 'utf8')), path), 'run', path);
+}
+
+/**
+ * A copy whose generator kept its schedule (schedule lag 20 µs for every send): the committed
+ * run was measured on a busy machine, and tests that are not about lag must not see its lag.
+ */
+export function onSchedule(real: RunResult): RunResult {
+  const copy = structuredClone(real);
+  for (const s of copy.scenarios) s.scheduleLag = latencyOf([[20, Math.max(1, s.throughput.sent)]]);
+  return copy;
 }
 
 export function scenarioOf(result: RunResult, name: string): ScenarioResult {

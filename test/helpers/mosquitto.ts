@@ -81,6 +81,8 @@ export interface MosquittoOptions {
   websocket?: boolean;
   /** max_qos on the plain listener: subscriptions are granted at most this QoS. */
   maxQos?: 0 | 1 | 2;
+  /** Only this user may connect (a password file made with mosquitto_passwd; anonymous refused). */
+  login?: { username: string; password: string };
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -90,7 +92,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   await chmod(dir, 0o755);
   try {
     const [port = 0, tlsPort = 0, wsPort = 0, wssPort = 0] = await freePorts(4);
-    const lines = [await readFile(BASE_CONFIG, 'utf8'), `listener ${port} 127.0.0.1`];
+    const lines = [await readFile(BASE_CONFIG, 'utf8')];
+    if (opts.login) lines.push(...(await passwordFileLines(dir, opts.login)));
+    lines.push(`listener ${port} 127.0.0.1`);
     if (opts.maxQos !== undefined) lines.push(`max_qos ${opts.maxQos}`);
     let caFile: string | undefined;
     const wss = Boolean(opts.tls && opts.websocket);
@@ -148,4 +152,16 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** `allow_anonymous false` + a password file holding one user (the later setting wins over the base config's). */
+async function passwordFileLines(dir: string, login: { username: string; password: string }): Promise<string[]> {
+  const file = join(dir, 'passwords');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('mosquitto_passwd', ['-c', '-b', file, login.username, login.password], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_passwd exited with ${code}`))));
+  });
+  await chmod(file, 0o644); // mosquitto drops privileges (see above) and must still read it
+  return ['allow_anonymous false', `password_file ${file}`];
 }

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { DeliveryLevel, Driver } from '../../core/driver.js';
-import type { MqttVersion, TlsSpec } from '../../core/scenario/types.js';
+import type { MqttVersion } from '../../runners/mqtt/endpoint.js';
+import type { TlsSpec } from '../../runners/common/tls.js';
 import { createMqttDriver } from '../../runners/mqtt/driver.js';
 import { connectAsync } from 'mqtt';
 import { connectUser, samePayload, sleep, uniquePayload, type ChatUser } from './chat.js';

@@ -16,6 +16,8 @@ export function spec(overrides: Partial<ScenarioSpec> & { name?: string } = {}):
     messages: null,
     warmupMs: 100,
     drainMs: 2000,
+    drainMaxMs: 60_000,
+    stallTimeoutMs: 5_000,
     connect: { concurrency: 10, timeoutMs: 3000 },
     thresholds: [],
     ...overrides,

@@ -10,17 +10,19 @@ import {
   encodeHistogram,
   latencyFromIntended,
   mergeEncoded,
+  mergeSummaries,
   recordDelivery,
   recordMicros,
   serviceTime,
   summarise,
   type LatencyHistogram,
 } from '../../core/metrics/histogram.js';
-import { LatencySummary } from '../../core/result.js';
+import { LatencySummary } from '../../core/result/index.js';
 
 /** HDR with 3 significant digits: a reported value is within 0.1% of the true one. */
-function expectWithinHdr(actual: number, expected: number): void {
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(expected * 0.001);
+function expectWithinHdr(actual: number | null, expected: number): void {
+  expect(actual).not.toBeNull();
+  expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(expected * 0.001);
 }
 
 function histogramOf(values: Iterable<number>): LatencyHistogram {
@@ -50,13 +52,60 @@ describe('summarise', () => {
 
   it('gives count 0, all zeros and a decodable encoding for an empty histogram', () => {
     const s = summarise(createLatencyHistogram());
-    expect(s).toMatchObject({ unit: 'us', count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
+    expect(s).toMatchObject({ unit: 'us', count: 0, censored: 0, waited: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
     expect(s.hdr.length).toBeGreaterThan(0);
     expect(decodeHistogram(s.hdr).count).toBe(0);
     // the empty encoding merges as the identity
     const one = summarise(histogramOf([250]));
     expect(mergeEncoded([s.hdr, one.hdr])).toEqual(one);
     expect(mergeEncoded([])).toEqual(s);
+  });
+});
+
+describe('summarise in one pass', () => {
+  it('reads exactly what hdr-histogram-js reads, without censoring (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: LATENCY_MAX_MICROS }), { minLength: 1, maxLength: 300 }), (values) => {
+        const h = histogramOf(values);
+        const s = summarise(h);
+        const x = h.hdr;
+        expect([s.min, s.p50, s.p90, s.p99, s.p999, s.max]).toEqual([0, 50, 90, 99, 99.9, 100].map((p) => x.getValueAtPercentile(p)));
+        expect(s.mean).toBeCloseTo(x.mean, 6);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('censored summaries', () => {
+  it('ranks what never arrived above everything that did: percentiles among them are null', () => {
+    // 980 arrived at 1..980 µs, 20 never arrived (2 % of 1,000 owed deliveries).
+    const s = summarise(histogramOf(range(1, 980)), { censored: 20, waited: 2_000_000 });
+    expect(LatencySummary.parse(s)).toEqual(s);
+    expect(s).toMatchObject({ count: 980, censored: 20, waited: 2_000_000, min: 1, p99: null, p999: null, max: null });
+    // p50 and p90 are over all 1,000: the 500th and 900th value.
+    expectWithinHdr(s.p50, 500);
+    expectWithinHdr(s.p90, 900);
+    expectWithinHdr(s.mean, 490.5); // over what arrived
+  });
+
+  it('keeps a percentile that falls below the censored ones', () => {
+    // 995 of 1,000 arrived: rank 990 (p99) is among them, rank 999 (p99.9) is not.
+    const s = summarise(histogramOf(range(1, 995)), { censored: 5, waited: 1000 });
+    expectWithinHdr(s.p99, 990);
+    expect(s.p999).toBeNull();
+  });
+
+  it('never reads a small number when nothing arrived', () => {
+    const s = summarise(createLatencyHistogram(), { censored: 3, waited: 500 });
+    expect(s).toMatchObject({ count: 0, censored: 3, waited: 500, p50: null, p99: null, max: null, min: 0, mean: 0 });
+  });
+
+  it('merges exactly: histograms add, censored counts add, waited is the shortest wait', () => {
+    const a = summarise(histogramOf(range(1, 90)), { censored: 10, waited: 3000 });
+    const b = summarise(histogramOf(range(91, 100)), { censored: 0, waited: 0 });
+    const c = summarise(histogramOf([]), { censored: 5, waited: 2000 });
+    expect(mergeSummaries([a, b, c])).toEqual(summarise(histogramOf(range(1, 100)), { censored: 15, waited: 2000 }));
   });
 });
 

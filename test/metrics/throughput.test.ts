@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ThroughputMeter, mergeThroughput } from '../../core/metrics/throughput.js';
-import { Throughput } from '../../core/result.js';
+import { Throughput } from '../../core/result/index.js';
 
 const S = 1_000_000; // µs per second
 const START = 50 * S; // the monotonic clock does not start at 0

@@ -2,14 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryLevel } from '../../core/driver.js';
 import { DeliveryTracker, mergeDelivery } from '../../core/metrics/tracker.js';
-import { Delivery } from '../../core/result.js';
+import { Delivery } from '../../core/result/index.js';
 
-/** One stream, one receiver "bob"; sends 0..n-1, fails `failed`, then delivers `arrivals`. */
+/**
+ * One stream, one receiver "bob"; sends 0..n-1, fails `failed`, the server acknowledges every
+ * other send (evidence for loss), then `arrivals` are delivered.
+ */
 function track(level: DeliveryLevel, n: number, arrivals: readonly number[], failed: readonly number[] = []): DeliveryTracker {
   const t = new DeliveryTracker();
   t.addStream(1, level, ['bob']);
   for (let seq = 0; seq < n; seq++) t.sent(1, seq);
   for (const seq of failed) t.sendFailed(1, seq);
+  for (let seq = 0; seq < n; seq++) if (!failed.includes(seq)) t.acknowledged(1, seq);
   for (const seq of arrivals) t.received(1, 'bob', seq);
   return t;
 }
@@ -41,8 +45,18 @@ describe('DeliveryTracker', () => {
     }
   });
 
-  it('counts messages never delivered at the end as lost (no arrival after the gap)', () => {
-    expect(track(1, 10, [0, 1, 2]).summary()).toMatchObject({ delivered: 3, lost: 7, violations: 7 });
+  it('counts messages with nothing later delivered as undelivered, not lost: late is not lost', () => {
+    expect(track(1, 10, [0, 1, 2]).summary()).toMatchObject({ delivered: 3, lost: 0, undelivered: 7, violations: 0 });
+  });
+
+  it('calls a gap lost only when the server acknowledged the send', () => {
+    const t = new DeliveryTracker();
+    t.addStream(1, 1, ['bob']);
+    for (let seq = 0; seq < 6; seq++) t.sent(1, seq);
+    // Acknowledged out of order: 0, 1, 3, 5 (2 and 4 never were: still in flight at the server's end).
+    for (const seq of [1, 0, 5, 3]) t.acknowledged(1, seq);
+    for (const seq of [0, 5]) t.received(1, 'bob', seq); // 1..4 missing, 5 came later: evidence for 1 and 3
+    expect(t.summary()).toMatchObject({ expected: 6, delivered: 2, lost: 2, undelivered: 2, violations: 2 });
   });
 
   it('counts duplicates: allowed at QoS 1, a violation at QoS 0 and 2', () => {
@@ -112,7 +126,7 @@ describe('DeliveryTracker', () => {
     expect(t.received(1, 'bob', -1)).toBe('unexpected');
     expect(t.received(1, 'bob', 0.5)).toBe('unexpected');
     expect(t.unexpected).toBe(5);
-    expect(t.summary()).toMatchObject({ expected: 1, delivered: 0, lost: 1, duplicated: 0, reordered: 0 });
+    expect(t.summary()).toMatchObject({ expected: 1, delivered: 0, lost: 0, undelivered: 1, duplicated: 0, reordered: 0 });
   });
 
   it('rejects misuse with RangeError', () => {
@@ -134,6 +148,7 @@ describe('DeliveryTracker', () => {
     for (const seq of [0, 1, 2]) {
       t.sent(1, seq);
       t.sent(2, seq);
+      t.acknowledged(1, seq);
     }
     for (const seq of [0, 2]) t.received(1, 'a', seq); // 1 lost at QoS 0: allowed
     for (const seq of [0, 1, 2]) t.received(1, 'b', seq);
@@ -154,6 +169,8 @@ describe('DeliveryTracker', () => {
     for (let seq = 0; seq < 10; seq++) both.sent(1, seq);
     for (let seq = 0; seq < 5; seq++) both.sent(2, seq);
     both.sendFailed(2, 4);
+    for (let seq = 0; seq < 10; seq++) both.acknowledged(1, seq);
+    for (let seq = 0; seq < 4; seq++) both.acknowledged(2, seq);
     for (const seq of [0, 3, 2, 9]) both.received(1, 'bob', seq);
     for (const seq of [0, 0, 1, 2, 3]) both.received(2, 'bob', seq);
     expect(mergeDelivery([a.summary(), b.summary()])).toEqual(both.summary());
@@ -165,6 +182,7 @@ describe('DeliveryTracker', () => {
     t.addStream(1, 1, ['bob']);
     for (let seq = 0; seq < n; seq++) {
       t.sent(1, seq);
+      t.acknowledged(1, seq);
       if (seq % 10 !== 0) t.received(1, 'bob', seq);
     }
     expect(t.summary()).toMatchObject({ delivered: n - n / 10, lost: n / 10 });
@@ -192,7 +210,10 @@ function reference(n: number, arrivals: readonly number[], failed: ReadonlySet<n
   let duplicated = 0;
   for (const c of counts.values()) duplicated += c - 1;
   const expected = n - failed.size;
-  return { expected, delivered: counts.size, lost: expected - counts.size, duplicated, reordered, unexpected };
+  // Every send is acknowledged and the receiver stays up: a missing seq is lost when a later one arrived.
+  let lost = 0;
+  for (let seq = 0; seq < maxSeen; seq++) if (!failed.has(seq) && !counts.has(seq)) lost++;
+  return { expected, delivered: counts.size, lost, undelivered: expected - counts.size - lost, duplicated, reordered, unexpected };
 }
 
 describe('DeliveryTracker against a naive reference (property)', () => {
@@ -214,7 +235,7 @@ describe('DeliveryTracker against a naive reference (property)', () => {
     expect(d.byQos[1]).toMatchObject(counts);
     expect(d.byQos[1]?.violations).toBe(ref.lost + ref.reordered);
     expect(t.unexpected).toBe(unexpected);
-    expect(t.owed).toBe(d.lost); // the running count the drain waits on agrees with the summary
+    expect(t.owed).toBe(d.lost + d.undelivered); // the running count the drain waits on agrees with the summary
   };
 
   it('matches for permutations with drops and duplicates of 0..n-1', () => {
@@ -262,7 +283,44 @@ describe('DeliveryTracker when a receiver is gone', () => {
     expect(t.received(0, 'b', 7)).toBe('unexpected');
     t.sendFailed(0, 8); // a had it: taken back; b was never owed it
     const d = t.summary();
-    expect(d).toMatchObject({ expected: 9 + 4, delivered: 9 + 2, lost: 2, sendErrors: 1 });
-    expect(t.owed).toBe(d.lost);
+    // b's connection was lost: what it missed has no evidence of loss (undelivered).
+    expect(d).toMatchObject({ expected: 9 + 4, delivered: 9 + 2, lost: 0, undelivered: 2, sendErrors: 1 });
+    expect(t.owed).toBe(d.undelivered);
+  });
+});
+
+describe('DeliveryTracker censoring', () => {
+  it('counts the missing deliveries of measured sends only (after the warm-up)', () => {
+    const t = new DeliveryTracker();
+    t.addStream(0, 1, ['a', 'b']);
+    for (let seq = 0; seq < 10; seq++) {
+      t.sent(0, seq);
+      t.acknowledged(0, seq);
+    }
+    t.measuredFrom(0, 4); // 0..3 were warm-up sends
+    for (const seq of [0, 2, 3, 4, 6, 7]) t.received(0, 'a', seq); // a misses 1 (warm-up), 5 (lost), 8, 9 (tail)
+    for (const seq of [5, 6, 7, 8, 9]) t.received(0, 'b', seq); // b misses 0..4: 4 is measured
+    const { delivery, censored } = t.tally();
+    expect(delivery).toMatchObject({ expected: 20, delivered: 11, lost: 2 /* a: 1, 5 */ + 5 /* b: 0..4 */, undelivered: 2 /* a: 8, 9 */ });
+    expect(censored).toBe(3 /* a: 5, 8, 9 */ + 1 /* b: 4 */);
+  });
+
+  it('counts nothing censored for a stream that never sent after the warm-up', () => {
+    const t = new DeliveryTracker();
+    t.addStream(0, 1, ['a']);
+    t.sent(0, 0);
+    expect(t.tally()).toMatchObject({ censored: 0, delivery: { undelivered: 1 } });
+  });
+
+  it('classifies one-message gaps over a long run of in-order acknowledgements', () => {
+    const t = new DeliveryTracker();
+    t.addStream(0, 1, ['a']);
+    for (let seq = 0; seq < 200_000; seq++) {
+      t.sent(0, seq);
+      t.acknowledged(0, seq);
+      if (seq % 1000 !== 999) t.received(0, 'a', seq);
+    }
+    // 199 gaps of one message each, all acknowledged, later messages arrived: lost with evidence.
+    expect(t.tally().delivery).toMatchObject({ lost: 199, undelivered: 1 });
   });
 });

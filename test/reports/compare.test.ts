@@ -1,20 +1,31 @@
 /**
- * compareResults on a genuine run (embedded broker) against modified copies of it: verdicts,
- * tolerance and floor at their boundaries, unmatched scenarios, workload and status warnings,
- * whole-distribution (HDR) shifts; and the two renderings of a comparison.
+ * compareResults (core/verdict/compare.ts) on a genuine run (the committed fixture, measured
+ * on the embedded broker, read through the v1 upgrade) against modified copies of it:
+ * verdicts, tolerance and floor at their boundaries, unmatched scenarios, workload and status
+ * warnings, whole-distribution (HDR) shifts, censored latencies, the caveats that make a
+ * comparison mean little (a lagging generator, an aborted side, other protocols); and the two
+ * renderings of a comparison.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
-import type { RunResult } from '../../core/result.js';
-import { compareResults, renderComparison, renderComparisonMarkdown, type Comparison, type MetricId } from '../../reports/compare.js';
-import { latencyOf, measureForCompare, scaleLatency, scenarioOf, variant } from '../helpers/compare-fixtures.js';
+import type { MetricComparison, RunResult } from '../../core/result/index.js';
+import type { MetricName } from '../../core/verdict/metrics.js';
+import { compareResults as compareWith, hasCaveats, type CompareOptions, type Comparison } from '../../core/verdict/compare.js';
+import { renderComparison, renderComparisonMarkdown } from '../../reports/index.js';
+import { fixtureRun, latencyOf, onSchedule, scaleLatency, scenarioOf, variant } from '../helpers/compare-fixtures.js';
+import { ENVELOPE } from '../verdict/envelope.js';
+import { censoredLatency } from '../verdict/metrics.test.js';
 
-let real: RunResult;
-beforeAll(async () => {
-  real = await measureForCompare();
-});
+type MetricId = MetricName;
+/** The fixture's two passing scenarios, room and direct, with a generator that kept its schedule. */
+const real: RunResult = (() => {
+  const run = onSchedule(fixtureRun());
+  run.scenarios = run.scenarios.filter((s) => s.name !== 'strict');
+  return run;
+})();
+const compareResults = (b: RunResult, c: RunResult, options: CompareOptions = {}): Comparison => compareWith(b, c, ENVELOPE, options);
 
-const LATENCY_IDS: MetricId[] = ['latency.p50', 'latency.p90', 'latency.p99', 'latency.p999', 'latency.max'];
+const LATENCY_IDS: MetricId[] = ['p50', 'p90', 'p99', 'p999', 'max'];
 const inScenario = (c: Comparison, name: string) => {
   const s = c.scenarios.find((x) => x.name === name);
   if (s === undefined) throw new Error(`scenario ${name} not compared`);
@@ -33,14 +44,16 @@ describe('compareResults on a real run', () => {
   it('finds nothing changed when a result is compared with itself, and is plain JSON', () => {
     expect(real.scenarios.map((s) => [s.name, s.status])).toEqual([['room', 'passed'], ['direct', 'passed']]);
     const c = compareResults(real, structuredClone(real));
-    expect(c).toMatchObject({ schemaVersion: 1, kind: 'comparison', regressed: false, onlyInBaseline: [], onlyInCurrent: [], warnings: [] });
+    expect(c).toMatchObject({ schemaVersion: 2, kind: 'compare', ...ENVELOPE, aborted: null, regressed: false, onlyInBaseline: [], onlyInCurrent: [], warnings: [], caveats: [] });
+    expect(c.baseline).toMatchObject({ runId: '268t5v', toolVersion: '0.1.0' });
     expect(c.options).toEqual({ tolerance: 0.1, throughputTolerance: 0.05, minLatencyChangeMicros: 1000 });
     for (const s of c.scenarios) {
       expect(s.metrics.map((m) => [m.id, m.verdict, m.change])).toEqual(s.metrics.map((m) => [m.id, 'unchanged', 0]));
       expect(s.distribution).toMatchObject({ change: 0, relative: 0, verdict: 'unchanged' });
       expect(s.warnings).toEqual([]);
+      expect(s.generatorLagged).toBe(false);
     }
-    expect(metric(c, 'room', 'latency.p99').baseline).toBe(scenarioOf(real, 'room').latency.p99);
+    expect(metric(c, 'room', 'p99').baseline).toBe(scenarioOf(real, 'room').latency.p99);
     const bytes = scenarioOf(real, 'room');
     expect(metric(c, 'room', 'bytesPerDelivered').current).toBeCloseTo((bytes.wire.bytesOut + bytes.wire.bytesIn) / bytes.delivery.delivered, 9);
     expect(JSON.parse(JSON.stringify(c))).toStrictEqual(c);
@@ -51,15 +64,15 @@ describe('compareResults on a real run', () => {
     const slow = variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 2); });
     const doubled = scenarioOf(slow, 'room').latency;
     expect(doubled.count).toBe(base.count);
-    expect(doubled.p50).toBeGreaterThanOrEqual(2 * base.p50 - 1);
-    expect(doubled.p50).toBeLessThanOrEqual(2 * base.p50 * 1.002 + 1);
+    expect(doubled.p50).toBeGreaterThanOrEqual(2 * base.p50! - 1);
+    expect(doubled.p50).toBeLessThanOrEqual(2 * base.p50! * 1.002 + 1);
 
     const c = compareResults(real, slow, { minLatencyChangeMicros: 1 });
     for (const id of LATENCY_IDS) {
       expect(verdict(c, 'room', id)).toBe('regressed');
       expect(metric(c, 'room', id).relative).toBeCloseTo(1, 1);
     }
-    expect(verdict(c, 'room', 'serviceTime.p99')).toBe('unchanged');
+    expect(verdict(c, 'room', 'service.p99')).toBe('unchanged');
     expect(inScenario(c, 'room').distribution).toMatchObject({ verdict: 'regressed' });
     expect(inScenario(c, 'room').distribution?.relative).toBeCloseTo(1, 1);
     expect(inScenario(c, 'room').regressions).toEqual(['latency p50', 'latency p90', 'latency p99', 'latency p99.9', 'latency max', 'latency distribution']);
@@ -74,10 +87,10 @@ describe('compareResults on a real run', () => {
 
   it('keeps a latency change under --min-latency-change unchanged, and counts one exactly at it', () => {
     const slow = variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 2); });
-    const maxChange = scenarioOf(slow, 'room').latency.max - scenarioOf(real, 'room').latency.max;
+    const maxChange = scenarioOf(slow, 'room').latency.max! - scenarioOf(real, 'room').latency.max!;
     expect(maxChange).toBeGreaterThan(0);
-    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange }), 'room', 'latency.max')).toBe('regressed');
-    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange + 1 }), 'room', 'latency.max')).toBe('unchanged');
+    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange }), 'room', 'max')).toBe('regressed');
+    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange + 1 }), 'room', 'max')).toBe('unchanged');
     const hour = compareResults(real, slow, { minLatencyChangeMicros: 3_600_000_000 });
     expect(LATENCY_IDS.map((id) => verdict(hour, 'room', id))).toEqual(LATENCY_IDS.map(() => 'unchanged'));
     expect(hour.regressed).toBe(false);
@@ -87,7 +100,7 @@ describe('compareResults on a real run', () => {
     const base = withRoomLatency([[1000, 100]]);
     // A 100 µs floor here, so the relative tolerance is what decides.
     const judge = (value: number, options = {}) =>
-      verdict(compareResults(base, withRoomLatency([[value, 100]]), { minLatencyChangeMicros: 100, ...options }), 'room', 'latency.p99');
+      verdict(compareResults(base, withRoomLatency([[value, 100]]), { minLatencyChangeMicros: 100, ...options }), 'room', 'p99');
     expect(judge(1100)).toBe('unchanged');
     expect(judge(1101)).toBe('regressed');
     expect(judge(900)).toBe('unchanged');
@@ -100,16 +113,16 @@ describe('compareResults on a real run', () => {
     const base = withRoomLatency([[500, 100]]);
     const floor = { minLatencyChangeMicros: 100 };
     const c99 = compareResults(base, withRoomLatency([[599, 100]]), floor);
-    expect(metric(c99, 'room', 'latency.p50')).toMatchObject({ change: 99, verdict: 'unchanged' });
-    expect(metric(c99, 'room', 'latency.p50').relative).toBeCloseTo(0.198, 9);
-    expect(verdict(compareResults(base, withRoomLatency([[600, 100]]), floor), 'room', 'latency.p50')).toBe('regressed');
-    expect(verdict(compareResults(base, withRoomLatency([[599, 100]]), { minLatencyChangeMicros: 50 }), 'room', 'latency.p50')).toBe('regressed');
+    expect(metric(c99, 'room', 'p50')).toMatchObject({ change: 99, verdict: 'unchanged' });
+    expect(metric(c99, 'room', 'p50').relative).toBeCloseTo(0.198, 9);
+    expect(verdict(compareResults(base, withRoomLatency([[600, 100]]), floor), 'room', 'p50')).toBe('regressed');
+    expect(verdict(compareResults(base, withRoomLatency([[599, 100]]), { minLatencyChangeMicros: 50 }), 'room', 'p50')).toBe('regressed');
   });
 
   it('by default ignores latency changes under 1 ms, whatever the ratio (loopback jitter)', () => {
     const base = withRoomLatency([[5000, 100]]);
-    expect(verdict(compareResults(base, withRoomLatency([[5900, 100]])), 'room', 'latency.p50')).toBe('unchanged'); // +18%, +0.9 ms
-    expect(verdict(compareResults(base, withRoomLatency([[6200, 100]])), 'room', 'latency.p50')).toBe('regressed'); // +24%, +1.2 ms
+    expect(verdict(compareResults(base, withRoomLatency([[5900, 100]])), 'room', 'p50')).toBe('unchanged'); // +18%, +0.9 ms
+    expect(verdict(compareResults(base, withRoomLatency([[6200, 100]])), 'room', 'p50')).toBe('regressed'); // +24%, +1.2 ms
   });
 
   it('judges throughput with its own 5% tolerance and a 1 msg/s floor', () => {
@@ -172,7 +185,10 @@ describe('compareResults on a real run', () => {
     const c = compareResults(real, xmpp);
     expect(inScenario(c, 'room').warnings).toEqual(['workloads differ: qos 1 vs 2, payloadBytes 128 vs 256 (the comparison may be unfair)']);
     expect(inScenario(c, 'direct').warnings).toEqual([]);
-    expect(c.warnings).toEqual(['TCP_NODELAY was on in the baseline and off in the current run: latencies are not comparable']);
+    expect(c.warnings).toEqual([
+      'the protocols differ: mqtt 3.1.1 in the baseline, xmpp 1.0 in the current run (the figures measure different things)',
+      'TCP_NODELAY was on in the baseline and off in the current run: latencies are not comparable',
+    ]);
     expect(c.current.target.protocol).toBe('xmpp');
     const header = renderComparison(c).split('\n').slice(0, 3).join('\n');
     expect(header).toMatch(/baseline {2}MQTT 3\.1\.1 embedded broker \(mqtt:\/\/127\.0\.0\.1:\d+\), run cmp/);
@@ -182,27 +198,31 @@ describe('compareResults on a real run', () => {
   it('warns about scenarios that did not pass, and still compares an aborted one', () => {
     const broken = variant(real, 'room', (s, r) => {
       s.status = 'failed';
-      s.reasons = ['threshold p99 < 1us failed'];
+      s.reasons = [{ kind: 'threshold', expression: 'p99 < 1us', message: 'threshold p99 < 1us: actual 14,000 us' }];
       const direct = scenarioOf(r, 'direct');
       direct.status = 'aborted';
-      direct.reasons = ['interrupted by SIGINT'];
-      r.aborted = 'direct: interrupted by SIGINT';
+      direct.reasons = [{ kind: 'abort', cause: 'signal', message: 'interrupted by SIGINT' }];
+      r.aborted = { scenario: 'direct', cause: 'signal', message: 'interrupted by SIGINT' };
     });
     const c = compareResults(real, broken);
-    expect(inScenario(c, 'room').warnings).toEqual(['current failed: threshold p99 < 1us failed']);
+    expect(inScenario(c, 'room').warnings).toEqual(['current failed: threshold p99 < 1us: actual 14,000 us']);
     expect(inScenario(c, 'direct').warnings).toEqual(['current was aborted: interrupted by SIGINT (compared anyway: its figures cover only part of the scenario)']);
     expect(inScenario(c, 'direct').metrics.every((m) => m.verdict === 'unchanged')).toBe(true);
     expect(inScenario(c, 'direct').current.status).toBe('aborted');
-    expect(c.warnings).toEqual(['the current run was aborted: direct: interrupted by SIGINT']);
-    expect(renderComparison(c)).toContain('  ! current was aborted: interrupted by SIGINT');
+    expect(c.warnings).toEqual(['the current run was aborted: interrupted by SIGINT']);
+    expect(c.caveats).toEqual([{ kind: 'aborted', side: 'current', scenario: 'direct', message: 'the current run was aborted: interrupted by SIGINT' }]);
+    expect(renderComparison(c)).toContain('current was aborted: interrupted by SIGINT');
   });
 
   it('marks metrics one side did not measure, instead of judging them', () => {
     const empty = variant(real, 'room', (s) => { s.latency = latencyOf([]); });
     const c = compareResults(real, empty);
-    expect(metric(c, 'room', 'latency.p99')).toMatchObject({ current: null, change: null, verdict: 'not-measured' });
+    expect(metric(c, 'room', 'p99')).toMatchObject({ current: null, change: null, verdict: 'not-measured' });
     expect(inScenario(c, 'room').distribution).toBeNull();
     expect(inScenario(c, 'room').warnings).toEqual(['not measured in the current, not compared: latency p50, latency p90, latency p99, latency p99.9, latency max']);
+    const none = variant(real, 'room', (s) => { s.throughput.sent = 0; s.delivery.expected = 0; s.delivery.delivered = 0; });
+    const nothing = compareResults(real, none);
+    for (const id of ['deliveredPerSecond', 'lossRatio', 'bytesPerDelivered'] as const) expect(metric(nothing, 'room', id)).toMatchObject({ current: null, verdict: 'not-measured' });
   });
 });
 
@@ -226,7 +246,7 @@ describe('whole latency distributions (HDR)', () => {
     const mixed = withRoomLatency([[200, 500], [1800, 390], [5000, 110]]); // p50 -80%, p60..p85 +20%
     const floor = { minLatencyChangeMicros: 100 };
     const c = compareResults(before(), mixed, floor);
-    expect(verdict(c, 'room', 'latency.p50')).toBe('improved');
+    expect(verdict(c, 'room', 'p50')).toBe('improved');
     expect(inScenario(c, 'room').distribution).toMatchObject({ percentile: 60, baseline: 1500, current: 1800, verdict: 'regressed' });
     expect(inScenario(c, 'room').distribution?.relative).toBeCloseTo(0.2, 9);
     expect(inScenario(compareResults(mixed, before(), floor), 'room').distribution).toMatchObject({ percentile: 50, baseline: 200, current: 1000, verdict: 'regressed' });
@@ -257,7 +277,7 @@ describe('rendering a comparison', () => {
     expect(text).toMatch(/^ {2}metric\s+baseline\s+current\s+change {2}verdict$/m);
     expect(text).toMatch(/^ {2}latency p99\s+[\d.]+ (µs|ms)\s+[\d.]+ (µs|ms)\s+\+\d+% \(\+[\d.]+ (µs|ms)\) {2}✗ regressed$/m);
     expect(text).toMatch(/^ {2}violations\s+0\s+0\s+no change {2}unchanged$/m);
-    expect(text).toContain('rules     latency: ±10% and ≥ 1 µs; throughput: ±5% and ≥ 1 msg/s; loss ratio: ±10% and ≥ 0.1 points; counts: any increase from 0, else ±10%; bytes/message: ±10% and ≥ 1 B');
+    expect(text).toContain('latency: ±10% and ≥ 1us; throughput: ±5% and ≥ 1 msg/s; loss ratio: ±10% and ≥ 0.1 points; counts: any increase from 0, else ±10%; bytes/message: ±10% and ≥ 1 B');
     expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 2 compared scenarios regressed: room (latency p50, latency p90, latency p99, latency p99.9, latency max, latency distribution)');
     const coloured = renderComparison(c, { color: true });
     expect(coloured).toMatch(/\u001b\[31m {2}latency p99 .*✗ regressed\u001b\[0m/);
@@ -277,8 +297,73 @@ describe('rendering a comparison', () => {
   });
 });
 
-/** withRoomLatency, evaluated when a test runs (the real result exists only after beforeAll). */
+/** withRoomLatency, made once on first use. */
 function withRoomLatencyLazy(values: ReadonlyArray<readonly [number, number]>): () => RunResult {
   let made: RunResult | undefined;
   return () => (made ??= withRoomLatency(values));
 }
+
+describe('latencies among deliveries that never arrived (censored)', () => {
+  const row = (c: Comparison, id: MetricId): MetricComparison => metric(c, 'room', id);
+  const censored = variant(real, 'room', (s) => { s.latency = censoredLatency(); });
+
+  it('regresses when the lower bound alone is already worse, and shows the bound', () => {
+    const c = compareResults(real, censored);
+    expect(row(c, 'p99')).toMatchObject({ current: 5_000_000, censored: { baseline: false, current: true }, verdict: 'regressed' });
+    expect(inScenario(c, 'room').regressions).toContain('latency p99');
+  });
+
+  it('improves when the current beats even the bound of a censored baseline, and knows nothing otherwise', () => {
+    expect(row(compareResults(censored, real), 'p99')).toMatchObject({ baseline: 5_000_000, censored: { baseline: true, current: false }, verdict: 'improved' });
+    const slower = variant(real, 'room', (s) => { s.latency = latencyOf([[6_000_000, 100]]); });
+    expect(row(compareResults(censored, slower), 'p99').verdict).toBe('not-measured');
+    expect(row(compareResults(censored, censored), 'p99')).toMatchObject({ censored: { baseline: true, current: true }, verdict: 'not-measured' });
+  });
+});
+
+describe('caveats: when a comparison means little (--strict fails on them)', () => {
+  const lagging = (p99Micros: number) => variant(real, 'room', (s) => { s.scheduleLag = latencyOf([[p99Micros, 100]]); });
+
+  it('flags a generator whose schedule-lag p99 exceeds 1 ms, at the boundary, and marks a regression found then', () => {
+    expect(compareResults(real, lagging(1000)).caveats).toEqual([]);
+    const lagged = lagging(1100);
+    const c = compareResults(real, lagged);
+    expect(hasCaveats(c)).toBe(true);
+    expect(c.caveats).toEqual([{
+      kind: 'generator-lag', side: 'current', scenario: 'room',
+      message: 'the generator fell behind in the current scenario room: schedule lag p99 1.1 ms > 1 ms (its figures partly measure chatbench)',
+    }]);
+    expect(c.warnings[0]).toBe(c.caveats[0]?.message);
+    expect(inScenario(c, 'room')).toMatchObject({ generatorLagged: true, regressed: false });
+    expect(inScenario(c, 'room').current.scheduleLagP99).toBe(1100);
+    expect(inScenario(c, 'direct').generatorLagged).toBe(false);
+
+    const slowAndLagged = variant(lagged, 'room', (s) => { s.latency = scaleLatency(s.latency, 3); });
+    const regressed = inScenario(compareResults(real, slowAndLagged), 'room');
+    expect(regressed).toMatchObject({ regressed: true, generatorLagged: true });
+    expect(regressed.warnings).toContain("regression found while the generator lagged (current): it may be chatbench's own delay, re-run with a lower rate or more CPU");
+    expect(compareResults(lagged, real).caveats.map((x) => x.side)).toEqual(['baseline']);
+  });
+
+  it('flags other protocols and other protocol versions', () => {
+    const v5 = structuredClone(real);
+    v5.target.protocolVersion = '5.0';
+    expect(compareResults(real, v5).caveats).toEqual([{
+      kind: 'protocol', side: 'both', scenario: null,
+      message: 'the protocol versions differ: mqtt 3.1.1 in the baseline, mqtt 5.0 in the current run (the figures measure different things)',
+    }]);
+    const xmpp = structuredClone(real);
+    xmpp.target = { ...xmpp.target, protocol: 'xmpp', protocolVersion: '1.0' };
+    expect(compareResults(xmpp, real).caveats[0]?.message).toBe('the protocols differ: xmpp 1.0 in the baseline, mqtt 3.1.1 in the current run (the figures measure different things)');
+  });
+
+  it('flags an aborted scenario once, and a run aborted between scenarios', () => {
+    const aborted = variant(real, 'direct', (s) => { s.status = 'aborted'; s.reasons = [{ kind: 'abort', cause: 'stall', message: 'the server stopped responding for 5 s at t = 3.2 s' }]; });
+    expect(compareResults(aborted, real).caveats).toEqual([{
+      kind: 'aborted', side: 'baseline', scenario: 'direct', message: 'the baseline scenario direct was aborted: the server stopped responding for 5 s at t = 3.2 s',
+    }]);
+    const between = structuredClone(real);
+    between.aborted = { scenario: null, cause: 'signal', message: 'interrupted by SIGTERM' };
+    expect(compareResults(real, between).caveats.map((x) => [x.kind, x.side, x.scenario])).toEqual([['aborted', 'current', null]]);
+  });
+});

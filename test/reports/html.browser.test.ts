@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunResult } from '../../core/result.js';
-import { renderHtml } from '../../reports/html.js';
+import type { RunResult } from '../../core/result/index.js';
+import { renderHtml } from '../../reports/html/page.js';
 import { describeWithChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
-import { abortedVariant, measureRunResult } from '../helpers/results.js';
+import { abortedVariant, measureRunResult, overloadVariant } from '../helpers/results.js';
 
 describeWithChromium('the HTML report in chromium', () => {
   let dir: string;
@@ -92,14 +92,32 @@ describeWithChromium('the HTML report in chromium', () => {
   it('shows an aborted run and hostile text as text, without running anything', async () => {
     const copy = abortedVariant(real);
     const slow = copy.scenarios[1] as RunResult['scenarios'][number];
-    slow.reasons.push('<script>window.hacked = 1; console.error("ran")</script><img src="http://127.0.0.1:9/x.png">');
+    slow.reasons.push({ kind: 'protocol', anomaly: 'x', message: '<script>window.hacked = 1; console.error("ran")</script><img src="http://127.0.0.1:9/x.png">' });
     const { page, problems, requests } = await open(copy, 'aborted');
     expect(await page.locator('#verdict').textContent()).toBe('ABORTED');
     expect(await page.locator('p.aborted').isVisible()).toBe(true);
     expect(await page.locator('section.not-run h2').textContent()).toContain('lossy');
-    expect(await page.locator('section.aborted .reasons li').last().textContent()).toBe(slow.reasons.at(-1));
+    expect(await page.locator('section.aborted .reasons li').last().textContent()).toBe(slow.reasons.at(-1)?.message);
     expect(await page.evaluate('typeof window.hacked')).toBe('undefined');
     expect(await page.locator('script, img').count()).toBe(0);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the censored band of an overloaded run above the line, laid out inside the chart', async () => {
+    const { page, problems, requests } = await open(overloadVariant(real), 'overload');
+    const chart = page.locator('#scenario-0-latency');
+    const band = chart.locator('rect.censored-band').first();
+    const [chartBox, bandBox, lineBox] = await Promise.all([chart.boundingBox(), band.boundingBox(), chart.locator('polyline.series-latency').boundingBox()]);
+    expect(bandBox?.width).toBeGreaterThan(5);
+    expect(bandBox?.height).toBeGreaterThan(5);
+    // Inside the chart, to the right of where the line stops, and above all of it.
+    expect((bandBox?.x ?? 0) + (bandBox?.width ?? 0)).toBeLessThanOrEqual((chartBox?.x ?? 0) + (chartBox?.width ?? 0) + 0.5);
+    expect(bandBox?.x).toBeGreaterThanOrEqual((lineBox?.x ?? 0) + (lineBox?.width ?? 0) - 1);
+    expect((bandBox?.y ?? 0) + (bandBox?.height ?? 0)).toBeLessThanOrEqual((lineBox?.y ?? 0) + 1);
+    expect(await chart.locator('g.censored text').first().textContent()).toBe('> 12.0 s: never arrived');
+    expect(await page.locator('table.overview tbody tr').first().locator('td').nth(10).textContent()).toBe('> 12.0 s');
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
     await page.close();

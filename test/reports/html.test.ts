@@ -5,14 +5,17 @@
  * follow the decoded HDR histogram, one throughput bar per second, hostile text as text.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeHistogram, valuesAtPercentiles } from '../../core/metrics/histogram.js';
-import type { RunResult } from '../../core/result.js';
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, valuesAtPercentiles } from '../../core/metrics/histogram.js';
+import type { RunResult } from '../../core/result/index.js';
 import { renderConsole } from '../../reports/console.js';
-import { formatCount, formatExact, formatMicros } from '../../reports/format.js';
-import { CHART_PERCENTILES } from '../../reports/html-charts.js';
-import { renderHtml } from '../../reports/html.js';
-import { esc, linearTicks, logTicks, niceCeil } from '../../reports/svg.js';
-import { abortedVariant, measureRunResult, passingVariant, scenario, TOOL_VERSION, unreachableVariant } from '../helpers/results.js';
+import { xmlText } from '../../reports/escape-xml.js';
+import { formatBytes, formatCount, formatMicrosExact, formatPercentile } from '../../reports/format.js';
+import { linearTicks, logTicks, niceCeil } from '../../reports/html/chart-parts.js';
+import { CHART_PERCENTILES } from '../../reports/html/charts.js';
+import { renderHtml } from '../../reports/html/page.js';
+import {
+  abortedVariant, censor, measureRunResult, misbehavingVariant, overloadVariant, OVERLOAD, passingVariant, scenario, TOOL_VERSION, unreachableVariant,
+} from '../helpers/results.js';
 import { parseXml, type XmlElement } from '../helpers/xml.js';
 
 let real: RunResult;
@@ -89,16 +92,16 @@ describe('renderHtml', () => {
     const table = byClass(doc, 'table', 'overview')[0] as XmlElement;
     const head = find(table, (e) => e.name === 'th' && e.attrs.scope === 'col').map(text);
     expect(head).toEqual(['scenario', 'status', 'users', 'rooms', 'pairs', 'QoS', 'payload', 'rate', 'sent', 'delivered/s',
-      'p50', 'p99', 'p99.9', 'max', 'lost', 'dup', 'reordered', 'violations']);
+      'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered', 'violations']);
     const rows = find(table, (e) => e.name === 'tr').slice(1).map((tr) => tr.children.map(text));
     expect(rows.map((r) => r.slice(0, 2))).toEqual([['steady', 'PASS'], ['slow', 'FAIL'], ['lossy', 'FAIL']]);
     for (const [i, s] of real.scenarios.entries()) {
       const row = rows[i] as string[];
       const [p50, , p99, p999, max] = consoleLatency(real, s.name);
-      expect(p99).toBe(formatMicros(s.latency.p99));
+      expect(p99).toBe(formatPercentile(s.latency, 'p99'));
       expect(row.slice(10, 14)).toEqual([p50, p99, p999, max]);
       expect(row.slice(2, 10)).toEqual(['4', '1', '0', '1', '128 B', '400 msg/s', formatCount(s.throughput.sent), formatCount(s.throughput.deliveredPerSecond)]);
-      expect(row.slice(14)).toEqual([s.delivery.lost, s.delivery.duplicated, s.delivery.reordered, s.delivery.violations].map(formatCount));
+      expect(row.slice(14)).toEqual([s.delivery.lost, s.delivery.undelivered, s.delivery.duplicated, s.delivery.reordered, s.delivery.violations].map(formatCount));
     }
     expect(Number(rows[2]?.[14])).toBeGreaterThan(0);
   });
@@ -123,14 +126,19 @@ describe('renderHtml', () => {
       expect(lines.map((l) => l.attrs['data-series'])).toEqual(['latency', 'service']);
       for (const [line, summary] of [[lines[0], s.latency], [lines[1], s.serviceTime]] as const) {
         const pts = points(line as XmlElement);
-        expect(pts).toHaveLength(CHART_PERCENTILES.length);
-        const values = valuesAtPercentiles(decodeHistogram(summary.hdr), CHART_PERCENTILES);
+        // Over every owed delivery: percentile p is p × owed / arrived of what arrived, up to 100.
+        const owed = summary.count + summary.censored;
+        const shown = CHART_PERCENTILES.filter((p) => p * owed <= 100 * summary.count);
+        expect(pts).toHaveLength(shown.length);
+        if (summary.censored === 0) expect(shown).toEqual(CHART_PERCENTILES);
+        const values = valuesAtPercentiles(decodeHistogram(summary.hdr), shown.map((p) => Math.min(100, (p * owed) / summary.count)));
         for (let i = 1; i < pts.length; i++) {
           expect(pts[i]?.[0]).toBeGreaterThan(pts[i - 1]?.[0] ?? Infinity);
           expect(pts[i]?.[1]).toBeLessThanOrEqual(pts[i - 1]?.[1] ?? -Infinity); // up the page = higher latency
         }
         for (const [i, v] of values.entries()) expect(Math.abs((pts[i]?.[1] ?? 0) - yOf(v))).toBeLessThan(0.2);
-        expect(values[CHART_PERCENTILES.indexOf(99)]).toBe(summary.p99);
+        if (summary.p99 !== null) expect(values[CHART_PERCENTILES.indexOf(99)]).toBe(summary.p99);
+        else expect(shown).not.toContain(99);
       }
     }
   });
@@ -139,7 +147,8 @@ describe('renderHtml', () => {
     const copy = structuredClone(real);
     scenario(copy, 'slow').throughput = { ...scenario(copy, 'slow').throughput, series: [1200, 0, 300, 900, 450], durationSeconds: 4.5, deliveredPerSecond: 2850 / 4.5 };
     const doc = parse(renderHtml(copy));
-    for (const s of copy.scenarios) {
+    // Under load a scenario's deliveries may all land after its window: such a chart says so (tested below).
+    for (const s of copy.scenarios.filter((x) => x.throughput.series.length > 0)) {
       const svg = byClass(section(doc, s.name), 'svg', 'throughput-chart')[0] as XmlElement;
       const bars = byClass(svg, 'rect', 'bar');
       const series = s.throughput.series;
@@ -164,23 +173,32 @@ describe('renderHtml', () => {
     const slow = section(doc, 'slow');
     const rows = find(byClass(slow, 'table', 'thresholds')[0] as XmlElement, (e) => e.name === 'tr').slice(1).map((tr) => tr.children.map(text));
     const p99 = scenario(real, 'slow').thresholds[0]?.actual ?? NaN;
-    expect(rows[0]).toEqual(['p99 < 1us', '✗ FAIL', `${formatExact(p99)} µs`]);
-    expect(rows[1]?.slice(0, 2)).toEqual(['deliveredPerSecond >= 1', '✓ PASS']);
+    expect(rows[0]).toEqual(['p99 < 1us', '✗ FAIL', formatMicrosExact(p99)]);
+    expect(rows[1]?.slice(0, 2)).toEqual(['deliveredPerSecond >= 1', scenario(real, 'slow').thresholds[1]?.passed ? '✓ PASS' : '✗ FAIL']);
     expect(text(byClass(slow, 'div', 'reasons')[0] as XmlElement)).toContain('p99 < 1us');
 
     const lossy = section(doc, 'lossy');
     const lost = scenario(real, 'lossy').delivery.lost;
     const reasons = find(byClass(lossy, 'div', 'reasons')[0] as XmlElement, (e) => e.name === 'li').map(text);
-    expect(reasons).toEqual(scenario(real, 'lossy').reasons);
+    expect(reasons).toEqual(scenario(real, 'lossy').reasons.map((r) => r.message));
     expect(reasons.join('\n')).toContain(`QoS 1 delivery guarantee violated: ${formatCount(lost)} lost`);
     const qos1 = find(byClass(lossy, 'table', 'delivery')[0] as XmlElement, (e) => e.name === 'tr')[1]?.children.map(text);
     expect(qos1?.[0]).toBe('QoS 1');
     expect(qos1?.[3]).toBe(`${formatCount(lost)} ✗ violation`);
-    expect(qos1?.[4]).toBe('0 allowed'); // QoS 1 may duplicate
-    expect(qos1?.[6]).toBe(formatCount(scenario(real, 'lossy').delivery.byQos['1']?.violations ?? -1));
+    expect(qos1?.[4]).toBe(formatCount(scenario(real, 'lossy').delivery.byQos['1']?.undelivered ?? -1)); // undelivered: not a violation
+    expect(qos1?.[5]).toBe('0 allowed'); // QoS 1 may duplicate
+    expect(qos1?.[7]).toBe(formatCount(scenario(real, 'lossy').delivery.byQos['1']?.violations ?? -1));
     expect(byClass(section(doc, 'steady'), 'div', 'reasons')).toEqual([]);
-    const wire = text(byClass(section(doc, 'steady'), 'table', 'wire')[0] as XmlElement);
-    expect(wire).toMatch(/handshake.*steady.*total/);
+    const steady = scenario(real, 'steady');
+    const wire = Object.fromEntries(find(byClass(section(doc, 'steady'), 'table', 'wire')[0] as XmlElement, (e) => e.name === 'tr').slice(1).map((tr) => {
+      const [label = '', ...cells] = tr.children.map(text);
+      return [label, cells];
+    }));
+    expect(Object.keys(wire)).toEqual(['handshake', 'steady', 'total', 'steady per sent message', 'steady per delivered message']);
+    // A room delivers each sent message to several members: per sent and per delivered differ.
+    expect(wire['steady per sent message']).toEqual([formatBytes(steady.wire.phases.steady.bytesOut / steady.throughput.sent), formatBytes(steady.wire.phases.steady.bytesIn / steady.throughput.sent)]);
+    expect(wire['steady per delivered message']).toEqual([formatBytes(steady.wire.phases.steady.bytesOut / steady.delivery.delivered), formatBytes(steady.wire.phases.steady.bytesIn / steady.delivery.delivered)]);
+    expect(steady.delivery.delivered).toBeGreaterThan(steady.throughput.sent);
   });
 
   it('shows an aborted run, the aborted scenario and the ones never run', () => {
@@ -194,7 +212,7 @@ describe('renderHtml', () => {
     expect(lossy.attrs.class).toBe('scenario not-run');
     expect(text(lossy)).toContain('Not run: the run stopped before this scenario (slow: interrupted by SIGINT).');
     const row = find(byClass(doc, 'table', 'overview')[0] as XmlElement, (e) => e.name === 'tr').at(-1)?.children.map(text);
-    expect(row).toEqual(['lossy', 'NOT RUN', ...Array<string>(16).fill('-')]);
+    expect(row).toEqual(['lossy', 'NOT RUN', ...Array<string>(17).fill('-')]);
 
     const unreachable = parse(renderHtml(unreachableVariant(real)));
     expect(text(section(unreachable, 'slow'))).toContain('Not run: cannot reach target mqtt://127.0.0.1:1: connection refused');
@@ -205,8 +223,8 @@ describe('renderHtml', () => {
     const copy = structuredClone(real);
     const s = scenario(copy, 'lossy');
     s.name = '<script>alert(1)</script>';
-    s.reasons.push('server said <script>alert("x")</script> & <img src=x onerror=alert(1)>\u0000');
-    s.thresholds[0] = { expression: 'lost < 1 && "x"', actual: 3, unit: '', passed: false };
+    s.reasons.push({ kind: 'protocol', anomaly: 'x', message: 'server said <script>alert("x")</script> & <img src=x onerror=alert(1)>\u0000' });
+    s.thresholds[0] = { expression: 'lost < 1 && "x"', actual: 3, unit: '', censored: false, passed: false };
     copy.target.url = 'mqtt://h/"><script>alert(2)</script>';
     const html = renderHtml(copy);
     for (const bad of ['<script', '<img', 'onerror=alert(1)>']) expect(html).not.toContain(bad);
@@ -216,7 +234,7 @@ describe('renderHtml', () => {
     expect(text(find(section0, (e) => e.name === 'h2')[0] as XmlElement)).toContain('<script>alert(1)</script>');
     expect(find(section0, (e) => e.name === 'code').map(text)).toContain('lost < 1 && "x"');
     expect(find(doc, (e) => e.name === 'title')[0]?.text).toBe('chatbench FAIL: embedded broker (mqtt://h/"><script>alert(2)</script>)');
-    expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(xmlText(`<a href="x">'&'</a>`)).toBe(`&lt;a href="x"&gt;'&amp;'&lt;/a&gt;`);
   });
 
   it('says so instead of drawing when nothing was measured or a histogram does not decode', () => {
@@ -234,6 +252,78 @@ describe('renderHtml', () => {
     const slow = byClass(section(doc, 'slow'), 'svg', 'latency-chart')[0] as XmlElement;
     expect(find(slow, (e) => e.name === 'polyline').map((l) => l.attrs['data-series'])).toEqual(['service']);
     expect(text(section(doc, 'slow'))).toMatch(/latency: not an encoded HDR histogram/);
+  });
+});
+
+describe('renderHtml: what never arrived, and who did what', () => {
+  it('marks censored percentiles as "> waited" in the tables and draws them as a band above the wait, not as values', () => {
+    const copy = overloadVariant(real);
+    const s = scenario(copy, 'steady');
+    const doc = parse(renderHtml(copy));
+    const sec = section(doc, 'steady');
+    const latencyRow = find(byClass(sec, 'table', 'latency')[0] as XmlElement, (e) => e.name === 'tr')[1]?.children.map(text);
+    expect(latencyRow?.[0]).toBe('latency');
+    expect(latencyRow?.slice(3, 6)).toEqual(['> 12.0 s', '> 12.0 s', '> 12.0 s']);
+    expect(latencyRow?.slice(6)).toEqual([formatCount(s.latency.count), '500']);
+    expect(byClass(sec, 'span', 'censored').length).toBeGreaterThanOrEqual(3);
+    const overview = find(byClass(doc, 'table', 'overview')[0] as XmlElement, (e) => e.name === 'tr')[1]?.children.map(text);
+    expect(overview?.slice(11, 14)).toEqual(['> 12.0 s', '> 12.0 s', '> 12.0 s']);
+    expect(overview?.slice(14, 16)).toEqual(['0', '500']);
+
+    const svg = byClass(sec, 'svg', 'latency-chart')[0] as XmlElement;
+    const ticks = find(svg, (e) => e.name === 'g' && e.attrs.class === 'y-axis').flatMap((g) => byClass(g, 'text', 'tick'));
+    const [t0, t1] = [ticks[0], ticks[ticks.length - 1]].map((t) => ({ us: parseTick(text(t as XmlElement)), y: Number(t?.attrs.y) - 4 }));
+    const yOf = (us: number): number => (t0?.y ?? 0) + (Math.log10(us / (t0?.us ?? 1)) / Math.log10((t1?.us ?? 1) / (t0?.us ?? 1))) * ((t1?.y ?? 0) - (t0?.y ?? 0));
+    const line = find(svg, (e) => e.name === 'polyline' && e.attrs['data-series'] === 'latency')[0] as XmlElement;
+    const pts = points(line);
+    const arrivedUpTo = (100 * s.latency.count) / (s.latency.count + OVERLOAD.undelivered);
+    // The line stops where arrivals end: no censored percentile is drawn as a value.
+    expect(pts).toHaveLength(CHART_PERCENTILES.filter((p) => p <= arrivedUpTo).length);
+    expect(pts.length).toBeLessThan(CHART_PERCENTILES.length);
+    const band = find(svg, (e) => e.name === 'g' && (e.attrs.class ?? '').split(' ').includes('censored') && e.attrs['data-series'] === 'latency')[0] as XmlElement;
+    expect(band.attrs['data-censored']).toBe('500');
+    expect(Number(band.attrs['data-waited'])).toBe(OVERLOAD.waitedMicros);
+    const floor = byClass(band, 'line', 'censored-floor')[0] as XmlElement;
+    expect(Math.abs(Number(floor.attrs.y1) - yOf(OVERLOAD.waitedMicros))).toBeLessThan(0.2);
+    for (const [, y] of pts) expect(y).toBeGreaterThanOrEqual(Number(floor.attrs.y1)); // below the wait on the page
+    const rect = byClass(band, 'rect', 'censored-band')[0] as XmlElement;
+    expect(Number(rect.attrs.x)).toBeGreaterThanOrEqual((pts.at(-1)?.[0] ?? Infinity) - 0.1);
+    expect(Number(rect.attrs.y) + Number(rect.attrs.height)).toBeCloseTo(Number(floor.attrs.y1), 0);
+    expect(text(band)).toContain('> 12.0 s: never arrived');
+    expect(text(find(sec, (e) => e.name === 'figcaption')[0] as XmlElement)).toContain('500 owed deliveries never arrived (latency): every percentile past');
+
+    const delivery = find(byClass(sec, 'table', 'delivery')[0] as XmlElement, (e) => e.name === 'tr')[1]?.children.map(text);
+    expect(delivery?.slice(3, 5)).toEqual(['0', '500']);
+    expect(byClass(sec, 'p', 'drain').map(text)).toEqual(['drain: 12.0 s, ended because nothing arrived for 2.0 s (40,000 owed when it began, 500 still owed at its end)']);
+    expect(text(sec)).toContain('500 undelivered: still outstanding when chatbench stopped waiting');
+  });
+
+  it('draws nothing but the band when nothing arrived at all', () => {
+    const copy = structuredClone(real);
+    const s = scenario(copy, 'steady');
+    s.latency = censor({ ...s.latency, hdr: encodeHistogram(createLatencyHistogram()) }, 10, 3_000_000);
+    expect([s.latency.count, s.latency.p50]).toEqual([0, null]);
+    const svg = byClass(section(parse(renderHtml(copy)), 'steady'), 'svg', 'latency-chart')[0] as XmlElement;
+    expect(find(svg, (e) => e.name === 'polyline').map((l) => l.attrs['data-series'])).toEqual(['service']);
+    const rect = find(svg, (e) => e.name === 'rect' && e.attrs.class === 'censored-band')[0];
+    expect(Number(rect?.attrs.x)).toBe(70); // from the first percentile on
+  });
+
+  it('lists downgrades with the granted level, who closed lost connections, unfinished sends and anomalies', () => {
+    const sec = section(parse(renderHtml(misbehavingVariant(real))), 'steady');
+    const rows = Object.fromEntries(find(byClass(sec, 'table', 'connections')[0] as XmlElement, (e) => e.name === 'tr').slice(1).map((tr) => tr.children.map(text)));
+    expect(rows).toMatchObject({
+      'lost mid-run': '3', 'lost: closed by the server': '1', 'lost: ended by the network': '0', 'lost: closed by chatbench': '2',
+      'granted below QoS 1': '20', 'sends not completed': '13',
+    });
+    expect(text(sec)).toContain('the server granted QoS 0 instead of 2 on 20 subscriptions: their deliveries are judged at QoS 0; exactly-once was not exercised on them');
+    expect(find(byClass(sec, 'ul', 'lost-reasons')[0] as XmlElement, (e) => e.name === 'li').map(text)).toContain('u3: closed by the server: DISCONNECT: server busy (code 0x89)');
+    expect(find(byClass(sec, 'ul', 'unfinished-sends')[0] as XmlElement, (e) => e.name === 'li').map(text)).toEqual([
+      '12 sends got no PUBACK before the connection closed', '1 send got no PUBCOMP before chatbench stopped waiting',
+    ]);
+    expect(find(byClass(sec, 'ul', 'anomalies')[0] as XmlElement, (e) => e.name === 'li').map(text)).toEqual([
+      'ack-flow (20 times): a QoS 2 PUBLISH was answered with PUBACK (no PUBREC); packets seen: PUBLISH qos2 → PUBACK',
+    ]);
   });
 });
 

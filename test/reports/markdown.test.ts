@@ -4,10 +4,10 @@
  * verdicts and reasons per scenario, and cells that stay cells whatever text they hold.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../core/result.js';
-import { formatCount, formatExact, formatMicros } from '../../reports/format.js';
+import type { RunResult } from '../../core/result/index.js';
+import { formatCount, formatExact, formatMicrosExact, formatPercentile } from '../../reports/format.js';
 import { renderMarkdown } from '../../reports/markdown.js';
-import { abortedVariant, measureRunResult, passingVariant, scenario, TOOL_VERSION } from '../helpers/results.js';
+import { abortedVariant, measureRunResult, misbehavingVariant, overloadVariant, passingVariant, scenario, TOOL_VERSION } from '../helpers/results.js';
 
 let real: RunResult;
 beforeAll(async () => {
@@ -43,14 +43,16 @@ describe('renderMarkdown', () => {
 
   it('has one table row per scenario with its status and measured figures', () => {
     const md = renderMarkdown(real);
-    expect(rowOf(md, 'scenario')).toEqual(['scenario', 'status', 'sent', 'delivered/s', 'p50', 'p99', 'p99.9', 'max', 'lost', 'dup', 'reordered']);
-    expect(rowOf(md, ':---')).toHaveLength(11);
+    expect(rowOf(md, 'scenario')).toEqual(['scenario', 'status', 'sent', 'delivered/s', 'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered']);
+    expect(rowOf(md, ':---')).toHaveLength(12);
     for (const s of real.scenarios) {
+      const l = s.latency;
       expect(rowOf(md, s.name)).toEqual([
         s.name, s.status === 'passed' ? 'PASS' : 'FAIL',
         formatCount(s.throughput.sent), formatCount(s.throughput.deliveredPerSecond),
-        formatMicros(s.latency.p50), formatMicros(s.latency.p99), formatMicros(s.latency.p999), formatMicros(s.latency.max),
-        formatCount(s.delivery.lost), formatCount(s.delivery.duplicated), formatCount(s.delivery.reordered),
+        // A percentile among deliveries that never arrived reads "> waited" (its ">" escaped).
+        ...(['p50', 'p99', 'p999', 'max'] as const).map((k) => formatPercentile(l, k).replace('>', '\\>')),
+        formatCount(s.delivery.lost), formatCount(s.delivery.undelivered), formatCount(s.delivery.duplicated), formatCount(s.delivery.reordered),
       ]);
     }
     expect(rowOf(md, 'lossy')[8]).not.toBe('0');
@@ -61,16 +63,20 @@ describe('renderMarkdown', () => {
     const slow = section(md, 'FAIL slow');
     const p99 = scenario(real, 'slow').thresholds[0]?.actual ?? NaN;
     expect(slow).toContain('4 users, 1 room, QoS 1, 128 B at 400 msg/s');
-    expect(slow).toContain(`| \`p99 < 1us\` | FAIL | actual ${formatExact(p99)} µs |`);
-    const rate = scenario(real, 'slow').thresholds[1]?.actual ?? NaN;
-    expect(slow).toContain(`| \`deliveredPerSecond >= 1\` | PASS | actual ${formatExact(rate)} |`);
+    // Actuals in the tables' units: a p99 written in us reads in ms when the table says ms; a rate in msg/s.
+    expect(slow).toContain(`| \`p99 < 1us\` | FAIL | actual ${formatMicrosExact(p99)} |`);
+    expect(formatMicrosExact(p99)).toMatch(/ (µs|ms)$/);
+    const rate = scenario(real, 'slow').thresholds[1];
+    expect(slow).toContain(`| \`deliveredPerSecond >= 1\` | ${rate?.passed ? 'PASS' : 'FAIL'} | actual ${formatExact(rate?.actual ?? NaN)} msg/s |`);
     // The failed threshold is in the table; it is not repeated as a reason.
-    expect(slow).not.toMatch(/^- /m);
+    expect(slow).not.toMatch(/^- threshold/m);
     const lossy = section(md, 'FAIL lossy');
     const lost = scenario(real, 'lossy').delivery.lost;
     expect(lossy).toContain(`| \`lost == 0\` | FAIL | actual ${formatCount(lost)} |`);
     expect(lossy).toContain(`- QoS 1 delivery guarantee violated: ${formatCount(lost)} lost`);
+    expect(lossy).toContain(`> ${formatCount(lost)} lost: the server acknowledged the send and the receiver`);
     expect(section(md, 'PASS steady')).not.toMatch(/^- |FAIL/m);
+    expect(section(md, 'PASS steady')).toMatch(/^> drain: \d+\.\d s, ended because every owed delivery arrived \([\d,]+ owed when it began\) {2}$/m);
   });
 
   it('shows an aborted run, the aborted scenario and the ones never run', () => {
@@ -79,7 +85,7 @@ describe('renderMarkdown', () => {
     expect(md).toContain('**Run aborted:** slow: interrupted by SIGINT');
     expect(md).toContain('1 of 3 scenarios passed (1 not run)');
     expect(rowOf(md, 'slow')[1]).toBe('ABORTED');
-    expect(rowOf(md, 'lossy')).toEqual(['lossy', 'NOT RUN', ...Array<string>(9).fill('-')]);
+    expect(rowOf(md, 'lossy')).toEqual(['lossy', 'NOT RUN', ...Array<string>(10).fill('-')]);
     expect(section(md, 'ABORTED slow')).toContain('- interrupted by SIGINT');
     expect(md).toContain('Not run (the run stopped first): `lossy`');
   });
@@ -88,14 +94,41 @@ describe('renderMarkdown', () => {
     const copy = structuredClone(real);
     const s = scenario(copy, 'lossy');
     s.name = 'a|b_*c*';
-    s.thresholds[0] = { expression: 'lost | dup', actual: 3, unit: '', passed: false };
-    s.reasons.push('server said <b>no</b>\nand left | gone');
+    s.thresholds[0] = { expression: 'lost | dup', actual: 3, unit: '', censored: false, passed: false };
+    s.reasons.push({ kind: 'protocol', anomaly: 'x', message: 'server said <b>no</b>\nand left | gone' });
     const md = renderMarkdown(copy);
     const row = rowOf(md, 'a\\|b\\_\\*c\\*');
-    expect(row).toHaveLength(11);
+    expect(row).toHaveLength(12);
     expect(row[1]).toBe('FAIL');
     expect(md).toContain('| `lost \\| dup` | FAIL | actual 3 |');
     expect(md).toContain('- server said \\<b\\>no\\</b\\> and left | gone');
     expect(md).toContain('### FAIL a|b\\_\\*c\\*');
+  });
+
+  it('shows undelivered beside lost, the drain, and a censored percentile as "> waited", never a small number', () => {
+    const md = renderMarkdown(overloadVariant(real));
+    const row = rowOf(md, 'steady');
+    expect(row[1]).toBe('FAIL');
+    expect(row.slice(8, 10)).toEqual(['0', '500']);
+    // 500 of the owed deliveries never arrived: p99 and above lie among them.
+    expect(row.slice(5, 8)).toEqual(['\\> 12.0 s', '\\> 12.0 s', '\\> 12.0 s']);
+    const steady = section(md, 'FAIL steady');
+    expect(steady).toContain('| `p99 < 10s` | FAIL | actual \\> 12.0 s |');
+    expect(steady).toMatch(/^- 500 owed deliveries were still outstanding when chatbench stopped waiting .*not a protocol violation$/m);
+    expect(steady).toContain('> 500 owed deliveries never arrived: each counts as slower than 12.0 s');
+    expect(steady).toContain('> 500 undelivered: still outstanding when chatbench stopped waiting (nothing arrived for 2.0 s)');
+    expect(steady).toContain('> drain: 12.0 s, ended because nothing arrived for 2.0 s (40,000 owed when it began, 500 still owed at its end)');
+    expect(steady).not.toMatch(/delivery guarantee violated/);
+  });
+
+  it('names downgrades with the granted level, who closed lost connections, missing acknowledgements and anomalies', () => {
+    const steady = section(renderMarkdown(misbehavingVariant(real)), 'FAIL steady');
+    expect(steady).toContain('> the server granted QoS 0 instead of 2 on 20 subscriptions: their deliveries are judged at QoS 0; exactly-once was not exercised on them  ');
+    expect(steady).toContain('> the server granted QoS 1 instead of 2 on 1 subscription:');
+    expect(steady).toContain('> connections: 3 of 4 connections lost: 1 closed by the server, 2 closed by chatbench (u1: closed by chatbench:');
+    expect(steady).toContain('> unfinished sends: 12 sends got no PUBACK before the connection closed  ');
+    expect(steady).toContain('> unfinished sends: 1 send got no PUBCOMP before chatbench stopped waiting  ');
+    expect(steady).toContain('> protocol anomaly: ack-flow (20 times): a QoS 2 PUBLISH was answered with PUBACK (no PUBREC); packets seen: PUBLISH qos2 → PUBACK  ');
+    expect(steady).toMatch(/^- the server broke the acknowledgement flow 20 times/m);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { InputError, formatIssue } from '../../core/errors.js';
 import { parseScenarioText } from '../../core/scenario/index.js';
 import { didYouMean, editDistance } from '../../core/scenario/suggest.js';
+import '../../runners/index.js'; // registers MQTT, whose target fields these files use
 
 /** Lines joined with "\n": the array index + 1 is the line number used in the expectations. */
 const yaml = (...lines: string[]) => lines.join('\n') + '\n';

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { scenarioJsonSchema } from '../../core/scenario/index.js';
+import '../../runners/index.js'; // the target's fields come from the registered runners
 
 /** The committed schema; `UPDATE_SCHEMA=1 npx vitest run test/scenario/jsonschema.test.ts` rewrites it. */
 const SCHEMA_FILE = fileURLToPath(new URL('../../schema/scenarios.schema.json', import.meta.url));

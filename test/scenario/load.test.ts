@@ -3,8 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { InputError } from '../../core/errors.js';
-import { checkTargetUrl, loadScenarioFile, parseMqttVersion, parseScenarioText, redactTargetUrl } from '../../core/scenario/index.js';
-import type { ScenarioSpec } from '../../core/scenario/index.js';
+import { loadScenarioFile, parseScenarioText } from '../../core/scenario/index.js';
+import type { ScenarioSpec, TargetSpec } from '../../core/scenario/index.js';
+import { checkTargetUrl, redactTargetUrl } from '../../core/target.js';
+import '../../runners/index.js'; // registers MQTT: the target fields below are its
+import { parseMqttVersion } from '../../runners/mqtt/target.js';
+import type { MqttTargetFields } from '../../runners/mqtt/target.js';
+
+/** The MQTT runner's fields of a loaded target. */
+const mqtt = (target: TargetSpec | null): MqttTargetFields | undefined => target?.fields as MqttTargetFields | undefined;
 
 const GOOD = `
 target:
@@ -96,15 +103,19 @@ describe('a good file', () => {
     expect(file.file).toBe('/work/scenarios/chat.yaml');
     expect(file.target).toEqual({
       url: 'mqtts://broker.example:8883',
-      mqttVersion: '3.1.1',
-      usernameEnv: 'CHAT_USER',
-      passwordEnv: 'CHAT_PASS',
-      tls: {
-        ca: '/work/scenarios/certs/ca.pem',
-        cert: '/work/client.pem',
-        key: '/abs/client.key',
-        servername: 'chat.example',
-        rejectUnauthorized: true,
+      protocol: 'mqtt',
+      protocolVersion: '3.1.1',
+      fields: {
+        mqttVersion: '3.1.1',
+        usernameEnv: 'CHAT_USER',
+        passwordEnv: 'CHAT_PASS',
+        tls: {
+          ca: '/work/scenarios/certs/ca.pem',
+          cert: '/work/client.pem',
+          key: '/abs/client.key',
+          servername: 'chat.example',
+          rejectUnauthorized: true,
+        },
       },
     });
   });
@@ -112,8 +123,8 @@ describe('a good file', () => {
   test('--target replaces the url and keeps the other target fields', () => {
     const overridden = parseScenarioText(GOOD, '/work/scenarios/chat.yaml', { target: 'wss://other:443/mqtt' });
     expect(overridden.target?.url).toBe('wss://other:443/mqtt');
-    expect(overridden.target?.mqttVersion).toBe('3.1.1');
-    expect(overridden.target?.tls?.ca).toBe('/work/scenarios/certs/ca.pem');
+    expect(overridden.target?.protocolVersion).toBe('3.1.1');
+    expect(mqtt(overridden.target)?.tls?.ca).toBe('/work/scenarios/certs/ca.pem');
   });
 });
 
@@ -128,7 +139,8 @@ test.each<[string, string]>([
   ['"5"', '5.0'],
 ])('mqttVersion: %s -> %s', (written, version) => {
   const file = parseScenarioText(`target: { url: mqtt://h, mqttVersion: ${written} }\nscenarios: [{ name: a }]\n`, 'v.yaml');
-  expect(file.target?.mqttVersion).toBe(version);
+  expect(file.target?.protocolVersion).toBe(version);
+  expect(mqtt(file.target)?.mqttVersion).toBe(version);
 });
 
 describe('parseMqttVersion (mqttVersion: and --mqtt-version)', () => {
@@ -217,14 +229,14 @@ describe('credentials in a target URL never appear in a message', () => {
 test('no target anywhere: null (embedded broker); default version 5.0 and TLS verification on', () => {
   expect(parseScenarioText('scenarios: [{ name: a }]', 'a.yaml').target).toBeNull();
   const withTls = parseScenarioText('target: { url: "mqtts://h", tls: {} }\nscenarios: [{ name: a }]', 'a.yaml');
-  expect(withTls.target).toEqual({ url: 'mqtts://h', mqttVersion: '5.0', tls: { rejectUnauthorized: true } });
+  expect(withTls.target).toEqual({ url: 'mqtts://h', protocol: 'mqtt', protocolVersion: '5.0', fields: { mqttVersion: '5.0', tls: { rejectUnauthorized: true } } });
   const explicit = parseScenarioText('target: { url: "mqtts://h", tls: { rejectUnauthorized: false } }\nscenarios: [{ name: a }]', 'a.yaml');
-  expect(explicit.target?.tls?.rejectUnauthorized).toBe(false);
+  expect(mqtt(explicit.target)?.tls?.rejectUnauthorized).toBe(false);
 });
 
 test('--target alone creates a target with MQTT 5.0', () => {
   const file = parseScenarioText('scenarios: [{ name: a }]', 'a.yaml', { target: 'mqtt://10.0.0.1:1884' });
-  expect(file.target).toEqual({ url: 'mqtt://10.0.0.1:1884', mqttVersion: '5.0' });
+  expect(file.target).toEqual({ url: 'mqtt://10.0.0.1:1884', protocol: 'mqtt', protocolVersion: '5.0', fields: { mqttVersion: '5.0' } });
 });
 
 test('a bad --target is an InputError naming the flag', () => {
@@ -247,7 +259,7 @@ describe('loadScenarioFile', () => {
     await writeFile(path, 'target: { url: "mqtts://h", tls: { ca: ca.pem } }\nscenarios: [{ name: a, rate: 10/s }]\n');
     const file = await loadScenarioFile(path);
     expect(file.file).toBe(path);
-    expect(file.target?.tls?.ca).toBe(join(dir, 'ca.pem'));
+    expect(mqtt(file.target)?.tls?.ca).toBe(join(dir, 'ca.pem'));
     expect(file.scenarios.map((s) => [s.name, s.rate])).toEqual([['a', 10]]);
   });
 

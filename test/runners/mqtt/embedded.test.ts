@@ -150,7 +150,7 @@ describe('embedded broker, MQTT 3.1.1: driver details', () => {
     };
     const port = embedded.port;
     const d = createMqttDriver(
-      { url: `mqtt://someone:secret@127.0.0.1:${port}`, mqttVersion: '3.1.1', usernameEnv: 'CB_U', passwordEnv: 'CB_P' },
+      { url: `mqtt://127.0.0.1:${port}`, mqttVersion: '3.1.1', usernameEnv: 'CB_U', passwordEnv: 'CB_P' },
       { runId, env: { CB_U: 'alice', CB_P: 's3cret' } },
     );
     expect(d.displayTarget).toBe(`mqtt://127.0.0.1:${port}`);

@@ -7,11 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Driver } from '../../../core/driver.js';
+import { SendIncompleteError, type ConnectionEnd, type Driver } from '../../../core/driver.js';
 import { TargetUnreachableError } from '../../../core/errors.js';
-import type { MqttVersion, TargetSpec } from '../../../core/scenario/types.js';
+import type { MqttTarget, MqttVersion } from '../../../runners/mqtt/endpoint.js';
 import { createMqttDriver } from '../../../runners/mqtt/driver.js';
-import { MqttVerbError, type MqttChatSession } from '../../../runners/mqtt/session.js';
+import type { MqttChatSession } from '../../../runners/mqtt/session.js';
 import { connectUser, recordNoDelay, samePayload, uniquePayload } from '../../helpers/chat.js';
 import { describeWithMosquitto, startMosquitto, type Mosquitto } from '../../helpers/mosquitto.js';
 import { defineChatSuite, retainedUnder } from '../../helpers/mqtt-chat-suite.js';
@@ -22,7 +22,7 @@ const VERSIONS: MqttVersion[] = ['3.1.1', '5.0'];
 describeWithMosquitto('mosquitto', () => {
   let m: Mosquitto;
   const drivers: Driver[] = [];
-  const driverFor = (target: TargetSpec, runId = `m${Date.now() % 1e8}`): Driver => {
+  const driverFor = (target: MqttTarget, runId = `m${Date.now() % 1e8}`): Driver => {
     const d = createMqttDriver(target, { runId });
     drivers.push(d);
     return d;
@@ -160,11 +160,13 @@ describeWithMosquitto('mosquitto', () => {
 
     it('MQTT 5.0: a QoS 2 send is cut off with the DISCONNECT reason, not left hanging', async () => {
       const d = driverFor({ url: limited.url, mqttVersion: '5.0' });
-      const alice = await connectUser(d, 'alice');
-      const error = await alice.session.sendToUser('alice', uniquePayload('too-high'), 2).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(MqttVerbError);
-      expect((error as Error).message).toMatch(/connection closed before the server acknowledged \(server sent DISCONNECT: qos not supported \(155\)\)/);
-      expect((error as MqttVerbError).reasonCode).toBe(0x9b);
+      const lost: ConnectionEnd[] = [];
+      const alice = await d.connect({ user: 'alice', directLevel: 0, onMessage: () => {}, timeoutMs: 3000, onConnectionLost: (end) => lost.push(end) });
+      const error = await alice.sendToUser('alice', uniquePayload('too-high'), 2).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SendIncompleteError);
+      expect((error as Error).message).toMatch(/: no PUBREC before the connection closed \(server sent DISCONNECT: qos not supported \(155\)\)$/);
+      expect(error).toMatchObject({ awaiting: 'PUBREC', because: 'connection-closed', code: 0x9b });
+      expect(lost).toEqual([{ by: 'server', cause: 'server sent DISCONNECT: qos not supported (155)', code: 0x9b }]);
     });
   });
 });

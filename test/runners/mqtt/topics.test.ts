@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describeConnackRefusal, describeFailure } from '../../../runners/mqtt/connection.js';
-import { displayTarget, parseEndpoint } from '../../../runners/mqtt/endpoint.js';
+import { parseEndpoint } from '../../../runners/mqtt/endpoint.js';
 import { cleanupClientIdFor, clientIdFor, runTopics } from '../../../runners/mqtt/topics.js';
 
 describe('runTopics', () => {
@@ -56,10 +56,10 @@ describe('client ids', () => {
 });
 
 describe('target URLs', () => {
-  it('strip credentials for display and keep the rest as written', () => {
-    expect(displayTarget('mqtts://bob:s3cret@broker.example:8883')).toBe('mqtts://broker.example:8883');
-    expect(displayTarget('ws://bob@127.0.0.1:9001/mqtt?x=1')).toBe('ws://127.0.0.1:9001/mqtt?x=1');
-    expect(displayTarget('mqtt://127.0.0.1')).toBe('mqtt://127.0.0.1');
+  it('mask credentials for display (the one redactor in core) and keep the rest as written', () => {
+    expect(parseEndpoint('mqtts://bob:s3cret@broker.example:8883').display).toBe('mqtts://bob:***@broker.example:8883');
+    expect(parseEndpoint('ws://bob@127.0.0.1:9001/mqtt?x=1').display).toBe('ws://***@127.0.0.1:9001/mqtt?x=1');
+    expect(parseEndpoint('mqtt://127.0.0.1').display).toBe('mqtt://127.0.0.1');
   });
 
   it('default the port per scheme and keep the WebSocket path', () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { InputError, TargetUnreachableError } from '../../../core/errors.js';
-import type { MqttVersion } from '../../../core/scenario/types.js';
+import type { MqttVersion } from '../../../runners/mqtt/endpoint.js';
 import { createMqttDriver } from '../../../runners/mqtt/driver.js';
 import { freePorts, startSilentServer } from '../../helpers/ports.js';
 

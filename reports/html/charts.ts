@@ -1,15 +1,18 @@
 /**
  * The HTML report's charts, as inline SVG: the latency percentile distribution of a scenario
- * (latency and service time, decoded from their HDR histograms) and its per-second delivered
- * throughput. Each returns a <figure>; a chart with nothing to draw says so in words.
+ * (latency and service time, decoded from their HDR histograms, over every owed delivery: those
+ * that never arrived are drawn as a marked band above how long they were waited for, never as
+ * a small value) and its per-second delivered throughput. Each returns a <figure>; a chart with
+ * nothing to draw says so in words.
  */
-import { decodeHistogram, ninesPercentiles, percentileNines, valuesAtPercentiles } from '../core/metrics/histogram.js';
-import type { LatencySummary, ScenarioResult } from '../core/result.js';
-import { formatCount, formatExact } from './format.js';
+import { decodeHistogram, ninesPercentiles, percentileNines, valuesAtPercentiles } from '../../core/metrics/histogram.js';
+import type { LatencySummary, ScenarioResult } from '../../core/result/index.js';
+import { xmlText } from '../escape-xml.js';
+import { formatCount, formatExact, formatMicros, plural } from '../format.js';
 import {
-  bar, decadeDomain, el, esc, legendEntry, linearScale, linearTicks, logScale, logTicks, niceCeil, polyline, svgChart, xAxis, yAxis, type Plot,
-} from './svg.js';
-
+  bar, decadeDomain, legendEntry, linearScale, linearTicks, logScale, logTicks, niceCeil, polyline, svgChart, xAxis, yAxis, type Plot,
+} from './chart-parts.js';
+import { el } from './markup.js';
 /** The percentile chart's x axis runs to 99.99 % (four nines). */
 export const CHART_MAX_NINES = 4;
 /** The percentiles plotted, 10 per nine from 0 to 99.99: every series' polyline has one point per entry. */
@@ -30,24 +33,55 @@ export function tickMicros(us: number): string {
 interface Series {
   key: 'latency' | 'service';
   label: string;
+  /** One value per chart percentile up to `arrivedUpTo`; the percentiles after it fall among the censored. */
   values: number[];
+  /** The highest percentile (over every owed delivery) that an arrived delivery answers. */
+  arrivedUpTo: number;
+  censored: number;
+  waited: number;
 }
 
-function decodeSeries(key: Series['key'], label: string, summary: LatencySummary): Series | string {
-  if (summary.count === 0) return `no ${label} measured`;
+/**
+ * The chart percentiles over arrived + censored deliveries: percentile p of all owed is
+ * percentile p × owed / arrived of those that arrived, while that stays within 100.
+ */
+function decodeSeries(key: Series['key'], label: string, l: LatencySummary): Series | string {
+  if (l.count === 0 && l.censored === 0) return `no ${label} measured`;
+  const owed = l.count + l.censored;
+  const arrivedUpTo = (100 * l.count) / owed;
+  const shown = CHART_PERCENTILES.filter((p) => p <= arrivedUpTo);
   try {
-    return { key, label, values: valuesAtPercentiles(decodeHistogram(summary.hdr), CHART_PERCENTILES) };
+    const h = decodeHistogram(l.hdr);
+    const values = l.count === 0 ? [] : valuesAtPercentiles(h, shown.map((p) => Math.min(100, (p * owed) / l.count)));
+    return { key, label, values, arrivedUpTo, censored: l.censored, waited: l.waited };
   } catch (error) {
     return `${label}: ${(error as Error).message}`;
   }
 }
 
 function figure(chart: string, caption: string): string {
-  return el('figure', { class: 'chart' }, [chart, el('figcaption', {}, esc(caption))]);
+  return el('figure', { class: 'chart' }, [chart, el('figcaption', {}, xmlText(caption))]);
 }
 
 function empty(className: string, title: string, why: string): string {
-  return el('figure', { class: `chart ${className} empty` }, [el('p', { class: 'muted' }, esc(`${title}: ${why}.`))]);
+  return el('figure', { class: `chart ${className} empty` }, [el('p', { class: 'muted' }, xmlText(`${title}: ${why}.`))]);
+}
+
+/**
+ * The censored part of a series: a shaded band from the percentile where arrivals end to the
+ * right edge, standing on a dashed line at `waited` — "more than this", never a value.
+ */
+function censoredBand(sr: Series, x: (nines: number) => number, y: (us: number) => number): string {
+  const from = x(Math.min(CHART_MAX_NINES, percentileNines(sr.arrivedUpTo)));
+  const to = PLOT.left + PLOT.width;
+  const at = y(sr.waited);
+  const tooltip = `${plural(sr.censored, 'owed delivery', 'owed deliveries')} never arrived (${sr.label}): more than ${formatMicros(sr.waited)}, ` +
+    `from the ${formatExact(Number(sr.arrivedUpTo.toPrecision(4)))}th percentile on`;
+  return el('g', { class: `censored series-${sr.key}`, 'data-series': sr.key, 'data-censored': sr.censored, 'data-waited': sr.waited }, [
+    el('rect', { class: 'censored-band', x: from, y: PLOT.top, width: Math.max(1, to - from), height: Math.max(0, at - PLOT.top) }, el('title', {}, xmlText(tooltip))),
+    el('line', { class: `censored-floor series-${sr.key}`, x1: from, y1: at, x2: to, y2: at }, null),
+    el('text', { class: 'legend', x: to - 4, y: at - 5, 'text-anchor': 'end' }, xmlText(`> ${formatMicros(sr.waited)}: never arrived`)),
+  ]);
 }
 
 /**
@@ -61,29 +95,34 @@ export function latencyChart(s: ScenarioResult, id: string): string {
   const notes = decoded.filter((d): d is string => typeof d === 'string');
   if (series.length === 0) return empty('latency-chart', title, notes.join('; '));
 
-  const all = series.flatMap((x) => x.values);
+  const all = series.flatMap((sr) => [...sr.values, ...(sr.censored > 0 ? [sr.waited] : [])]);
   const [lo, hi] = decadeDomain(Math.max(1, Math.min(...all)), Math.max(...all));
   const x = linearScale(0, CHART_MAX_NINES, PLOT.left, PLOT.left + PLOT.width);
   const y = logScale(lo, hi, PLOT.top + PLOT.height, PLOT.top);
   const xTicks = NINES_LABELS.map((label, i) => ({ at: x(i), label }));
   const yTicks = logTicks(lo, hi).map((v) => ({ at: y(v), label: tickMicros(v) }));
-  const lines = series.map((sr) =>
-    polyline(CHART_PERCENTILES.map((p, i) => [x(percentileNines(p)), y(sr.values[i] ?? 0)] as const), { class: `line series-${sr.key}`, 'data-series': sr.key }),
+  const lines = series.filter((sr) => sr.values.length > 0).map((sr) =>
+    polyline(sr.values.map((v, i) => [x(percentileNines(CHART_PERCENTILES[i] ?? 0)), y(v)] as const), { class: `line series-${sr.key}`, 'data-series': sr.key }),
   );
+  // A censored tail inside the plotted range (up to 99.99 %) is drawn; one beyond it is only told.
+  const bands = series.filter((sr) => sr.censored > 0 && sr.arrivedUpTo < (CHART_PERCENTILES.at(-1) ?? 100)).map((sr) => censoredBand(sr, x, y));
   const legend = series.map((sr, i) => legendEntry(PLOT.left + 10 + i * 130, 18, `line series-${sr.key}`, sr.label));
-  const p99 = (sr: Series): string => tickMicros(sr.values[CHART_PERCENTILES.indexOf(99)] ?? 0);
+  const p99 = (sr: Series): string => (sr.arrivedUpTo < 99 ? `> ${formatMicros(sr.waited)}` : tickMicros(sr.values[CHART_PERCENTILES.indexOf(99)] ?? 0));
   const desc = `Log-log plot of ${series.map((sr) => `${sr.label} (p99 ${p99(sr)})`).join(' and ')} from 0 to 99.99 percent; ` +
     `latency from ${tickMicros(lo)} to ${tickMicros(hi)}.`;
   const chart = svgChart({ id, width: WIDTH, height: HEIGHT, title, desc, className: 'latency-chart' }, [
     xAxis(PLOT, xTicks, 'percentile (log scale of nines)'),
     yAxis(PLOT, yTicks, 'latency (log scale)'),
+    ...bands,
     ...lines,
     ...legend,
   ]);
+  const censored = series.filter((sr) => sr.censored > 0).map((sr) =>
+    ` ${plural(sr.censored, 'owed delivery', 'owed deliveries')} never arrived (${sr.label}): every percentile past ${formatExact(Number(sr.arrivedUpTo.toPrecision(4)))}% is more than ${formatMicros(sr.waited)} (the shaded band).`);
   // Past the percentile of the single highest latency, every percentile reads the maximum.
-  const last = 100 * (1 - 1 / s.latency.count);
-  const flat = last < 99.99 ? ` With ${formatCount(s.latency.count)} latencies, every percentile above ${formatExact(Number(last.toPrecision(4)))}% reads the maximum.` : '';
-  return figure(chart, `Latency (solid) and service time (dashed) by percentile.${flat}${notes.length > 0 ? ` ${notes.join('; ')}.` : ''}`);
+  const last = 100 * (1 - 1 / (s.latency.count + s.latency.censored));
+  const flat = s.latency.censored === 0 && last < 99.99 ? ` With ${formatCount(s.latency.count)} latencies, every percentile above ${formatExact(Number(last.toPrecision(4)))}% reads the maximum.` : '';
+  return figure(chart, `Latency (solid) and service time (dashed) by percentile, over every owed delivery.${censored.join('')}${flat}${notes.length > 0 ? ` ${notes.join('; ')}.` : ''}`);
 }
 
 /** Deliveries in each second of the measurement window; the last bar is narrower when its second was partial. */
@@ -111,7 +150,7 @@ export function throughputChart(s: ScenarioResult, id: string): string {
   const mean = y(t.deliveredPerSecond);
   const meanLine = [
     el('line', { class: 'mean', x1: PLOT.left, y1: mean, x2: PLOT.left + PLOT.width, y2: mean }, null),
-    el('text', { class: 'legend', x: PLOT.left + PLOT.width - 4, y: mean - 5, 'text-anchor': 'end' }, esc(`mean ${formatCount(t.deliveredPerSecond)} msg/s`)),
+    el('text', { class: 'legend', x: PLOT.left + PLOT.width - 4, y: mean - 5, 'text-anchor': 'end' }, xmlText(`mean ${formatCount(t.deliveredPerSecond)} msg/s`)),
   ];
   const desc = `${n} bars, one per second of the ${formatExact(Number(t.durationSeconds.toFixed(2)))} s measurement window: ` +
     `from ${formatCount(Math.min(...t.series))} to ${formatCount(Math.max(...t.series))} deliveries a second, mean ${formatCount(t.deliveredPerSecond)}.`;

@@ -81,6 +81,8 @@ svg .line { stroke-width: 2; fill: none; stroke-linejoin: round; }
 svg .series-latency { stroke: var(--latency); }
 svg .series-service { stroke: var(--service); stroke-dasharray: 6 3; }
 svg .bar { fill: var(--bar); }
+svg .censored-band { fill: var(--fail); fill-opacity: 0.12; }
+svg .censored-floor { stroke-width: 2; stroke-dasharray: 2 3; }
 svg .mean { stroke: var(--fg); stroke-width: 1; stroke-dasharray: 4 3; }
 footer { margin-top: 32px; font-size: 12px; }
 @media print {

@@ -1,42 +1,9 @@
 /**
- * Markup and chart primitives for the HTML report: escaping, scales, ticks, axes, a polyline
- * and bars. Pure functions returning strings; nothing here knows about results.
- *
- * The markup is also well-formed XML (attributes double-quoted, empty elements closed with
- * "/>", only &amp; &lt; &gt; &quot; &#39; as references), so it reads the same in a browser
- * and in a strict parser. Inline SVG in HTML needs no xmlns: the HTML parser puts <svg> and
- * its children in the SVG namespace.
+ * Chart primitives for the HTML report's inline SVG: scales, ticks, axes, a polyline, bars,
+ * legend entries and an accessible <svg> wrapper. Pure functions returning markup.
  */
-
-// Characters XML 1.0 forbids (and HTML treats as parse errors): replaced by U+FFFD.
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Any text, for element content or a double-quoted attribute: it can only ever be text. */
-export function esc(text: string): string {
-  return text.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
-
-export type Attrs = Readonly<Record<string, string | number | undefined>>;
-
-/** ` name="value"` for every defined attribute, values escaped. */
-export function attrs(values: Attrs): string {
-  return Object.entries(values)
-    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
-    .map(([k, v]) => ` ${k}="${esc(typeof v === 'number' ? num(v) : v)}"`)
-    .join('');
-}
-
-/** An element whose children are markup already; `null` children makes it empty ("/>"). */
-export function el(name: string, attributes: Attrs, children: string | readonly string[] | null): string {
-  if (children === null) return `<${name}${attrs(attributes)}/>`;
-  return `<${name}${attrs(attributes)}>${typeof children === 'string' ? children : children.join('')}</${name}>`;
-}
-
-/** A coordinate, rounded to 0.1 px: "12.3", "40". */
-export function num(n: number): string {
-  return String(Math.round(n * 10) / 10);
-}
+import { xmlText } from '../escape-xml.js';
+import { el, num, type Attrs } from './markup.js';
 
 export type Scale = (value: number) => number;
 
@@ -108,10 +75,10 @@ export function xAxis(plot: Plot, ticks: readonly Tick[], caption: string): stri
     parts.push(
       el('line', { class: 'grid', x1: t.at, y1: plot.top, x2: t.at, y2: base }, null),
       el('line', { class: 'axis', x1: t.at, y1: base, x2: t.at, y2: base + 4 }, null),
-      el('text', { class: 'tick', x: t.at, y: base + 16, 'text-anchor': 'middle' }, esc(t.label)),
+      el('text', { class: 'tick', x: t.at, y: base + 16, 'text-anchor': 'middle' }, xmlText(t.label)),
     );
   }
-  parts.push(el('text', { class: 'caption', x: plot.left + plot.width / 2, y: base + 34, 'text-anchor': 'middle' }, esc(caption)));
+  parts.push(el('text', { class: 'caption', x: plot.left + plot.width / 2, y: base + 34, 'text-anchor': 'middle' }, xmlText(caption)));
   return el('g', { class: 'x-axis' }, parts);
 }
 
@@ -122,12 +89,12 @@ export function yAxis(plot: Plot, ticks: readonly Tick[], caption: string): stri
     parts.push(
       el('line', { class: 'grid', x1: plot.left, y1: t.at, x2: plot.left + plot.width, y2: t.at }, null),
       el('line', { class: 'axis', x1: plot.left - 4, y1: t.at, x2: plot.left, y2: t.at }, null),
-      el('text', { class: 'tick', x: plot.left - 7, y: t.at + 4, 'text-anchor': 'end' }, esc(t.label)),
+      el('text', { class: 'tick', x: plot.left - 7, y: t.at + 4, 'text-anchor': 'end' }, xmlText(t.label)),
     );
   }
   const cx = 14;
   const cy = plot.top + plot.height / 2;
-  parts.push(el('text', { class: 'caption', x: cx, y: cy, 'text-anchor': 'middle', transform: `rotate(-90 ${num(cx)} ${num(cy)})` }, esc(caption)));
+  parts.push(el('text', { class: 'caption', x: cx, y: cy, 'text-anchor': 'middle', transform: `rotate(-90 ${num(cx)} ${num(cy)})` }, xmlText(caption)));
   return el('g', { class: 'y-axis' }, parts);
 }
 
@@ -138,12 +105,12 @@ export function polyline(points: ReadonlyArray<readonly [number, number]>, attri
 
 /** One bar standing on the baseline, with a tooltip. */
 export function bar(x: number, width: number, top: number, baseline: number, tooltip: string, attributes: Attrs): string {
-  return el('rect', { ...attributes, x, y: Math.min(top, baseline), width, height: Math.abs(baseline - top) }, el('title', {}, esc(tooltip)));
+  return el('rect', { ...attributes, x, y: Math.min(top, baseline), width, height: Math.abs(baseline - top) }, el('title', {}, xmlText(tooltip)));
 }
 
 /** A legend entry: a short line in the series' class, then its label. */
 export function legendEntry(x: number, y: number, className: string, label: string): string {
-  return el('line', { class: className, x1: x, y1: y - 4, x2: x + 18, y2: y - 4 }, null) + el('text', { class: 'legend', x: x + 24, y }, esc(label));
+  return el('line', { class: className, x1: x, y1: y - 4, x2: x + 18, y2: y - 4 }, null) + el('text', { class: 'legend', x: x + 24, y }, xmlText(label));
 }
 
 /** An accessible chart: role img, a <title> (its name) and a <desc>. */
@@ -153,5 +120,5 @@ export function svgChart(opts: { id: string; width: number; height: number; titl
   return el('svg', {
     id: opts.id, class: opts.className, role: 'img', width: opts.width, height: opts.height, viewBox: `0 0 ${opts.width} ${opts.height}`,
     'aria-labelledby': titleId, 'aria-describedby': descId,
-  }, [el('title', { id: titleId }, esc(opts.title)), el('desc', { id: descId }, esc(opts.desc)), ...body]);
+  }, [el('title', { id: titleId }, xmlText(opts.title)), el('desc', { id: descId }, xmlText(opts.desc)), ...body]);
 }

@@ -1,0 +1,86 @@
+/**
+ * The files a command writes besides its console output (--json, --junit, --markdown, --html),
+ * shared by every command: each path is checked before any work starts (so a bad path costs
+ * no run), then each file is rendered and written atomically, saying where it went.
+ */
+import { resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { ChatbenchResult, ResultKind } from '../core/result/index.js';
+import { renderResult, reportFormats, type ReportFormat } from '../reports/index.js';
+import type { FlagSpec } from './flags.js';
+import { prepareOutputFile, writeTextFile } from './files.js';
+import type { Output } from './output.js';
+
+/** One output file: the flag that asked for it, where, what it is in words, how to render it. */
+export interface OutputFile<T> {
+  flag: string;
+  path: string;
+  what: string;
+  render: (value: T) => string;
+}
+
+/**
+ * Checks that every output file can be written: bad input (exit 2) otherwise — including two
+ * flags naming the same file, or one naming a file in `taken` (e.g. the result being read).
+ */
+export async function prepareOutputs(files: readonly OutputFile<never>[], taken: ReadonlyMap<string, string> = new Map()): Promise<void> {
+  const seen = new Map([...taken].map(([path, what]) => [resolve(path), what]));
+  for (const f of files) {
+    const other = seen.get(resolve(f.path));
+    if (other !== undefined) throw new InputError(`${f.flag} ${f.path}: already taken by ${other}; give each its own file`);
+    seen.set(resolve(f.path), f.flag);
+    await prepareOutputFile(f.path, f.flag);
+  }
+}
+
+/** Renders and writes each file atomically, saying where each went. */
+export async function writeOutputs<T>(files: readonly OutputFile<T>[], value: T, out: Output): Promise<void> {
+  for (const f of files) {
+    await writeTextFile(f.path, f.render(value)).catch((error: unknown) => {
+      throw new InputError(`could not write the ${f.what} to ${f.path}: ${(error as Error).message}`);
+    });
+    out.err(`${f.what} written to ${f.path}`);
+  }
+}
+
+/** The report-file flags of commands that render a result (`run`, `report`). */
+export const REPORT_FLAGS = [
+  { name: 'junit', type: 'string', value: 'FILE', description: 'write a JUnit XML report here (one test suite per scenario)' },
+  { name: 'markdown', type: 'string', value: 'FILE', description: 'write a Markdown summary here (for PR comments and CI job summaries)' },
+  { name: 'html', type: 'string', value: 'FILE', description: 'write a self-contained HTML report here' },
+] as const satisfies readonly FlagSpec[];
+
+export interface ReportPaths {
+  json?: string | undefined;
+  junit?: string | undefined;
+  markdown?: string | undefined;
+  html?: string | undefined;
+}
+
+/** The report files of a result; the JSON last, as it is the record. */
+const RESULT_FILES: ReadonlyArray<{ key: keyof ReportPaths; format: ReportFormat; what: string }> = [
+  { key: 'junit', format: 'junit', what: 'JUnit report' },
+  { key: 'markdown', format: 'markdown', what: 'Markdown summary' },
+  { key: 'html', format: 'html', what: 'HTML report' },
+  { key: 'json', format: 'json', what: 'result' },
+];
+
+/**
+ * The result files asked for, each rendered through the reports' dispatch. When the kind of
+ * result is known (a saved one), a format it has no report in is bad input before anything is
+ * written.
+ */
+export function resultOutputs(paths: ReportPaths, kind?: ResultKind): OutputFile<ChatbenchResult>[] {
+  const asked = RESULT_FILES.flatMap((f) => {
+    const path = paths[f.key];
+    return path === undefined ? [] : [{ flag: `--${f.key}`, path, what: f.what, format: f.format }];
+  });
+  if (kind !== undefined) {
+    const formats = reportFormats(kind);
+    const missing = asked.filter((f) => !formats.includes(f.format));
+    if (missing.length > 0) {
+      throw new InputError(`a "${kind}" result has no ${missing.map((f) => `${f.what} (${f.flag})`).join(', ')}; it renders as ${formats.join(', ')}`);
+    }
+  }
+  return asked.map(({ flag, path, what, format }) => ({ flag, path, what, render: (result: ChatbenchResult) => renderResult(result, format) }));
+}

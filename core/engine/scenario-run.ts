@@ -1,0 +1,244 @@
+/**
+ * One scenario, phase by phase: connect every user (bounded concurrency), join rooms and
+ * wait at the readiness barrier, send on the open-model schedule, drain, disconnect.
+ * Every phase is bounded: a silent server gives an error or a stall abort, never a hang.
+ */
+import { MICROS_PER_MILLI, nowMicros } from '../clock.js';
+import type { Driver, WireBytes } from '../driver.js';
+import { RunAbortedError } from '../errors.js';
+import { valuesAtPercentiles } from '../metrics/index.js';
+import type { ScenarioResult } from '../result/index.js';
+import type { ScenarioSpec } from '../scenario/types.js';
+import { judge, type AbortInfo } from '../verdict/judge.js';
+import { AnomalyAccount, SendAccount } from './accounts.js';
+import { drain, skippedDrain, watchForStall, type Progress } from './drain.js';
+import type { EventSink, Phase } from './events.js';
+import { measure, measureOffSendPath, type ScenarioParts } from './outcome.js';
+import { planScenario, plannedSends, type Plan } from './plan.js';
+import { Recorder } from './recorder.js';
+import { Sender } from './sender.js';
+import { Users } from './users.js';
+
+type Drain = ScenarioResult['drain'];
+
+export interface ScenarioContext {
+  runId: string;
+  driver: Driver;
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+  /** Sends handed to the client but not yet completed, past which the pacer waits (default 20,000). */
+  maxInFlight?: number;
+  /**
+   * Called every `snapshotEveryMs` while the scenario sends and drains, with what it has
+   * measured so far (status "aborted", cause "incomplete"), so a killed run keeps it. Built off
+   * the send path (outcome.ts): the sends due meanwhile go out on time.
+   */
+  onSnapshot?: (partial: ScenarioResult) => void | Promise<void>;
+  snapshotEveryMs?: number;
+}
+
+/** A scenario stopped early, with the cause the result records. */
+export class ScenarioStopped extends RunAbortedError {
+  readonly abort: AbortInfo;
+  constructor(abort: AbortInfo) {
+    super(abort.message);
+    this.abort = abort;
+  }
+}
+
+const MAX_IN_FLIGHT = 20_000;
+const DEFAULT_SNAPSHOT_MS = 10_000;
+const PROGRESS_EVERY_MS = 1_000;
+/** Sending starts this long after the barrier, so the first send is not already late. */
+const SEND_LEAD_MICROS = 1000;
+
+export function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Promise<ScenarioResult> {
+  return new ScenarioRun(spec, ctx).run();
+}
+
+/** Why the caller's signal stopped the run: "SIGINT" and the like are signals; anything else is said as is. */
+function outerAbort(reason: unknown): AbortInfo {
+  const text = String(reason ?? 'interrupted');
+  return /^SIG[A-Z]+$/.test(text) ? { cause: 'signal', message: `interrupted by ${text}` } : { cause: 'signal', message: text };
+}
+
+class ScenarioRun {
+  readonly #startedAt = new Date().toISOString();
+  readonly #plan: Plan;
+  readonly #users: Users;
+  readonly #sends = new SendAccount();
+  readonly #anomalies = new AnomalyAccount();
+  /** Stops the scenario: the caller's abort, every connection gone, a stall. Its reason is an AbortInfo. */
+  readonly #stop = new AbortController();
+  #everyConnectionLost = false;
+  #recorder: Recorder | null = null;
+  #sender: Sender | null = null;
+  #phase: Phase = 'connect';
+  /** Users whose connection was lost: not expected to receive what is sent after that. */
+  readonly #gone: string[] = [];
+  #handshake: WireBytes = { bytesOut: 0, bytesIn: 0 };
+  #sendStart = 0;
+  #sendEnd = 0;
+  #drain: Drain | null = null;
+
+  constructor(
+    private readonly spec: ScenarioSpec,
+    private readonly ctx: ScenarioContext,
+  ) {
+    this.#plan = planScenario(spec);
+    this.#users = new Users(spec, this.#plan, ctx.driver, {
+      onMessage: (user, m) => this.#recorder?.receive(user, m),
+      onLost: (user) => {
+        this.#gone.push(user);
+        this.#recorder?.tracker.receiverGone(user);
+      },
+      onAllLost: (end) => {
+        this.#everyConnectionLost = true;
+        this.#abort({ cause: 'connections-lost', message: `every connection was lost (the last: ${end.cause})` });
+      },
+      onAnomaly: (_user, anomaly) => this.#anomalies.record(anomaly),
+    });
+  }
+
+  async run(): Promise<ScenarioResult> {
+    const onOuterAbort = (): void => this.#abort(outerAbort(this.ctx.signal?.reason));
+    if (this.ctx.signal?.aborted) onOuterAbort();
+    this.ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    let aborted: AbortInfo | null = null;
+    try {
+      await this.#connectAndJoin();
+      await this.#sendAndDrain();
+      this.#throwIfStopped();
+    } catch (error) {
+      if (!(error instanceof RunAbortedError) || this.#recorder === null) throw error;
+      aborted = error instanceof ScenarioStopped ? error.abort : { cause: 'timeout', message: error.message };
+    } finally {
+      this.ctx.signal?.removeEventListener('abort', onOuterAbort);
+      if (this.#users.count > 0) this.#emit('disconnect', `${this.#users.count} users`);
+      await this.#users.disconnectAll();
+    }
+    return judge(this.spec, measure(this.#parts(aborted)), aborted);
+  }
+
+  #abort(info: AbortInfo): void {
+    if (!this.#stop.signal.aborted) this.#stop.abort(info);
+  }
+
+  async #connectAndJoin(): Promise<void> {
+    const { spec } = this;
+    this.#emit('connect', `${this.#plan.users.length} users, ${spec.connect.concurrency} at a time`);
+    await this.#users.connectAll(() => this.#throwIfStopped());
+    this.#emit('join', `${this.#plan.rooms.size} rooms`);
+    await this.#users.joinAll();
+    this.#handshake = this.#users.wire();
+    this.#throwIfStopped();
+  }
+
+  async #sendAndDrain(): Promise<void> {
+    const { spec, ctx } = this;
+    const planned = plannedSends(spec);
+    this.#emit('send', `${planned.toLocaleString('en-US')} messages at ${spec.rate}/s, ${spec.payloadBytes} B, QoS ${spec.qos}`);
+    const startMicros = nowMicros() + SEND_LEAD_MICROS;
+    this.#sendStart = startMicros;
+    const users = this.#users;
+    const recorder = new Recorder(ctx.runId, this.#plan.streams, startMicros + spec.warmupMs * MICROS_PER_MILLI, (s, r) => users.grantedLevel(s, r));
+    this.#recorder = recorder;
+    for (const user of this.#gone) recorder.tracker.receiverGone(user);
+    const sender = new Sender({
+      spec, plan: this.#plan, recorder, sends: this.#sends, startMicros, planned,
+      sessionOf: (user) => users.session(user),
+      signal: this.#stop.signal,
+      maxInFlight: ctx.maxInFlight ?? MAX_IN_FLIGHT,
+    });
+    this.#sender = sender;
+    const progress: Progress = {
+      owed: () => recorder.outstanding,
+      inFlight: () => sender.inFlight,
+      lastProgressMicros: () => recorder.lastProgressMicros,
+    };
+    const stopWatching = watchForStall(spec, progress, startMicros, (stall) => this.#abort(stall));
+    const progressTimer = setInterval(() => this.#progress(planned), PROGRESS_EVERY_MS);
+    const snapshots = ctx.onSnapshot === undefined ? undefined : setInterval(() => this.#snapshot(), ctx.snapshotEveryMs ?? DEFAULT_SNAPSHOT_MS);
+    try {
+      const fired = await sender.run();
+      // The window ends where the schedule of the sends made ends (or later, if sending lagged):
+      // n sends at rate r span n / r seconds, so a run at the configured rate reads that rate.
+      this.#sendEnd = Math.max(nowMicros(), startMicros + (fired * 1_000_000) / spec.rate);
+      recorder.throughput.closeWindow(Math.max(this.#sendEnd, recorder.throughput.windowStartMicros));
+      if (fired < planned && !this.#stop.signal.aborted) {
+        throw new ScenarioStopped({
+          cause: 'timeout',
+          message: `send phase overran by ${spec.connect.timeoutMs} ms: ${fired} of ${planned} messages sent, ${sender.inFlight} still unacknowledged by the server`,
+        });
+      }
+      if (this.#stopReason()?.cause === 'stall' || this.#everyConnectionLost) return;
+      this.#phase = 'drain';
+      this.#emit('drain', `${recorder.outstanding.toLocaleString('en-US')} owed deliveries; ends ${spec.drainMs} ms after the last progress, at most ${spec.drainMaxMs} ms`);
+      this.#drain = await drain({ spec, progress, stop: this.#stop.signal, everyConnectionLost: () => this.#everyConnectionLost });
+    } finally {
+      stopWatching();
+      clearInterval(progressTimer);
+      clearInterval(snapshots);
+      this.#drain ??= skippedDrain(recorder.outstanding, this.#stopReason());
+    }
+  }
+
+  #progress(planned: number): void {
+    const recorder = this.#recorder;
+    if (recorder === null || this.ctx.onEvent === undefined) return;
+    const latency = recorder.latency.latency;
+    this.ctx.onEvent({
+      type: 'progress',
+      scenario: this.spec.name,
+      phase: this.#phase === 'drain' ? 'drain' : 'send',
+      connected: this.#users.connected,
+      sent: this.#sender?.sent ?? 0,
+      planned,
+      delivered: recorder.delivered,
+      elapsedMs: Math.round((nowMicros() - this.#sendStart) / MICROS_PER_MILLI),
+      totalMs: this.spec.durationMs,
+      ...(latency.count > 0 ? { p99Micros: valuesAtPercentiles(latency, [99])[0] as number } : {}),
+    });
+  }
+
+  /** A checkpoint: built in steps that yield to the sends due meanwhile, then handed over. */
+  #snapshot(): void {
+    const seconds = Math.round((nowMicros() - this.#sendStart) / 100_000) / 10;
+    const inProgress: AbortInfo = { cause: 'incomplete', message: `in progress: ${seconds} s into the scenario when this checkpoint was written` };
+    void measureOffSendPath(this.#parts(inProgress))
+      .then((measured) => this.ctx.onSnapshot?.(judge(this.spec, measured, inProgress)))
+      .catch(() => undefined); // a checkpoint that cannot be built is skipped; the final result decides
+  }
+
+  #parts(aborted: AbortInfo | null): ScenarioParts {
+    const recorder = this.#recorder;
+    if (recorder === null) throw new Error('no measurement was started');
+    return {
+      spec: this.spec,
+      plan: this.#plan,
+      startedAt: this.#startedAt,
+      recorder,
+      users: this.#users,
+      sends: this.#sends,
+      anomalies: this.#anomalies,
+      handshake: this.#handshake,
+      sendEnd: this.#sendEnd,
+      drain: this.#drain ?? skippedDrain(recorder.outstanding, aborted),
+    };
+  }
+
+  #emit(phase: Phase, detail: string): void {
+    this.#phase = phase;
+    this.ctx.onEvent?.({ type: 'phase', scenario: this.spec.name, phase, detail });
+  }
+
+  #stopReason(): AbortInfo | null {
+    const signal = this.#stop.signal;
+    return signal.aborted ? (signal.reason as AbortInfo) : null;
+  }
+
+  #throwIfStopped(): void {
+    const reason = this.#stopReason();
+    if (reason !== null) throw new ScenarioStopped(reason);
+  }
+}

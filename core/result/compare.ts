@@ -1,0 +1,137 @@
+/**
+ * The body of a `kind: "compare"` result (`chatbench compare --json`): two run results matched
+ * scenario by scenario, each metric of the metric table (core/verdict/metrics.ts) judged by the
+ * rules in core/verdict/compare-rules.ts, and the caveats that make a comparison mean little.
+ */
+import { z } from 'zod';
+import { COUNT_METRICS, LATENCY_METRICS, SERVICE_METRICS } from '../scenario/types.js';
+import { envelopeFields, Target } from './envelope.js';
+import { Aborted, Reason } from './reasons.js';
+
+const count = () => z.number().int().nonnegative();
+
+export const MetricName = z.enum([...LATENCY_METRICS, ...SERVICE_METRICS, ...COUNT_METRICS]);
+/** Base units of the metric table: µs, messages per second, a fraction, a count, bytes. */
+export const MetricUnit = z.enum(['us', 'msg/s', 'ratio', 'count', 'bytes']);
+export type MetricUnit = z.infer<typeof MetricUnit>;
+export const Better = z.enum(['lower', 'higher']);
+export type Better = z.infer<typeof Better>;
+export const Verdict = z.enum(['regressed', 'improved', 'unchanged', 'not-measured']);
+export type Verdict = z.infer<typeof Verdict>;
+
+export const CompareOptions = z.object({
+  /** Relative tolerance of latency percentiles, loss ratio, counts and bytes: 0.1 = 10%. */
+  tolerance: z.number().nonnegative(),
+  /** Relative tolerance of delivered messages per second: 0.05 = 5%. */
+  throughputTolerance: z.number().nonnegative(),
+  /** Latency changes smaller than this (µs) are `unchanged`, whatever the ratio. */
+  minLatencyChangeMicros: z.number().nonnegative(),
+});
+export type ResolvedCompareOptions = z.infer<typeof CompareOptions>;
+
+export const MetricComparison = z.object({
+  id: MetricName,
+  label: z.string(),
+  unit: MetricUnit,
+  better: Better,
+  /** In `unit`; null when not measured. A censored side holds its lower bound ("> value"). */
+  baseline: z.number().nullable(),
+  current: z.number().nullable(),
+  /** A side whose value fell among deliveries that never arrived: it is more than the number shown. */
+  censored: z.object({ baseline: z.boolean(), current: z.boolean() }),
+  /** current − baseline; null when either side was not measured. */
+  change: z.number().nullable(),
+  /** change / baseline; null when either side was not measured or the baseline is 0. */
+  relative: z.number().nullable(),
+  verdict: Verdict,
+  /** The rule the verdict was reached with, in words: "±10% and ≥ 1.00 ms". */
+  rule: z.string(),
+});
+export type MetricComparison = z.infer<typeof MetricComparison>;
+
+/** The largest shift between two latency distributions (HDR: what arrived) across the compared percentiles. */
+export const DistributionShift = z.object({
+  percentile: z.number(),
+  baseline: z.number(),
+  current: z.number(),
+  change: z.number(),
+  relative: z.number(),
+  verdict: z.enum(['regressed', 'improved', 'unchanged']),
+  rule: z.string(),
+});
+export type DistributionShift = z.infer<typeof DistributionShift>;
+
+export const Workload = z.object({ users: count(), rooms: count(), qos: count(), payloadBytes: count(), targetRate: z.number().nonnegative() });
+export type Workload = z.infer<typeof Workload>;
+
+export const ScenarioSide = z.object({
+  status: z.enum(['passed', 'failed', 'aborted']),
+  reasons: z.array(Reason),
+  workload: Workload,
+  /** Schedule-lag p99 of the generator in this scenario, µs; null when nothing was sent. */
+  scheduleLagP99: z.number().nullable(),
+});
+export type ScenarioSide = z.infer<typeof ScenarioSide>;
+
+export const ScenarioComparison = z.object({
+  name: z.string(),
+  baseline: ScenarioSide,
+  current: ScenarioSide,
+  metrics: z.array(MetricComparison),
+  /** Whole latency distributions (HDR); null when either side has no latency recorded. */
+  distribution: DistributionShift.nullable(),
+  /** Workloads that differ, scenarios that did not pass, metrics not measured, a lagging generator. */
+  warnings: z.array(z.string()),
+  /** Labels of the metrics that regressed ("latency p99", "latency distribution"). */
+  regressions: z.array(z.string()),
+  regressed: z.boolean(),
+  /**
+   * The generator fell behind on either side (schedule-lag p99 above the bound): the figures
+   * partly measure chatbench, so a regression found here is marked as found while it lagged.
+   */
+  generatorLagged: z.boolean(),
+});
+export type ScenarioComparison = z.infer<typeof ScenarioComparison>;
+
+export const RunSide = z.object({
+  runId: z.string(),
+  startedAt: z.string(),
+  toolVersion: z.string(),
+  target: Target,
+  aborted: Aborted.nullable(),
+});
+export type RunSide = z.infer<typeof RunSide>;
+
+/**
+ * Why the comparison may mean little; each is a warning, and with `--strict` a failure:
+ * - generator-lag: a side's schedule-lag p99 exceeded the bound (compare-rules.ts MAX_SCHEDULE_LAG_P99_MICROS);
+ * - aborted: a side's run or scenario stopped early;
+ * - protocol: the sides ran different protocols or protocol versions.
+ */
+export const Caveat = z.object({
+  kind: z.enum(['generator-lag', 'aborted', 'protocol']),
+  side: z.enum(['baseline', 'current', 'both']),
+  /** The scenario concerned, or null for the run as a whole. */
+  scenario: z.string().nullable(),
+  message: z.string(),
+});
+export type Caveat = z.infer<typeof Caveat>;
+
+export const compareBodyFields = {
+  baseline: RunSide,
+  current: RunSide,
+  options: CompareOptions,
+  /** Scenarios present in both results, in the baseline's order. */
+  scenarios: z.array(ScenarioComparison),
+  onlyInBaseline: z.array(z.string()),
+  onlyInCurrent: z.array(z.string()),
+  /** The conditions under which this comparison means little (also among `warnings`, in words). */
+  caveats: z.array(Caveat),
+  /** Run-level warnings in words: the caveats, different socket settings, nothing in common. */
+  warnings: z.array(z.string()),
+  /** True when any matched scenario regressed. */
+  regressed: z.boolean(),
+};
+
+export const CompareResult = z.object({ ...envelopeFields, kind: z.literal('compare'), ...compareBodyFields });
+export type CompareResult = z.infer<typeof CompareResult>;

@@ -1,0 +1,170 @@
+/**
+ * Regression verdicts between two run results (this release against the last, MQTT against
+ * XMPP): scenarios matched by name, each compared metric of the metric table judged by the
+ * rules in compare-rules.ts, whole latency distributions compared through their HDR
+ * histograms, and the caveats that make a comparison mean little (a lagging generator, an
+ * aborted side, different protocols). Pure: the result is plain data; reports/ renders it.
+ */
+import { InputError } from '../errors.js';
+import { decodeHistogram, valuesAtPercentiles } from '../metrics/histogram.js';
+import type {
+  CompareResult, DistributionShift, MetricComparison, ResolvedCompareOptions, RunResult, RunSide, ScenarioComparison, ScenarioResult, ScenarioSide,
+} from '../result/index.js';
+import { RESULT_SCHEMA_VERSION } from '../result/index.js';
+import {
+  DEFAULT_COMPARE_OPTIONS, MAX_SCHEDULE_LAG_P99_MICROS, SHIFT_PERCENTILES, censoredVerdictOf, relativeChange, ruleFor, verdictOf, type CompareOptions,
+} from './compare-rules.js';
+import { COMPARED_METRICS, type Reading } from './metrics.js';
+import { caveatsOf, lagP99 } from './compare-caveats.js';
+
+export type { CompareOptions } from './compare-rules.js';
+export type Comparison = CompareResult;
+
+/** Envelope fields of the comparison itself (the CLI fills them: tool version, id, clock, machine). */
+export type CompareEnvelope = Pick<CompareResult, 'tool' | 'runId' | 'startedAt' | 'finishedAt' | 'environment'>;
+
+const WORKLOAD_KEYS = ['qos', 'payloadBytes', 'users', 'rooms', 'targetRate'] as const;
+
+export function compareResults(baseline: RunResult, current: RunResult, envelope: CompareEnvelope, options: CompareOptions = {}): Comparison {
+  const o = resolveOptions(options);
+  const currentByName = new Map(current.scenarios.map((s) => [s.name, s]));
+  const baselineNames = new Set(baseline.scenarios.map((s) => s.name));
+  const scenarios = baseline.scenarios.flatMap((b) => {
+    const c = currentByName.get(b.name);
+    return c === undefined ? [] : [compareScenario(b, c, o)];
+  });
+
+  const caveats = caveatsOf(baseline, current);
+  const warnings = caveats.map((c) => c.message);
+  if (baseline.target.tcpNoDelay !== current.target.tcpNoDelay) {
+    const onOff = (r: RunResult): string => (r.target.tcpNoDelay ? 'on' : 'off');
+    warnings.push(`TCP_NODELAY was ${onOff(baseline)} in the baseline and ${onOff(current)} in the current run: latencies are not comparable`);
+  }
+  if (scenarios.length === 0) warnings.push('no scenario in common: nothing was compared');
+
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'compare',
+    ...envelope,
+    // The comparison itself ran to the end; a side that stopped early is a caveat.
+    aborted: null,
+    target: current.target,
+    baseline: runSide(baseline),
+    current: runSide(current),
+    options: o,
+    scenarios,
+    onlyInBaseline: baseline.scenarios.filter((s) => !currentByName.has(s.name)).map((s) => s.name),
+    onlyInCurrent: current.scenarios.filter((s) => !baselineNames.has(s.name)).map((s) => s.name),
+    caveats,
+    warnings,
+    regressed: scenarios.some((s) => s.regressed),
+  };
+}
+
+/** True when the comparison holds a caveat: with --strict that fails it. */
+export function hasCaveats(c: Comparison): boolean {
+  return c.caveats.length > 0;
+}
+
+function resolveOptions(options: CompareOptions): ResolvedCompareOptions {
+  const o: ResolvedCompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...options };
+  for (const [key, value] of Object.entries(o)) {
+    if (!Number.isFinite(value) || value < 0) throw new InputError(`compare option ${key} must be a finite number ≥ 0, got ${value}`);
+  }
+  return o;
+}
+
+function runSide(r: RunResult): RunSide {
+  return { runId: r.runId, startedAt: r.startedAt, toolVersion: r.tool.version, target: r.target, aborted: r.aborted };
+}
+
+function scenarioSide(s: ScenarioResult): ScenarioSide {
+  return {
+    status: s.status,
+    reasons: s.reasons,
+    workload: { users: s.users, rooms: s.rooms, qos: s.qos, payloadBytes: s.payloadBytes, targetRate: s.targetRate },
+    scheduleLagP99: lagP99(s),
+  };
+}
+
+/** A reading as a number for the table: censored sides hold their lower bound. */
+const numberOf = (r: Reading): number | null => (r.kind === 'nothing' ? null : r.kind === 'censored' ? r.atLeast : r.value);
+
+function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompareOptions): ScenarioComparison {
+  const metrics = COMPARED_METRICS.map((m): MetricComparison => {
+    const rule = ruleFor(m.rule, m.better, o);
+    const [before, after] = [m.read(b), m.read(c)];
+    const baseline = numberOf(before);
+    const current = numberOf(after);
+    const censored = { baseline: before.kind === 'censored', current: after.kind === 'censored' };
+    const measured = baseline !== null && current !== null;
+    const relative = measured ? relativeChange(baseline, current) : null;
+    const verdict = measured && (censored.baseline || censored.current) ? censoredVerdictOf(baseline, current, censored, rule) : verdictOf(baseline, current, rule);
+    return {
+      id: m.name, label: m.label, unit: m.unit, better: m.better, baseline, current, censored,
+      change: measured ? current - baseline : null,
+      relative: relative !== null && Number.isFinite(relative) ? relative : null,
+      verdict,
+      rule: rule.text,
+    };
+  });
+  const distribution = b.latency.count > 0 && c.latency.count > 0 ? distributionShift(b, c, o) : null;
+
+  const warnings: string[] = [];
+  const differ = WORKLOAD_KEYS.filter((k) => b[k] !== c[k]).map((k) => `${k} ${b[k]} vs ${c[k]}`);
+  if (differ.length > 0) warnings.push(`workloads differ: ${differ.join(', ')} (the comparison may be unfair)`);
+  for (const [side, s] of [['baseline', b], ['current', c]] as const) {
+    const why = s.reasons.length > 0 ? `: ${s.reasons.map((r) => r.message).join('; ')}` : '';
+    if (s.status === 'failed') warnings.push(`${side} failed${why}`);
+    if (s.status === 'aborted') warnings.push(`${side} was aborted${why} (compared anyway: its figures cover only part of the scenario)`);
+  }
+  for (const side of ['baseline', 'current'] as const) {
+    const missing = metrics.filter((m) => m[side] === null).map((m) => m.label);
+    if (missing.length > 0) warnings.push(`not measured in the ${side}, not compared: ${missing.join(', ')}`);
+  }
+  const lagged = ([['baseline', b], ['current', c]] as const).filter(([, s]) => (lagP99(s) ?? 0) > MAX_SCHEDULE_LAG_P99_MICROS);
+
+  const regressions = metrics.filter((m) => m.verdict === 'regressed').map((m) => m.label);
+  if (distribution?.verdict === 'regressed') regressions.push('latency distribution');
+  const generatorLagged = lagged.length > 0;
+  if (generatorLagged && regressions.length > 0) {
+    warnings.push(`regression found while the generator lagged (${lagged.map(([side]) => side).join(' and ')}): it may be chatbench's own delay, re-run with a lower rate or more CPU`);
+  }
+  return {
+    name: b.name, baseline: scenarioSide(b), current: scenarioSide(c), metrics, distribution, warnings, regressions,
+    regressed: regressions.length > 0, generatorLagged,
+  };
+}
+
+/**
+ * Whole distributions: both HDR histograms decoded and read at SHIFT_PERCENTILES, each point
+ * judged by the latency rule. The distribution regressed when any point regressed (the
+ * largest relative increase among them is reported); else improved when any point improved
+ * (the largest decrease); else unchanged, reporting the largest shift either way.
+ */
+function distributionShift(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompareOptions): DistributionShift {
+  const rule = ruleFor('latency', 'lower', o);
+  const before = valuesAtPercentiles(decode(b, 'baseline'), SHIFT_PERCENTILES);
+  const after = valuesAtPercentiles(decode(c, 'current'), SHIFT_PERCENTILES);
+  const points = SHIFT_PERCENTILES.map((percentile, i) => {
+    const baseline = before[i] ?? 0;
+    const current = after[i] ?? 0;
+    const relative = relativeChange(baseline, current);
+    return { percentile, baseline, current, change: current - baseline, relative: Number.isFinite(relative) ? relative : 0, verdict: verdictOf(baseline, current, rule) };
+  });
+  const largest = (verdict: string | null): (typeof points)[number] | undefined =>
+    points
+      .filter((p) => verdict === null || p.verdict === verdict)
+      .reduce<(typeof points)[number] | undefined>((best, p) => (best === undefined || Math.abs(p.relative) > Math.abs(best.relative) ? p : best), undefined);
+  const pick = largest('regressed') ?? largest('improved') ?? largest(null);
+  if (pick === undefined) throw new Error('no percentiles to compare');
+  return { ...pick, verdict: pick.verdict === 'not-measured' ? 'unchanged' : pick.verdict, rule: rule.text };
+}
+
+function decode(s: ScenarioResult, side: string): ReturnType<typeof decodeHistogram> {
+  try {
+    return decodeHistogram(s.latency.hdr);
+  } catch (error) {
+    throw new InputError(`${side} scenario "${s.name}": latency.hdr: ${(error as Error).message}`);
+  }
+}

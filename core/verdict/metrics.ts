@@ -1,0 +1,135 @@
+/**
+ * The one metric table: every metric a threshold can name and `compare` can judge, with its
+ * label, base unit, which way is better, how it is read from a scenario result and what
+ * "nothing measured" means for it. Thresholds (thresholds.ts), compare (compare.ts) and every
+ * report read metrics through here, so they cannot disagree on an edge case again.
+ */
+import type { Better, LatencySummary, MetricUnit, PercentileKey, ScenarioResult } from '../result/index.js';
+import type { ThresholdMetric } from '../scenario/types.js';
+
+/** The figures of a scenario result a metric can read (a judged or a not-yet-judged result). */
+export type Measurable = Pick<ScenarioResult, 'latency' | 'serviceTime' | 'throughput' | 'delivery' | 'wire'>;
+
+/**
+ * What a metric reads from a result:
+ * - value: measured, in the metric's base unit;
+ * - nothing: there is nothing to measure (see the metric's `nothing`): no threshold passes on
+ *   it and compare leaves it out;
+ * - censored: a latency that falls among deliveries that never arrived: it is more than
+ *   `atLeast` µs (how long they were waited for), and nothing more is known.
+ */
+export type Reading = { kind: 'value'; value: number } | { kind: 'nothing' } | { kind: 'censored'; atLeast: number };
+
+export type MetricName = ThresholdMetric;
+export type { Better, MetricUnit };
+/** Which tolerance and floor `compare` judges a change with (compare-rules.ts). */
+export type RuleKind = 'latency' | 'throughput' | 'ratio' | 'count' | 'bytes';
+
+export interface Metric {
+  name: MetricName;
+  label: string;
+  unit: MetricUnit;
+  better: Better;
+  /**
+   * How `compare` judges a change; null: `compare` leaves it out (a size of the workload rather
+   * than a quality, or a figure another compared metric already covers).
+   */
+  rule: RuleKind | null;
+  /** What "nothing measured" means for this metric, in words (docs, messages). */
+  nothing: string;
+  read(s: Measurable): Reading;
+}
+
+const value = (v: number): Reading => ({ kind: 'value', value: v });
+const NOTHING: Reading = { kind: 'nothing' };
+const NO_LATENCY = 'no measured delivery was owed (nothing sent after the warm-up)';
+
+/** Nothing owed at all: no sample and nothing censored. */
+const empty = (l: LatencySummary): boolean => l.count === 0 && l.censored === 0;
+
+/** A percentile over arrived + censored deliveries: null in the summary means "> waited". */
+function percentile(l: LatencySummary, key: PercentileKey): Reading {
+  if (empty(l)) return NOTHING;
+  const v = l[key];
+  return v === null ? { kind: 'censored', atLeast: l.waited } : value(v);
+}
+
+/** The smallest latency: among what arrived; when nothing arrived, more than the wait. */
+function minimum(l: LatencySummary): Reading {
+  if (empty(l)) return NOTHING;
+  return l.count > 0 ? value(l.min) : { kind: 'censored', atLeast: l.waited };
+}
+
+/**
+ * The mean over every owed delivery. With censored deliveries the true mean is unknown; taking
+ * each of them at `waited` gives a lower bound, so it is reported as "more than" that bound.
+ */
+function average(l: LatencySummary): Reading {
+  if (empty(l)) return NOTHING;
+  if (l.censored === 0) return value(l.mean);
+  return { kind: 'censored', atLeast: (l.mean * l.count + l.waited * l.censored) / (l.count + l.censored) };
+}
+
+function latency(name: MetricName, label: string, compared: boolean, pick: (s: Measurable) => LatencySummary, read: (l: LatencySummary) => Reading): Metric {
+  return { name, label, unit: 'us', better: 'lower', rule: compared ? 'latency' : null, nothing: NO_LATENCY, read: (s) => read(pick(s)) };
+}
+
+function count(name: MetricName, label: string, rule: RuleKind | null, better: Better, read: (s: Measurable) => number): Metric {
+  return { name, label, unit: 'count', better, rule, nothing: 'never: a count is measured even when it is 0', read: (s) => value(read(s)) };
+}
+
+const WORDS: Readonly<Record<PercentileKey, string>> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
+const KEYS = Object.keys(WORDS) as PercentileKey[];
+
+/** Latency percentiles, all compared; service time only at p99 (its shape follows latency's). */
+const latencyPercentiles = KEYS.map((key) => latency(key, `latency ${WORDS[key]}`, true, (s) => s.latency, (l) => percentile(l, key)));
+const servicePercentiles = KEYS.map((key) =>
+  latency(`service.${key}`, `service time ${WORDS[key]}`, key === 'p99', (s) => s.serviceTime, (l) => percentile(l, key)));
+
+/** Every metric, in the order tables show them. */
+export const METRICS: readonly Metric[] = [
+  latency('min', 'latency min', false, (s) => s.latency, minimum),
+  latency('mean', 'latency mean', false, (s) => s.latency, average),
+  ...latencyPercentiles,
+  ...servicePercentiles,
+  // Nothing sent in the measurement window: there is no rate (0/s would read as a measurement).
+  {
+    name: 'deliveredPerSecond', label: 'delivered/s', unit: 'msg/s', better: 'higher', rule: 'throughput', nothing: 'nothing was sent after the warm-up',
+    read: (s) => (s.throughput.sent > 0 ? value(s.throughput.deliveredPerSecond) : NOTHING),
+  },
+  {
+    name: 'sentPerSecond', label: 'sent/s', unit: 'msg/s', better: 'higher', rule: null, nothing: 'nothing was sent after the warm-up',
+    read: (s) => (s.throughput.sent > 0 ? value(s.throughput.sentPerSecond) : NOTHING),
+  },
+  // Lost (with evidence) per owed delivery; nothing owed: no ratio (0 would read as "no loss").
+  {
+    name: 'lossRatio', label: 'loss ratio', unit: 'ratio', better: 'lower', rule: 'ratio', nothing: 'no delivery was owed',
+    read: (s) => (s.delivery.expected > 0 ? value(s.delivery.lost / s.delivery.expected) : NOTHING),
+  },
+  count('sent', 'sent', null, 'higher', (s) => s.throughput.sent),
+  count('delivered', 'delivered', null, 'higher', (s) => s.delivery.delivered),
+  count('expected', 'owed deliveries', null, 'higher', (s) => s.delivery.expected),
+  count('lost', 'lost', null, 'lower', (s) => s.delivery.lost),
+  count('undelivered', 'undelivered', 'count', 'lower', (s) => s.delivery.undelivered),
+  count('duplicated', 'duplicated', 'count', 'lower', (s) => s.delivery.duplicated),
+  count('reordered', 'reordered', 'count', 'lower', (s) => s.delivery.reordered),
+  count('violations', 'violations', 'count', 'lower', (s) => s.delivery.violations),
+  count('sendErrors', 'send errors', null, 'lower', (s) => s.delivery.sendErrors),
+  // Handshakes included: both sides of the ratio cover the whole scenario, warm-up too.
+  {
+    name: 'bytesPerDelivered', label: 'wire bytes/delivered', unit: 'bytes', better: 'lower', rule: 'bytes', nothing: 'nothing was delivered',
+    read: (s) => (s.delivery.delivered > 0 ? value((s.wire.bytesOut + s.wire.bytesIn) / s.delivery.delivered) : NOTHING),
+  },
+];
+
+const BY_NAME: ReadonlyMap<MetricName, Metric> = new Map(METRICS.map((m) => [m.name, m]));
+
+/** The table's entry for a metric name (every ThresholdMetric has one: test/verdict/metrics.test.ts). */
+export function metric(name: MetricName): Metric {
+  const m = BY_NAME.get(name);
+  if (m === undefined) throw new Error(`metric ${name} is missing from the metric table`);
+  return m;
+}
+
+/** The metrics `compare` judges, in table order. */
+export const COMPARED_METRICS: readonly (Metric & { rule: RuleKind })[] = METRICS.filter((m): m is Metric & { rule: RuleKind } => m.rule !== null);

@@ -1,0 +1,144 @@
+/**
+ * A scenario's account in sentences, written once for every report: what a threshold measured
+ * (in the tables' units), what never arrived and why that is or is not a violation, how the
+ * drain ended, which subscriptions were downgraded to what, who closed lost connections, what
+ * unfinished sends were missing, and the acknowledgement-flow anomalies with the packets seen.
+ * Each reads typed fields of the result; none decides a verdict.
+ */
+import type { Reason, ScenarioResult, ThresholdVerdict } from '../core/result/index.js';
+import { METRICS } from '../core/verdict/metrics.js';
+import { formatCount, formatExact, formatMetric, formatMicros, formatSeconds, plural } from './format.js';
+
+type Drain = ScenarioResult['drain'];
+type End = ScenarioResult['connections']['ends'][number];
+type Unfinished = ScenarioResult['sends']['unfinished'][number];
+type Anomaly = ScenarioResult['anomalies'][number];
+
+/**
+ * A threshold's measured value in the units the tables use (read through the metric table):
+ * "1.2345 ms", "> 12.0 s" when it lies among deliveries that never arrived, "nothing measured".
+ */
+export function thresholdValue(s: ScenarioResult, v: ThresholdVerdict): string {
+  const name = s.spec.thresholds.find((t) => t.expression === v.expression)?.metric;
+  const m = METRICS.find((x) => x.name === name);
+  if (m === undefined) return writtenValue(v);
+  const reading = m.read(s);
+  switch (reading.kind) {
+    case 'nothing': return 'nothing measured';
+    case 'censored': return `> ${formatMicros(reading.atLeast)}`;
+    case 'value': return formatMetric(reading.value, m.unit, true);
+  }
+}
+
+/** The verdict's own figure in the unit it was written in, for a threshold the spec does not list. */
+function writtenValue(v: ThresholdVerdict): string {
+  if (v.actual === null) return 'nothing measured';
+  const unit = v.unit === '' ? '' : ` ${v.unit === 'us' ? 'µs' : v.unit}`;
+  return `${v.censored ? '> ' : ''}${formatExact(v.actual)}${unit}`;
+}
+
+/** "actual 1.2345 ms", "actual > 12.0 s", or "nothing measured". */
+export function thresholdActual(s: ScenarioResult, v: ThresholdVerdict): string {
+  const value = thresholdValue(s, v);
+  return value === 'nothing measured' ? value : `actual ${value}`;
+}
+
+/** The reasons not already shown as a threshold verdict (delivery, undelivered, connections, sends, protocol, abort...). */
+export function otherReasons(s: ScenarioResult): Exclude<Reason, { kind: 'threshold' }>[] {
+  return s.reasons.filter((r): r is Exclude<Reason, { kind: 'threshold' }> => r.kind !== 'threshold');
+}
+
+/** "expected 10,000, delivered 9,990, lost 0, undelivered 10, duplicated 0, reordered 0". */
+export function deliveryCounts(d: { expected: number; delivered: number; lost: number; undelivered: number; duplicated: number; reordered: number }): string {
+  return `expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, ` +
+    `undelivered ${formatCount(d.undelivered)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;
+}
+
+/** Latency percentiles count what never arrived: say how many, and what "> waited" means. */
+export function censoredNote(s: ScenarioResult): string | null {
+  const l = s.latency;
+  if (l.censored === 0) return null;
+  return `${plural(l.censored, 'owed delivery', 'owed deliveries')} never arrived: each counts as slower than ${formatMicros(l.waited)} ` +
+    `(how long chatbench waited), so a percentile among them reads "> ${formatMicros(l.waited)}"`;
+}
+
+/** Why the drain after the last send ended, in words. */
+function drainEnd(s: ScenarioResult): string {
+  switch (s.drain.endedBy) {
+    case 'all-delivered': return 'every owed delivery arrived';
+    case 'quiet': return `nothing arrived for ${formatSeconds(s.spec.drainMs / 1000)}`;
+    case 'cap': return `it reached its ${formatSeconds(s.spec.drainMaxMs / 1000)} cap`;
+    case 'stall': return 'the server stopped responding';
+    case 'interrupted': return 'it was cut short (a signal, or every connection lost)';
+  }
+}
+
+/** "drain: 3.2 s, every owed delivery arrived (602,749 owed when it began)". */
+export function drainLine(s: ScenarioResult): string {
+  const d: Drain = s.drain;
+  const owed = d.owedAtEnd > 0
+    ? `${formatCount(d.owedAtStart)} owed when it began, ${formatCount(d.owedAtEnd)} still owed at its end`
+    : `${formatCount(d.owedAtStart)} owed when it began`;
+  return `drain: ${formatSeconds(d.seconds)}, ended because ${drainEnd(s)} (${owed})`;
+}
+
+/** Undelivered is not lost: say so, with how the waiting ended. */
+export function undeliveredNote(s: ScenarioResult): string | null {
+  const n = s.delivery.undelivered;
+  if (n === 0) return null;
+  return `${formatCount(n)} undelivered: still outstanding when chatbench stopped waiting (${drainEnd(s)}); ` +
+    'a server too slow for this load (or a session chatbench ended), not a protocol violation';
+}
+
+/** Lost comes with evidence: say what it is. */
+export function lostNote(s: ScenarioResult): string | null {
+  const n = s.delivery.lost;
+  if (n === 0) return null;
+  return `${formatCount(n)} lost: the server acknowledged the send and the receiver, whose connection stayed up, got later messages of the same stream but never this one`;
+}
+
+/** "the server granted QoS 0 instead of 2 on 20 subscriptions: ..." for every downgrade. */
+export function downgradeLines(s: ScenarioResult): string[] {
+  return s.connections.downgrades.map((g) => {
+    const exactlyOnce = g.asked === 2 && g.granted < 2 ? '; exactly-once was not exercised on them' : '';
+    return `the server granted QoS ${g.granted} instead of ${g.asked} on ${plural(g.count, 'subscription')}: ` +
+      `their deliveries are judged at QoS ${g.granted}${exactlyOnce}`;
+  });
+}
+
+const BY_WORDS: Readonly<Record<End['by'], string>> = { server: 'closed by the server', network: 'ended by the network', chatbench: 'closed by chatbench' };
+
+/** "u12: closed by chatbench: keep-alive timeout (code 0x8d)". */
+export function describeEnd(e: End): string {
+  return `${e.user}: ${BY_WORDS[e.by]}: ${e.cause}${e.code === undefined ? '' : ` (code 0x${e.code.toString(16).padStart(2, '0')})`}`;
+}
+
+/** "3 of 200 connections lost: 2 closed by the server, 1 ended by the network", then the first ends. */
+export function connectionLines(s: ScenarioResult): string[] {
+  const c = s.connections;
+  if (c.lost === 0) return [];
+  const who = (['server', 'network', 'chatbench'] as const).filter((by) => c.lostBy[by] > 0).map((by) => `${formatCount(c.lostBy[by])} ${BY_WORDS[by]}`);
+  const head = `${formatCount(c.lost)} of ${plural(c.opened, 'connection')} lost${who.length > 0 ? `: ${who.join(', ')}` : ''}`;
+  return [head, ...c.ends.map(describeEnd)];
+}
+
+/** "12 sends got no PUBACK before the connection closed". */
+export function describeUnfinished(u: Unfinished): string {
+  const sends = plural(u.count, 'send');
+  switch (u.because) {
+    case 'connection-closed': return `${sends} got no ${u.awaiting} before the connection closed`;
+    case 'stopped-waiting': return `${sends} got no ${u.awaiting} before chatbench stopped waiting`;
+    case 'refused': return `${sends} refused by the server (an error code where ${u.awaiting} was due)`;
+  }
+}
+
+/** One line per group of unfinished sends; the bare count when the result has no breakdown. */
+export function sendLines(s: ScenarioResult): string[] {
+  if (s.sends.unfinished.length > 0) return s.sends.unfinished.map(describeUnfinished);
+  return s.sends.failed > 0 ? [`${plural(s.sends.failed, 'send')} not completed`] : [];
+}
+
+/** "ack-flow (20 times): QoS 2 PUBLISH answered with PUBACK; packets seen: PUBLISH qos2 → PUBACK". */
+export function describeAnomaly(a: Anomaly): string {
+  return `${a.kind} (${plural(a.count, 'time')}): ${a.detail}${a.seen.length > 0 ? `; packets seen: ${a.seen.join(' → ')}` : ''}`;
+}

@@ -1,0 +1,41 @@
+/** A comparison as a side-by-side table per scenario for the console. Returns a string. */
+import type { CompareResult, Verdict } from '../../core/result/index.js';
+import { palette } from '../color.js';
+import { describeTarget } from '../describe.js';
+import { table } from '../format.js';
+import { describeRun, describeSide, laggedNote, rowCells, rowsOf, rulesLine, scenarioVerdict, summaryLine, VERDICT_TEXT } from './shared.js';
+
+export interface CompareRenderOptions {
+  color: boolean;
+}
+
+export function renderComparison(c: CompareResult, options: CompareRenderOptions = { color: false }): string {
+  const p = palette(options.color);
+  const byVerdict: Record<Verdict, (s: string) => string> = { regressed: p.red, improved: p.green, unchanged: (s) => s, 'not-measured': p.yellow };
+  const headline = { REGRESSED: p.red('REGRESSED'), IMPROVED: p.green('IMPROVED'), UNCHANGED: 'UNCHANGED' };
+
+  const out = [
+    p.bold(`chatbench compare: ${c.regressed ? 'regressed' : 'no regression'}`),
+    `  baseline  ${describeTarget(c.baseline.target)}, ${describeRun(c.baseline)}`,
+    `  current   ${describeTarget(c.current.target)}, ${describeRun(c.current)}`,
+    `  rules     ${rulesLine(c) || '-'}`,
+    ...c.warnings.map((w) => p.yellow(`  ! ${w}`)),
+  ];
+  for (const s of c.scenarios) {
+    out.push('', `${headline[scenarioVerdict(s)]} ${p.bold(s.name)}${laggedNote(s)}`);
+    out.push(`  baseline: ${describeSide(s.baseline)}`, `  current:  ${describeSide(s.current)}`);
+    for (const w of s.warnings) out.push(p.yellow(`  ! ${w}`));
+    const rows = rowsOf(s);
+    // table() right-aligns every column but the first: pad the verdicts to read left-aligned.
+    const width = Math.max(...rows.map((r) => VERDICT_TEXT[r.verdict].length));
+    const lines = table([
+      ['metric', 'baseline', 'current', 'change', 'verdict'.padEnd(width)],
+      ...rows.map((r) => [...rowCells(r), VERDICT_TEXT[r.verdict].padEnd(width)]),
+    ]).split('\n');
+    out.push(lines[0] ?? '', ...lines.slice(1).map((line, i) => byVerdict[rows[i]?.verdict ?? 'unchanged'](line)));
+  }
+  if (c.onlyInBaseline.length > 0) out.push('', `only in baseline: ${c.onlyInBaseline.join(', ')}`);
+  if (c.onlyInCurrent.length > 0) out.push(`${c.onlyInBaseline.length > 0 ? '' : '\n'}only in current: ${c.onlyInCurrent.join(', ')}`);
+  out.push('', (c.regressed ? p.red : p.green)(summaryLine(c)));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,36 @@
+/** A comparison as GitHub-flavoured Markdown for a pull-request comment. Returns a string. */
+import type { CompareResult } from '../../core/result/index.js';
+import { describeTarget } from '../describe.js';
+import { mdCode, mdRow, mdText } from '../escape-markdown.js';
+import { describeRun, describeSide, laggedNote, rowCells, rowsOf, rulesLine, scenarioVerdict, summaryLine, VERDICT_MARKDOWN } from './shared.js';
+
+const MARK = { REGRESSED: '❌', IMPROVED: '✅', UNCHANGED: '➖' } as const;
+
+export function renderComparisonMarkdown(c: CompareResult): string {
+  const out = [
+    `## chatbench compare: ${c.regressed ? '❌ regressed' : '✅ no regression'}`,
+    '',
+    mdRow(['', 'baseline', 'current']),
+    mdRow(['---', '---', '---']),
+    mdRow(['target', mdText(describeTarget(c.baseline.target)), mdText(describeTarget(c.current.target))]),
+    mdRow(['run', mdText(describeRun(c.baseline)), mdText(describeRun(c.current))]),
+  ];
+  if (c.warnings.length > 0) out.push('', ...c.warnings.map((w) => `> ⚠️ ${mdText(w)}  `));
+  for (const s of c.scenarios) {
+    const verdict = scenarioVerdict(s);
+    out.push('', `### ${MARK[verdict]} ${mdText(s.name)}: ${verdict.toLowerCase()}${mdText(laggedNote(s))}`, '');
+    out.push(`Baseline: ${mdText(describeSide(s.baseline))}  `, `Current: ${mdText(describeSide(s.current))}`);
+    if (s.warnings.length > 0) out.push('', ...s.warnings.map((w) => `> ⚠️ ${mdText(w)}  `));
+    out.push('', mdRow(['metric', 'baseline', 'current', 'change', 'verdict']), mdRow(['---', '--:', '--:', '--:', '---']));
+    for (const r of rowsOf(s)) {
+      const [label, ...values] = rowCells(r);
+      const name = r.verdict === 'regressed' ? `**${mdText(label)}**` : mdText(label);
+      out.push(mdRow([name, ...values.map(mdText), VERDICT_MARKDOWN[r.verdict]]));
+    }
+  }
+  if (c.onlyInBaseline.length > 0 || c.onlyInCurrent.length > 0) out.push('');
+  if (c.onlyInBaseline.length > 0) out.push(`Only in baseline: ${c.onlyInBaseline.map(mdCode).join(', ')}  `);
+  if (c.onlyInCurrent.length > 0) out.push(`Only in current: ${c.onlyInCurrent.map(mdCode).join(', ')}`);
+  out.push('', `**${mdText(summaryLine(c))}**`, '', `<sub>Rules: ${mdText(rulesLine(c) || '-')}. A change counts only when it passes both the relative tolerance and the absolute floor.</sub>`);
+  return `${out.join('\n')}\n`;
+}

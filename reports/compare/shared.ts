@@ -1,0 +1,85 @@
+/**
+ * What the two comparison renderings (console and Markdown) share: values with their units,
+ * changes, verdict words, the sides described, the rules and the closing summary.
+ */
+import type { CompareResult, DistributionShift, MetricComparison, MetricUnit, RunSide, ScenarioComparison, ScenarioSide, Verdict } from '../../core/result/index.js';
+import { describeWorkload, statusLabel } from '../describe.js';
+import { formatMetric, plural } from '../format.js';
+
+/** A value in its unit; a censored side reads "> value" (it is more than that); "-" when not measured. */
+export function formatValue(value: number | null, unit: MetricUnit, censored = false): string {
+  if (value === null) return '-';
+  return `${censored ? '> ' : ''}${formatMetric(value, unit)}`;
+}
+
+/** A signed difference in its unit: "+200 µs", "-50 msg/s", "+0.20 points", "+3". */
+function formatDelta(change: number, unit: MetricUnit): string {
+  const sign = change > 0 ? '+' : change < 0 ? '-' : '±';
+  if (unit === 'ratio') return `${sign}${Number((Math.abs(change) * 100).toPrecision(3))} points`;
+  return `${sign}${formatValue(Math.abs(change), unit)}`;
+}
+
+/** "+100% (+200 µs)"; from a baseline of 0 only the absolute change; "no change". */
+export function formatChange(m: Pick<MetricComparison, 'change' | 'relative' | 'unit'>): string {
+  if (m.change === null) return '-';
+  if (m.change === 0) return 'no change';
+  if (m.relative === null) return formatDelta(m.change, m.unit);
+  const percent = Math.abs(m.relative * 100);
+  const digits = percent < 10 ? 1 : 0;
+  return `${m.relative > 0 ? '+' : '-'}${percent.toFixed(digits)}% (${formatDelta(m.change, m.unit)})`;
+}
+
+export type ScenarioVerdict = 'REGRESSED' | 'IMPROVED' | 'UNCHANGED';
+
+export function scenarioVerdict(s: ScenarioComparison): ScenarioVerdict {
+  if (s.regressed) return 'REGRESSED';
+  const improved = s.metrics.some((m) => m.verdict === 'improved') || s.distribution?.verdict === 'improved';
+  return improved ? 'IMPROVED' : 'UNCHANGED';
+}
+
+/** A regression found while the generator lagged partly measures chatbench: say so beside it. */
+export function laggedNote(s: ScenarioComparison): string {
+  return s.generatorLagged && s.regressed ? ' (found while the generator lagged)' : '';
+}
+
+export function describeRun(side: RunSide): string {
+  return `run ${side.runId} at ${side.startedAt}, chatbench ${side.toolVersion}${side.aborted === null ? '' : ' (aborted)'}`;
+}
+
+export function describeSide(s: ScenarioSide): string {
+  return `${statusLabel(s.status)}, ${describeWorkload(s.workload)}`;
+}
+
+/** One table row: a metric, or the largest shift between the two HDR distributions. */
+export type Row = Pick<MetricComparison, 'label' | 'unit' | 'baseline' | 'current' | 'change' | 'relative' | 'verdict' | 'censored'>;
+
+function shiftRow(d: DistributionShift): Row {
+  return { ...d, label: `latency shift (p${d.percentile})`, unit: 'us', censored: { baseline: false, current: false } };
+}
+
+export function rowsOf(s: ScenarioComparison): Row[] {
+  return s.distribution === null ? s.metrics : [...s.metrics, shiftRow(s.distribution)];
+}
+
+/** [label, baseline, current, change] of a row, as text. */
+export function rowCells(r: Row): [string, string, string, string] {
+  return [r.label, formatValue(r.baseline, r.unit, r.censored.baseline), formatValue(r.current, r.unit, r.censored.current), formatChange(r)];
+}
+
+const RULE_NAMES: Readonly<Record<MetricUnit, string>> = { us: 'latency', 'msg/s': 'throughput', ratio: 'loss ratio', count: 'counts', bytes: 'bytes/message' };
+
+export function rulesLine(c: CompareResult): string {
+  const seen = new Map<MetricUnit, string>();
+  for (const s of c.scenarios) for (const m of s.metrics) if (!seen.has(m.unit)) seen.set(m.unit, m.rule);
+  return [...seen].map(([unit, rule]) => `${RULE_NAMES[unit]}: ${rule}`).join('; ');
+}
+
+export function summaryLine(c: CompareResult): string {
+  const regressed = c.scenarios.filter((s) => s.regressed);
+  if (regressed.length === 0) return `no regression in ${plural(c.scenarios.length, 'compared scenario')}`;
+  const which = regressed.map((s) => `${s.name} (${s.regressions.join(', ')})${laggedNote(s)}`).join('; ');
+  return `${regressed.length} of ${plural(c.scenarios.length, 'compared scenario')} regressed: ${which}`;
+}
+
+export const VERDICT_TEXT: Readonly<Record<Verdict, string>> = { regressed: '✗ regressed', improved: '✓ improved', unchanged: 'unchanged', 'not-measured': 'not measured' };
+export const VERDICT_MARKDOWN: Readonly<Record<Verdict, string>> = { regressed: '❌ regressed', improved: '✅ improved', unchanged: 'unchanged', 'not-measured': '⚠️ not measured' };

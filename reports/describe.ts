@@ -1,0 +1,81 @@
+/**
+ * The facts every report heads with, described once: the target, a workload, a status, how a
+ * run stopped and which scenarios it never reached.
+ */
+import type { Aborted, RunResult, ScenarioResult, Target } from '../core/result/index.js';
+import { formatBytes, formatRate, plural } from './format.js';
+
+/** "MQTT 3.1.1". */
+export function describeProtocol(t: Target): string {
+  return `${t.protocol.toUpperCase()} ${t.protocolVersion}`;
+}
+
+/**
+ * Where the run went: "embedded broker (mqtt://127.0.0.1:4242)" or the (redacted) URL.
+ * `url` styles the URL for the markup at hand (a Markdown code span, say).
+ */
+export function describeWhere(t: Target, url: (text: string) => string = (text) => text): string {
+  return t.embedded ? `embedded broker (${url(t.url)})` : url(t.url);
+}
+
+/** "MQTT 3.1.1 embedded broker (mqtt://127.0.0.1:4242)". */
+export function describeTarget(t: Target): string {
+  return `${describeProtocol(t)} ${describeWhere(t)}`;
+}
+
+/** The shape of a workload, as a scenario result or a comparison side carries it. */
+export interface WorkloadShape {
+  users: number;
+  rooms: number;
+  directPairs?: number;
+  qos: number;
+  payloadBytes: number;
+  targetRate: number;
+}
+
+export function workloadOf(s: ScenarioResult): WorkloadShape {
+  return { users: s.users, rooms: s.rooms, directPairs: s.spec.directPairs, qos: s.qos, payloadBytes: s.payloadBytes, targetRate: s.targetRate };
+}
+
+/** "50 users, 5 rooms, QoS 1, 256 B at 500 msg/s" (direct pairs named when there are any). */
+export function describeWorkload(w: WorkloadShape): string {
+  const pairs = w.directPairs ?? 0;
+  const shape = [plural(w.users, 'user'), plural(w.rooms, 'room'), ...(pairs > 0 ? [plural(pairs, 'direct pair')] : [])].join(', ');
+  return `${shape}, QoS ${w.qos}, ${formatBytes(w.payloadBytes)} at ${formatRate(w.targetRate)}`;
+}
+
+export type StatusLabel = 'PASS' | 'FAIL' | 'ABORTED';
+
+/** A scenario's (or a run's) status as the reports write it. */
+export function statusLabel(status: ScenarioResult['status']): StatusLabel {
+  return status === 'passed' ? 'PASS' : status === 'failed' ? 'FAIL' : 'ABORTED';
+}
+
+/** "slow: interrupted by SIGINT", or the message alone when no scenario was running. */
+export function describeAbort(a: Aborted): string {
+  return a.scenario === null ? a.message : `${a.scenario}: ${a.message}`;
+}
+
+/** Scenarios the run set out to run but never finished measuring (it stopped before them). */
+export function notRunScenarios(result: RunResult): string[] {
+  const ran = new Set(result.scenarios.map((s) => s.name));
+  return result.selected.filter((name) => !ran.has(name));
+}
+
+/**
+ * Why a selected scenario has no result: the run stopped on it (`stoppedHere`, e.g. its target
+ * could not be reached), or before it.
+ */
+export function notRunReason(result: RunResult, name: string): { stoppedHere: boolean; text: string } {
+  const a = result.aborted;
+  if (a !== null && a.scenario === name) return { stoppedHere: true, text: a.message };
+  return { stoppedHere: false, text: `the run stopped before this scenario (${a === null ? 'no reason recorded' : describeAbort(a)})` };
+}
+
+/** "2 of 3 scenarios passed (1 not run)". */
+export function passedSummary(result: RunResult): string {
+  const passed = result.scenarios.filter((s) => s.status === 'passed').length;
+  const total = Math.max(result.selected.length, result.scenarios.length);
+  const notRun = notRunScenarios(result).length;
+  return `${passed} of ${plural(total, 'scenario')} passed${notRun > 0 ? ` (${notRun} not run)` : ''}`;
+}

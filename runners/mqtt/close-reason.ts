@@ -1,0 +1,70 @@
+/**
+ * Who ended an MQTT connection, and why, from the evidence one session collects: a DISCONNECT
+ * from the server (5.0), chatbench's own keep-alive or graceful-disconnect timer, an error
+ * MQTT.js closed the connection for, a socket error, or the server's FIN without a goodbye.
+ * The first piece of evidence in that order wins: a socket error after chatbench dropped the
+ * socket is a consequence, not a cause.
+ */
+import type { ConnectionEnd } from '../../core/driver.js';
+import { reasonName } from './connection.js';
+import type { TransportFailure } from './transport.js';
+
+export interface EndEvidence {
+  protocolVersion: 4 | 5;
+  /** Reason code of a DISCONNECT the server sent (5.0 only [MQTT-3.14.2-1]). */
+  serverDisconnect?: number | undefined;
+  /** chatbench's keep-alive timer gave up: no PINGRESP came back in time. */
+  keepAlive?: { keepAliveSeconds: number; waitedMs: number } | undefined;
+  /** chatbench's graceful-disconnect timer dropped the socket: in-flight sends were never acknowledged. */
+  disconnectTimerMs?: number | undefined;
+  /** chatbench dropped the socket on purpose (an abrupt disconnect) with sends in flight. */
+  droppedByChatbench?: boolean;
+  /** An error MQTT.js closed the connection for (packet too large, receive maximum exceeded). */
+  clientError?: Error | undefined;
+  /** The first socket error (reset, timeout, TLS alert). */
+  failure?: TransportFailure | undefined;
+  /** The server closed its side (FIN) without a goodbye packet. */
+  peerEnded: boolean;
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(ms < 10_000 ? 1 : 0))} s`;
+}
+
+/** A socket error in words: "connection reset (ECONNRESET)". */
+function socketError({ phase, error }: TransportFailure): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (phase === 'tls' || code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS')) return `TLS error: ${error.message}`;
+  if (code === 'ECONNRESET') return 'connection reset (ECONNRESET), no DISCONNECT from the server';
+  if (code === 'ETIMEDOUT') return 'connection timed out (ETIMEDOUT)';
+  if (code === 'EPIPE') return 'connection broken while writing (EPIPE)';
+  return code ? `${error.message} (${code})` : error.message;
+}
+
+export function connectionEnd(e: EndEvidence): ConnectionEnd {
+  if (e.serverDisconnect !== undefined) {
+    const code = e.serverDisconnect;
+    return { by: 'server', cause: `server sent DISCONNECT: ${reasonName(code)} (${code})`, code };
+  }
+  if (e.keepAlive) {
+    const { keepAliveSeconds, waitedMs } = e.keepAlive;
+    return { by: 'chatbench', cause: `chatbench's keep-alive timeout: no PINGRESP within ${seconds(waitedMs)} of its PINGREQ (keep-alive ${keepAliveSeconds} s)` };
+  }
+  if (e.disconnectTimerMs !== undefined) {
+    return { by: 'chatbench', cause: `chatbench's disconnect timer: sends in flight were not acknowledged within ${seconds(e.disconnectTimerMs)} of the DISCONNECT request, socket dropped` };
+  }
+  if (e.droppedByChatbench) return { by: 'chatbench', cause: 'chatbench dropped the connection (abrupt disconnect)' };
+  if (e.failure) return { by: 'network', cause: socketError(e.failure) };
+  if (e.peerEnded) {
+    // MQTT 3.1.1 has no server DISCONNECT: closing is the only way a 3.1.1 server can say goodbye.
+    const goodbye = e.protocolVersion === 5 ? ' without a DISCONNECT' : '';
+    return { by: 'server', cause: `the server closed the connection${goodbye}` };
+  }
+  if (e.clientError) return { by: 'chatbench', cause: `chatbench's client closed the connection: ${e.clientError.message}` };
+  return { by: 'network', cause: 'the connection closed with no goodbye, no FIN and no socket error seen' };
+}
+
+/** "before the connection closed (server sent DISCONNECT: …)" — the tail of an unfinished send's message. */
+export function endPhrase(end: ConnectionEnd, stoppedWaiting: boolean): string {
+  return stoppedWaiting ? `before chatbench stopped waiting (${end.cause})` : `before the connection closed (${end.cause})`;
+}

@@ -1,0 +1,42 @@
+/**
+ * Local limits met while connecting: a socket refused by the machine chatbench runs on
+ * (EMFILE: this process's open-file limit; ENFILE: the whole system's), which says nothing
+ * about the target and is reported as the local limit it is.
+ */
+import { readFileSync } from 'node:fs';
+import { LocalLimitError } from '../../core/errors.js';
+
+const LOCAL_CODES = new Set(['EMFILE', 'ENFILE']);
+
+/** This process's soft open-file limit (`ulimit -n`), from /proc on Linux; undefined elsewhere. */
+function readOpenFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    const n = Number(soft);
+    return Number.isInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Read once, now: when the limit is hit, reading /proc takes a file descriptor too and fails.
+ * Node cannot change its own limit, so the value stays true for the process's life.
+ */
+export const OPEN_FILE_LIMIT = readOpenFileLimit();
+
+/** A LocalLimitError for an EMFILE/ENFILE socket error; undefined for any other error. */
+export function localLimitError(error: Error, what: string): LocalLimitError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined || !LOCAL_CODES.has(code)) return undefined;
+  const limit = OPEN_FILE_LIMIT;
+  const which = code === 'EMFILE'
+    ? `this process's open-file limit${limit === undefined ? '' : ` (ulimit -n is ${limit.toLocaleString('en-US')})`}`
+    : "the system's open-file table";
+  return new LocalLimitError(
+    `${what}: chatbench ran out of file descriptors (${code}): ${which} is reached on this machine; `
+      + 'the target was not at fault. Raise the limit (ulimit -n) or run fewer users.',
+    { cause: error },
+  );
+}

@@ -1,0 +1,133 @@
+/**
+ * MQTT's entry in the target registry (core/target.ts): its URL schemes, its `target:` fields
+ * (mqttVersion, usernameEnv, passwordEnv, tls) and their rules, how an MQTT target is
+ * described and opened, the embedded Aedes broker for runs without a target, and MQTT's
+ * payload limit.
+ */
+import * as z from 'zod';
+import type { Driver, TargetHandle } from '../../core/driver.js';
+import type { Parsed } from '../../core/scenario/units.js';
+import { redactTargetUrl } from '../../core/target.js';
+import type { FieldIssue, ProtocolRunner } from '../../core/target.js';
+import { credentialFields, credentialSourceIssues, urlCredentials } from '../common/credentials.js';
+import { resolveTls, tlsField } from '../common/tls.js';
+import { createMqttDriver } from './driver.js';
+import { startEmbeddedBroker } from './embedded.js';
+import { MQTT_SCHEMES, SECURE_SCHEMES } from './endpoint.js';
+import type { MqttTarget, MqttVersion } from './endpoint.js';
+
+/** TargetSpec.fields of an MQTT target. */
+export type MqttTargetFields = Omit<MqttTarget, 'url'>;
+
+/** What `mqttVersion:` and --mqtt-version accept; protocol level 4 is 3.1.1. */
+export const MQTT_VERSION_VALUES = [4, 5, '3.1.1', '4', '5', '5.0'] as const;
+const MQTT_VERSIONS: Readonly<Record<string, MqttVersion>> = { '4': '3.1.1', '3.1.1': '3.1.1', '5': '5.0', '5.0': '5.0' };
+/** MQTT 3.1 (protocol level 3) is a different protocol from 3.1.1, not an older spelling of it. */
+const MQTT_31 = new Set(['3', '3.1', '3.1.0']);
+const DEFAULT_VERSION: MqttVersion = '5.0';
+
+/**
+ * An MQTT version as written in a scenario file or on the command line (--mqtt-version):
+ * 3.1.1 or 4 (its protocol level) -> "3.1.1"; 5 or 5.0 -> "5.0". MQTT 3.1 (3) is refused.
+ */
+export function parseMqttVersion(value: string | number): Parsed<MqttVersion> {
+  const text = String(value);
+  const version = MQTT_VERSIONS[text];
+  if (version !== undefined) return { ok: true, value: version };
+  if (MQTT_31.has(text)) {
+    return { ok: false, error: 'MQTT 3.1 (protocol level 3) is not supported: use 3.1.1 (protocol level 4) or 5.0' };
+  }
+  return { ok: false, error: 'expected 3.1.1 or 5.0' };
+}
+
+/**
+ * MQTT's largest packet has a Remaining Length of 268,435,455 bytes (the largest Variable Byte
+ * Integer, [MQTT-1.5.5] / 3.1.1 section 2.2.3). A PUBLISH spends part of it on its variable
+ * header: topic length (2) + topic + packet identifier (2) + 5.0 properties length (up to 4).
+ * chatbench's topics (`chatbench/<runId>/room/<room>`, names percent-encoded) stay far below
+ * TOPIC_ALLOWANCE bytes.
+ */
+const MAX_REMAINING_LENGTH = 268_435_455;
+const TOPIC_ALLOWANCE = 1_024;
+const PUBLISH_HEADER_ALLOWANCE = 2 + TOPIC_ALLOWANCE + 2 + 4;
+
+const fields = z.strictObject({
+  mqttVersion: z
+    .literal(MQTT_VERSION_VALUES, {
+      error: (issue) => {
+        const input = issue.input;
+        const parsed = typeof input === 'number' || typeof input === 'string' ? parseMqttVersion(input) : undefined;
+        return parsed && !parsed.ok ? parsed.error : 'expected 3.1.1 or 5.0';
+      },
+    })
+    .meta({ description: 'MQTT protocol version: 3.1.1 (or 4, its protocol level) or 5.0; MQTT 3.1 is not supported', default: DEFAULT_VERSION })
+    .transform((v, ctx): MqttVersion => {
+      const parsed = parseMqttVersion(v);
+      if (parsed.ok) return parsed.value;
+      ctx.issues.push({ code: 'custom', message: parsed.error, input: v });
+      return z.NEVER;
+    })
+    .optional(),
+  ...credentialFields,
+  tls: tlsField,
+});
+
+const TRANSPORT: Readonly<Record<string, string>> = { mqtt: 'TCP', mqtts: 'TLS', ws: 'WebSocket', wss: 'WebSocket over TLS' };
+
+export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
+  protocol: 'mqtt',
+  schemes: MQTT_SCHEMES,
+  example: 'mqtt://127.0.0.1:1883',
+  fields,
+  limits: { maxPayloadBytes: MAX_REMAINING_LENGTH - PUBLISH_HEADER_ALLOWANCE },
+
+  resolve(written, context) {
+    const mqttVersion = written.mqttVersion ?? DEFAULT_VERSION;
+    const { tls, issues } = resolveTls(written.tls, { ...context, secureSchemes: SECURE_SCHEMES });
+    issues.push(...credentialSourceIssues(context.url.href, written), ...passwordNeedsUser(mqttVersion, context.url.href, written));
+    const resolved: MqttTargetFields = { mqttVersion };
+    if (written.usernameEnv !== undefined) resolved.usernameEnv = written.usernameEnv;
+    if (written.passwordEnv !== undefined) resolved.passwordEnv = written.passwordEnv;
+    if (tls !== undefined) resolved.tls = tls;
+    return { protocolVersion: mqttVersion, fields: resolved, issues };
+  },
+
+  describe(target) {
+    const scheme = new URL(target.url).protocol.replace(/:$/, '');
+    return `${redactTargetUrl(target.url)} (MQTT ${target.fields.mqttVersion} over ${TRANSPORT[scheme] ?? scheme})`;
+  },
+
+  async open(target, options) {
+    const mqtt: MqttTarget = { url: target.url, ...target.fields };
+    return {
+      info: { url: redactTargetUrl(target.url), protocol: 'mqtt', protocolVersion: target.fields.mqttVersion, embedded: false, tcpNoDelay: true },
+      createDriver: (runId: string): Driver => createMqttDriver(mqtt, { runId, ...(options.env ? { env: options.env } : {}) }),
+      close: async () => undefined,
+    };
+  },
+
+  /** Aedes speaks MQTT 3.1.1, so the embedded target does too. */
+  async openEmbedded(options): Promise<TargetHandle> {
+    const broker = await startEmbeddedBroker();
+    const mqtt: MqttTarget = { url: broker.url, mqttVersion: '3.1.1' };
+    return {
+      info: { url: broker.url, protocol: 'mqtt', protocolVersion: '3.1.1', embedded: true, tcpNoDelay: true },
+      createDriver: (runId: string): Driver =>
+        createMqttDriver(mqtt, { runId, embedded: true, ...(options.env ? { env: options.env } : {}) }),
+      close: () => broker.close(),
+    };
+  },
+};
+
+/** MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22], from either source. */
+function passwordNeedsUser(version: MqttVersion, url: string, names: { usernameEnv?: string | undefined; passwordEnv?: string | undefined }): FieldIssue[] {
+  if (version !== '3.1.1') return [];
+  const inUrl = urlCredentials(url);
+  if (inUrl.password !== undefined && inUrl.username === undefined) {
+    return [{ path: ['url'], message: 'MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22]: write user:password@ in the URL' }];
+  }
+  if (names.passwordEnv !== undefined && names.usernameEnv === undefined) {
+    return [{ path: ['passwordEnv'], message: 'MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22]: set usernameEnv too' }];
+  }
+  return [];
+}
