@@ -9,12 +9,12 @@ export { registerRunner } from './core/target.js';
 export type { ProtocolRunner, ProtocolLimits } from './core/target.js';
 export { createMqttDriver } from './runners/mqtt/driver.js';
 export { startEmbeddedBroker } from './runners/mqtt/embedded.js';
-export { renderConsole, renderHtml, renderJson, renderJunit, renderMarkdown } from './reports/index.js';
+export { renderConsole, renderHtml, renderJson, renderJunit, renderMarkdown, renderResult, reportFormats, type ReportFormat } from './reports/index.js';
 export { readResultFile, writeTextFile } from './cli/files.js';
-export { RunResult as RunResultSchema, RESULT_SCHEMA_VERSION } from './core/result.js';
+export { ChatbenchResult as ChatbenchResultSchema, RunResult as RunResultSchema, RESULT_SCHEMA_VERSION } from './core/result/index.js';
 export { ChatbenchError, ExitCode, InputError, RunAbortedError, TargetUnreachableError } from './core/errors.js';
 
-export type { RunResult, ScenarioResult, LatencySummary, Delivery, Throughput } from './core/result.js';
+export type { RunResult, ScenarioResult, LatencySummary, Delivery, Throughput } from './core/result/index.js';
 export type { ScenarioFile, ScenarioSpec, TargetSpec, ThresholdSpec } from './core/scenario/types.js';
 export type { ChatSession, Driver, InboundMessage, TargetHandle, TargetInfo } from './core/driver.js';
 export type { EngineEvent } from './core/engine/index.js';

@@ -16,31 +16,37 @@ type Anomaly = ScenarioResult['anomalies'][number];
 
 /**
  * A threshold's measured value in the units the tables use (read through the metric table):
- * "1.2345 ms", "> 12.0 s" when it lies among deliveries that never arrived, "nothing measured".
+ * "1.2345 ms", "> 12.0 s" when it lies among deliveries that never arrived; null when nothing
+ * was measured.
  */
-export function thresholdValue(s: ScenarioResult, v: ThresholdVerdict): string {
+function measuredValue(s: ScenarioResult, v: ThresholdVerdict): string | null {
   const name = s.spec.thresholds.find((t) => t.expression === v.expression)?.metric;
   const m = METRICS.find((x) => x.name === name);
   if (m === undefined) return writtenValue(v);
   const reading = m.read(s);
   switch (reading.kind) {
-    case 'nothing': return 'nothing measured';
+    case 'nothing': return null;
     case 'censored': return `> ${formatMicros(reading.atLeast)}`;
     case 'value': return formatMetric(reading.value, m.unit, true);
   }
 }
 
 /** The verdict's own figure in the unit it was written in, for a threshold the spec does not list. */
-function writtenValue(v: ThresholdVerdict): string {
-  if (v.actual === null) return 'nothing measured';
+function writtenValue(v: ThresholdVerdict): string | null {
+  if (v.actual === null) return null;
   const unit = v.unit === '' ? '' : ` ${v.unit === 'us' ? 'µs' : v.unit}`;
   return `${v.censored ? '> ' : ''}${formatExact(v.actual)}${unit}`;
 }
 
-/** "actual 1.2345 ms", "actual > 12.0 s", or "nothing measured". */
+/** For a table cell: "1.2345 ms", "> 12.0 s", or "nothing measured". */
+export function thresholdValue(s: ScenarioResult, v: ThresholdVerdict): string {
+  return measuredValue(s, v) ?? 'nothing measured';
+}
+
+/** For a sentence: "actual 1.2345 ms", "actual > 12.0 s", or "nothing measured". */
 export function thresholdActual(s: ScenarioResult, v: ThresholdVerdict): string {
-  const value = thresholdValue(s, v);
-  return value === 'nothing measured' ? value : `actual ${value}`;
+  const value = measuredValue(s, v);
+  return value === null ? 'nothing measured' : `actual ${value}`;
 }
 
 /** The reasons not already shown as a threshold verdict (delivery, undelivered, connections, sends, protocol, abort...). */

@@ -84,26 +84,36 @@ export const COST = {
   fileDescriptorSlack: 64,
 } as const;
 
+type Workload = Pick<ScenarioSpec, 'users' | 'rooms' | 'directPairs' | 'rate' | 'payloadBytes'>;
+
 export interface WorkloadNeeds {
   connections: number;
   fileDescriptors: number;
   /** (stream, receiver) pairs: every room member receives every other member's stream. */
   memberPairs: number;
   heapBytes: number;
+  /** Resident memory, by what it is for (payloads live outside the JS heap). */
+  memory: { connections: number; memberPairs: number; inFlight: number };
   memoryBytes: number;
 }
 
-/** What a scenario needs from the machine, by the costs above; one second of payloads is counted as in flight. */
-export function estimateNeeds(spec: Pick<ScenarioSpec, 'users' | 'rooms' | 'directPairs' | 'rate' | 'payloadBytes'>, embedded: boolean): WorkloadNeeds {
+/**
+ * What a scenario needs from the machine, by the costs above. One second of sends is counted
+ * as in flight (the client holds a payload until the server acknowledges it): a rough figure
+ * for a server that keeps up, so a heavy payload × rate shows up before the run.
+ */
+export function estimateNeeds(spec: Workload, embedded: boolean): WorkloadNeeds {
   const { users, rooms, directPairs, rate, payloadBytes } = spec;
   const memberPairs = (rooms.members >= 2 ? rooms.count * rooms.members * (rooms.members - 1) : 0) + 2 * directPairs;
-  const inFlightBytes = Math.max(1, rate) * payloadBytes;
   const heapBytes = users * (COST.connectionHeap + (embedded ? COST.embeddedConnectionHeap : 0)) + memberPairs * COST.memberPairHeap;
-  const memoryBytes = users * (COST.connectionMemory + (embedded ? COST.embeddedConnectionMemory : 0)) + memberPairs * COST.memberPairHeap + inFlightBytes;
-  return { connections: users, fileDescriptors: users * (embedded ? 2 : 1) + COST.fileDescriptorSlack, memberPairs, heapBytes, memoryBytes };
+  const memory = {
+    connections: users * (COST.connectionMemory + (embedded ? COST.embeddedConnectionMemory : 0)),
+    memberPairs: memberPairs * COST.memberPairHeap,
+    inFlight: Math.max(1, rate) * payloadBytes,
+  };
+  const memoryBytes = memory.connections + memory.memberPairs + memory.inFlight;
+  return { connections: users, fileDescriptors: users * (embedded ? 2 : 1) + COST.fileDescriptorSlack, memberPairs, heapBytes, memory, memoryBytes };
 }
-
-type Workload = Pick<ScenarioSpec, 'users' | 'rooms' | 'directPairs' | 'rate' | 'payloadBytes'>;
 
 /** Every reason `spec` cannot run here; empty when it can. */
 export function checkWorkload(spec: Workload, context: LimitContext): LimitIssue[] {
@@ -144,21 +154,29 @@ function machineIssues(spec: Workload, { embedded, machine }: LimitContext): Lim
         + `ulimit -n is ${count(files.soft)} (${raise})`,
     });
   }
-  // Point at what costs most: the connections, or the rooms' member pairs (quadratic in members).
-  const field = needs.memberPairs * COST.memberPairHeap > spec.users * COST.connectionHeap
-    ? (spec.rooms.count > 0 ? ['rooms', 'members'] : ['directPairs'])
-    : ['users'];
-  const what = `${count(needs.connections)} connections and ${count(needs.memberPairs)} member pairs`;
+  const { memory } = needs;
+  const parts = `${count(needs.connections)} connections (${bytes(memory.connections)}), `
+    + `${count(needs.memberPairs)} member pairs (${bytes(memory.memberPairs)}) `
+    + `and one second of ${formatSize(spec.payloadBytes)} sends in flight (${bytes(memory.inFlight)})`;
   if (needs.memoryBytes > machine.availableMemoryBytes) {
+    // Point at what costs most: the connections, the rooms' member pairs (quadratic in members), or payload × rate.
+    const top = Math.max(memory.connections, memory.memberPairs, memory.inFlight);
+    const [field, advice] = top === memory.inFlight
+      ? [['payload'], 'lower the payload or the rate']
+      : top === memory.memberPairs
+        ? [spec.rooms.count > 0 ? ['rooms', 'members'] : ['directPairs'], 'use smaller rooms or shard the run']
+        : [['users'], 'run fewer users or shard the run'];
     issues.push({
       field,
-      message: `${what} need about ${bytes(needs.memoryBytes)} of memory; this machine has ${bytes(machine.availableMemoryBytes)} `
-        + `available (${bytes(machine.totalMemoryBytes)} in all): run fewer users or smaller rooms, or shard the run`,
+      message: `${parts} need about ${bytes(needs.memoryBytes)} of memory; this machine has ${bytes(machine.availableMemoryBytes)} `
+        + `available (${bytes(machine.totalMemoryBytes)} in all): ${advice}`,
     });
   } else if (needs.heapBytes > machine.heapLimitBytes) {
+    const field = memory.memberPairs > memory.connections ? (spec.rooms.count > 0 ? ['rooms', 'members'] : ['directPairs']) : ['users'];
     issues.push({
       field,
-      message: `${what} need about ${bytes(needs.heapBytes)} of JavaScript heap; the heap limit is ${bytes(machine.heapLimitBytes)} `
+      message: `${count(needs.connections)} connections and ${count(needs.memberPairs)} member pairs need about ${bytes(needs.heapBytes)} `
+        + `of JavaScript heap; the heap limit is ${bytes(machine.heapLimitBytes)} `
         + `(raise it with NODE_OPTIONS=--max-old-space-size=${Math.ceil((needs.heapBytes * 1.25) / 2 ** 20)}, or run fewer users)`,
     });
   }

@@ -40,6 +40,7 @@ h1 .badge { font-size: 16px; padding: 2px 12px; }
 .ok { color: var(--pass); font-weight: 600; }
 .bad { color: var(--fail); font-weight: 600; }
 .warn { color: var(--abort); font-weight: 600; }
+p.note { font-weight: 400; margin: 4px 0; max-width: 60em; }
 .tag { font-size: 11px; color: var(--muted); border: 1px solid var(--border); border-radius: 4px; padding: 0 4px; }
 .aborted, .reasons {
   border-left: 4px solid var(--abort); background: var(--abort-bg); padding: 8px 12px; margin: 8px 0; border-radius: 4px;

@@ -7,6 +7,7 @@
  */
 import type { ConnectionEnd } from '../../core/driver.js';
 import { reasonName } from './connection.js';
+import type { KeepAliveTimeout } from './keep-alive.js';
 import type { TransportFailure } from './transport.js';
 
 export interface EndEvidence {
@@ -14,7 +15,7 @@ export interface EndEvidence {
   /** Reason code of a DISCONNECT the server sent (5.0 only [MQTT-3.14.2-1]). */
   serverDisconnect?: number | undefined;
   /** chatbench's keep-alive timer gave up: no PINGRESP came back in time. */
-  keepAlive?: { keepAliveSeconds: number; waitedMs: number } | undefined;
+  keepAlive?: KeepAliveTimeout | undefined;
   /** chatbench's graceful-disconnect timer dropped the socket: in-flight sends were never acknowledged. */
   disconnectTimerMs?: number | undefined;
   /** chatbench dropped the socket on purpose (an abrupt disconnect) with sends in flight. */

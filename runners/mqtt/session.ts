@@ -17,6 +17,7 @@ import { nowMicros } from '../../core/clock.js';
 import { AckFlow } from './ack-flow.js';
 import { connectionEnd, endPhrase, type EndEvidence } from './close-reason.js';
 import { reasonName } from './connection.js';
+import { watchKeepAlive } from './keep-alive.js';
 import type { RunTopics } from './topics.js';
 import type { Transport } from './transport.js';
 
@@ -33,6 +34,10 @@ export class MqttVerbError extends Error {
 /** Acknowledgement codes with the top bit set are failures: SUBACK 0x80 in 3.1.1 [MQTT-3.9.3], any code >= 0x80 in 5.0. */
 const FAILURE_CODE = 0x80;
 export const DEFAULT_DISCONNECT_TIMEOUT_MS = 5000;
+
+function notConnected(end: ConnectionEnd): string {
+  return `not connected (${end.cause})`;
+}
 
 function asBuffer(payload: Uint8Array): Buffer {
   return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -60,8 +65,8 @@ interface PendingSend {
   messageId: number | undefined;
 }
 
-/** How a tracked verb fails when the connection ends under it. */
-type OnEnd = (end: ConnectionEnd) => Error;
+/** How a tracked verb fails when the connection ends under it, or had ended before it (`notSent`). */
+type OnEnd = (end: ConnectionEnd, notSent: boolean) => Error;
 
 export class MqttChatSession implements ChatSession {
   readonly user: string;
@@ -83,7 +88,6 @@ export class MqttChatSession implements ChatSession {
   private presenceSet = false;
   /** chatbench gave up on the connection itself (its disconnect timer, an abrupt drop). */
   private stoppedWaiting = false;
-  private pingSentAt: number | undefined;
   private ended: ConnectionEnd | undefined;
   /** Set by disconnect(): it reports the end itself, once it knows how it went. */
   private ending: Promise<void> | undefined;
@@ -113,7 +117,9 @@ export class MqttChatSession implements ChatSession {
     });
     client.on('packetsend', (packet) => this.onSent(packet));
     client.on('packetreceive', (packet) => this.ackFlow.received(packet));
-    this.watchKeepAlive();
+    watchKeepAlive(client, (timeout) => {
+      this.evidence.keepAlive = timeout;
+    });
     client.on('close', () => this.onClose(parts.onConnectionLost));
   }
 
@@ -229,28 +235,11 @@ export class MqttChatSession implements ChatSession {
 
   private onSent(packet: Packet): void {
     this.ackFlow.sent(packet);
-    if (packet.cmd === 'pingreq') this.pingSentAt = Date.now();
     if (packet.cmd !== 'publish' || packet.qos === 0 || packet.messageId === undefined) return;
     // MQTT.js keeps our callback under the packet identifier it chose: that links the two.
     const cb = this.client.outgoing[packet.messageId]?.cb as PacketCallback | undefined;
     const send = cb && this.sends.get(cb);
     if (send) send.messageId = packet.messageId;
-  }
-
-  /**
-   * MQTT.js closes the connection itself when no PINGRESP comes back in time and then reports
-   * only an 'error' ("Keepalive timeout") beside a plain 'close': note the timeout as it
-   * happens, before MQTT.js fails the sends it holds, so every account of it names chatbench.
-   */
-  private watchKeepAlive(): void {
-    const client = this.client;
-    const timeout = client.onKeepaliveTimeout.bind(client);
-    client.onKeepaliveTimeout = () => {
-      const keepAliveSeconds = client.options.keepalive ?? 0;
-      const waitedMs = this.pingSentAt === undefined ? keepAliveSeconds * 500 : Date.now() - this.pingSentAt;
-      this.evidence.keepAlive = { keepAliveSeconds, waitedMs };
-      timeout();
-    };
   }
 
   private currentEnd(): ConnectionEnd {
@@ -261,7 +250,7 @@ export class MqttChatSession implements ChatSession {
     this.closed = true;
     const end = this.currentEnd();
     this.ended = end;
-    for (const [reject, lost] of this.pending) reject(lost(end));
+    for (const [reject, lost] of this.pending) reject(lost(end, false));
     this.pending.clear();
     this.sends.clear();
     this.ackFlow.clear();
@@ -299,10 +288,11 @@ export class MqttChatSession implements ChatSession {
     }
     const send: PendingSend = { messageId: undefined };
     const what = `${this.user}: PUBLISH to ${topic} at QoS ${qos}`;
-    const incomplete = (end: ConnectionEnd): SendIncompleteError => {
+    const incomplete = (end: ConnectionEnd, notSent: boolean): SendIncompleteError => {
       const awaiting = this.ackFlow.awaiting(send.messageId, qos);
       const because = this.stoppedWaiting ? 'stopped-waiting' : 'connection-closed';
-      return new SendIncompleteError(`${what}: no ${awaiting} ${endPhrase(end, this.stoppedWaiting)}`, awaiting, because, end.code);
+      const why = notSent ? `not sent: ${notConnected(end)}` : `no ${awaiting} ${endPhrase(end, this.stoppedWaiting)}`;
+      return new SendIncompleteError(`${what}: ${why}`, awaiting, because, end.code);
     };
     return this.track<void>(incomplete, (resolve, reject) => {
       const done: PacketCallback = (err, packet) => {
@@ -315,7 +305,7 @@ export class MqttChatSession implements ChatSession {
           return reject(new SendIncompleteError(`${what} refused: ${ack} ${reasonName(code)} (${code})`, ack, 'refused', code, { cause: err }));
         }
         // MQTT.js failed the send as it closed the connection (its keep-alive timeout, say).
-        reject(incomplete(this.currentEnd()));
+        reject(incomplete(this.currentEnd(), false));
       };
       this.sends.set(done, send);
       this.client.publish(topic, payload, { qos, retain }, done);
@@ -324,7 +314,10 @@ export class MqttChatSession implements ChatSession {
 
   /** The error of a verb other than a QoS 1/2 send that the connection's end cut short. */
   private verbLost(what: string): OnEnd {
-    return (end) => new MqttVerbError(`${this.user}: ${what}: connection closed before the server acknowledged (${end.cause})`, end.code);
+    return (end, notSent) => new MqttVerbError(
+      `${this.user}: ${what}: ${notSent ? notConnected(end) : `connection closed before the server acknowledged (${end.cause})`}`,
+      end.code,
+    );
   }
 
   /**
@@ -333,7 +326,7 @@ export class MqttChatSession implements ChatSession {
    */
   private track<T>(lost: OnEnd, run: (resolve: (value: T) => void, reject: (err: Error) => void) => void): Promise<T> {
     if (this.closed || !this.client.connected || this.client.disconnecting) {
-      return Promise.reject(lost(this.ended ?? { by: 'chatbench', cause: 'not connected: chatbench had already ended this session' }));
+      return Promise.reject(lost(this.ended ?? { by: 'chatbench', cause: 'chatbench is ending this session' }, true));
     }
     return new Promise<T>((resolve, reject) => {
       const fail = (err: Error): void => reject(err);

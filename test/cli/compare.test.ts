@@ -1,14 +1,20 @@
 /**
- * `chatbench compare` as users meet it: exit codes (0 no regression, 1 a regression, 2 bad
- * input), the table on stderr, --json / --markdown files, and flag values that say what is
- * wrong. Files are real results from a run on the embedded broker and copies derived from it.
+ * `chatbench compare` as users meet it: exit codes (0 no regression, 1 a regression or, with
+ * --strict, a caveat; 2 bad input), the table on stderr, --json / --markdown files, version 1
+ * files beside version 2 ones, and flag values that say what is wrong. Files are a real run
+ * (the committed fixture, measured on the embedded broker) and copies derived from it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Comparison } from '../../reports/compare.js';
+import { fileURLToPath } from 'node:url';
+import type { CompareResult } from '../../core/result/index.js';
 import { runCli, tempDir, type CliRun } from '../helpers/cli.js';
-import { measureForCompare, scaleLatency, variant } from '../helpers/compare-fixtures.js';
+import { fixtureRun, latencyOf, onSchedule, scaleLatency, variant } from '../helpers/compare-fixtures.js';
+
+type Comparison = CompareResult;
+/** The committed version 1 file, as chatbench 0.1.0 wrote it (its generator lagged on a busy machine). */
+const V1_FILE = fileURLToPath(new URL('../../fixtures/results/v1-run.json', import.meta.url));
 
 /** The real binary, as CI runs it. */
 const compare = (args: readonly string[]): Promise<CliRun> => runCli(['compare', ...args]);
@@ -18,12 +24,14 @@ const file = (name: string) => join(dir, name);
 
 beforeAll(async () => {
   dir = tempDir();
-  const real = await measureForCompare();
+  const real = onSchedule(fixtureRun());
+  real.scenarios = real.scenarios.filter((s) => s.name !== 'strict');
   const save = (name: string, data: unknown) => writeFileSync(file(name), JSON.stringify(data));
   save('base.json', real);
   save('same.json', structuredClone(real));
   save('slow.json', variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 3); }));
   save('renamed.json', { ...structuredClone(real), scenarios: real.scenarios.map((s) => ({ ...s, name: `${s.name}-v2` })) });
+  save('lagged.json', variant(real, 'room', (s) => { s.scheduleLag = latencyOf([[5_000, 100]]); }));
   save('not-a-result.json', { schemaVersion: 1, kind: 'run', tool: { name: 'chatbench' } });
   writeFileSync(file('broken.json'), '{"schemaVersion": 1,');
 });
@@ -55,13 +63,16 @@ describe('chatbench compare', () => {
     const json = join(tempDir(), 'out', 'comparison.json');
     const markdown = join(tempDir(), 'comparison.md');
     const r = await compare([file('base.json'), file('slow.json'), '--min-latency-change', '2ms', '--tolerance', '2.5%', '--throughput-tolerance', '1%', '--json', json, '--markdown', markdown]);
-    expect(r.stderr).toContain(`the comparison written to ${json}`);
-    expect(r.stderr).toContain(`the Markdown written to ${markdown}`);
+    expect(r.stderr).toMatch(new RegExp(`written to ${json.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`written to ${markdown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     const c = JSON.parse(readFileSync(json, 'utf8')) as Comparison;
-    expect(c).toMatchObject({ schemaVersion: 1, kind: 'comparison', regressed: r.code === 1, onlyInBaseline: [], onlyInCurrent: [] });
+    expect(c).toMatchObject({ schemaVersion: 2, kind: 'compare', tool: { name: 'chatbench' }, aborted: null, regressed: r.code === 1, onlyInBaseline: [], onlyInCurrent: [], caveats: [] });
     expect(c.options).toEqual({ tolerance: 0.025, throughputTolerance: 0.01, minLatencyChangeMicros: 2000 });
     expect(c.scenarios.map((s) => s.name)).toEqual(['room', 'direct']);
-    expect(c.scenarios[0]?.metrics.map((m) => m.id)).toContain('latency.p999');
+    expect(c.scenarios[0]?.metrics.map((m) => m.id)).toContain('p999');
+    // The comparison is itself a result: `chatbench report` renders it.
+    const report = await runCli(['report', json]);
+    expect(report.stderr).toMatch(/^chatbench compare: /m);
     const text = readFileSync(markdown, 'utf8');
     expect(text).toMatch(/^## chatbench compare: (❌ regressed|✅ no regression)$/m);
     expect(text).toContain('| metric | baseline | current | change | verdict |');
@@ -92,8 +103,8 @@ describe('chatbench compare', () => {
       [['--tolerance', 'ten'], '--tolerance ten: expected a percentage such as 10% or 2.5%'],
       [['--throughput-tolerance=-5%'], '--throughput-tolerance -5%: a tolerance cannot be negative'],
       [['--min-latency-change', '100'], '--min-latency-change 100: give a unit, e.g. 100us or 100ms'],
-      [['--min-latency-change', 'fast'], '--min-latency-change fast: invalid duration "fast"'],
-      [['--min-latency-change', '0.5ms'], '--min-latency-change 0.5ms: duration "0.5ms" is not a whole number of milliseconds (for microseconds write e.g. 100us)'],
+      [['--min-latency-change', 'fast'], '--min-latency-change fast: invalid latency "fast": write a number with a unit: 100us, 2.5ms, 1s, 1m'],
+      [['--strict=yes'], "Option '--strict' does not take an argument"],
       [['--json', ''], '--json needs a file name'],
       [['--tolerence', '5%'], "Unknown option '--tolerence'"],
     ];
@@ -107,13 +118,35 @@ describe('chatbench compare', () => {
       expect.soft(r.code, args.join(' ')).toBe(2);
       expect.soft(r.stderr, args.join(' ')).toContain(message);
     }
-  });
+  }, 180_000); // ten processes, one after another, on a shared machine
 
   it('is listed in --help and documents its flags', async () => {
     expect((await runCli(['--help'])).stdout).toMatch(/^\s+compare\s/m);
     const help = (await compare(['--help'])).stdout;
     expect(help).toContain('Usage: chatbench compare BASELINE.json CURRENT.json [flags]');
-    for (const flag of ['--tolerance PCT', '--throughput-tolerance PCT', '--min-latency-change TIME', '--json FILE', '--markdown FILE', '--quiet']) expect(help).toContain(flag);
-    expect(help).toContain('Exit codes: 0 no regression; 1 a regression; 2 bad input');
+    for (const flag of ['--tolerance PCT', '--throughput-tolerance PCT', '--min-latency-change TIME', '--strict', '--json FILE', '--markdown FILE', '--quiet']) expect(help).toContain(flag);
+    expect(help).toContain("either side's schedule lag p99 above 1 ms");
+    expect(help).toContain('Exit codes: 0 no regression; 1 a regression (or, with --strict, a caveat); 2 bad input');
+  });
+
+  it('warns when the generator lagged, and fails on it with --strict', async () => {
+    const warned = await compare([file('base.json'), file('lagged.json')]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain('the generator fell behind in the current scenario room: schedule lag p99 5 ms > 1 ms (its figures partly measure chatbench)');
+    const strict = await compare([file('base.json'), file('lagged.json'), '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('--strict: failing on a caveat: the generator fell behind in the current scenario room');
+    expect((await compare([file('base.json'), file('same.json'), '--strict'])).code).toBe(0);
+  });
+
+  it('compares a version 1 file with a version 2 one', async () => {
+    const r = await compare([V1_FILE, file('same.json'), '--min-latency-change', '1h', '--tolerance', '1000%', '--throughput-tolerance', '1000%']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^UNCHANGED room$/m);
+    expect(r.stderr).toContain('run 268t5v');
+    expect(r.stderr).toContain('only in baseline: strict');
+    // Measured on a busy machine: its generator lagged, which --strict refuses to compare.
+    expect(r.stderr).toContain('the generator fell behind in the baseline scenario room');
+    expect((await compare([V1_FILE, file('same.json'), '--min-latency-change', '1h', '--tolerance', '1000%', '--throughput-tolerance', '1000%', '--strict'])).code).toBe(1);
   });
 });

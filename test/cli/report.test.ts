@@ -59,7 +59,7 @@ describe('chatbench report', () => {
 
     const fail = await report([failed.json]);
     expect(fail.code).toBe(1);
-    expect(fail.stderr).toMatch(/✗ p99 < 1us {2}\(actual [\d,.]+ µs\)/);
+    expect(fail.stderr).toMatch(/✗ p99 < 1us {2}\(actual [\d,.]+ (µs|ms|s)\)/);
     expect(failed.run.stderr).toContain(fail.stderr.trimEnd());
 
     const stopped = await report([aborted]);
@@ -87,14 +87,15 @@ describe('chatbench report', () => {
     expect(readFileSync(files.json, 'utf8')).toBe(renderJson(result));
     expect(JSON.parse(readFileSync(files.json, 'utf8'))).toEqual(JSON.parse(readFileSync(passed.json, 'utf8')));
     const suite = kids(parseXml(readFileSync(files.junit, 'utf8')), 'testsuite')[0];
-    expect(suite?.attrs).toMatchObject({ name: 'small-room', tests: '4', failures: '0', errors: '0' });
+    // Thresholds, one case per delivery level, then owed deliveries, connections and the acknowledgement flow.
+    expect(suite?.attrs).toMatchObject({ name: 'small-room', tests: '6', failures: '0', errors: '0' });
 
     const junit = join(out, 'failed.xml');
     const fail = await report([failed.json, '--junit', junit]);
     expect(fail.code).toBe(1);
     expect(fail.stderr).toContain(`FAIL small-room`);
     expect(fail.stderr.trimEnd().endsWith(`JUnit report written to ${junit}`)).toBe(true);
-    expect(parseXml(readFileSync(junit, 'utf8')).attrs).toMatchObject({ tests: '4', failures: '1', errors: '0' });
+    expect(parseXml(readFileSync(junit, 'utf8')).attrs).toMatchObject({ tests: '6', failures: '1', errors: '0' });
   });
 
   it('exits 2 on a missing, unreadable or invalid result file, naming it, and writes nothing', async () => {
@@ -140,6 +141,21 @@ describe('chatbench report', () => {
     const abortedV1 = await report([fileURLToPath(new URL('../../fixtures/results/v1-aborted.json', import.meta.url))]);
     expect(abortedV1.code).toBe(3);
     expect(abortedV1.stderr).toContain('cannot reach target mqtt://127.0.0.1:1');
+  });
+
+  it('renders a result of another kind (a comparison) through the same dispatch, refusing formats it has none of', async () => {
+    const cmp = join(tempDir(), 'comparison.json');
+    const compared = await runCli(['compare', passed.json, failed.json, '--json', cmp]);
+    expect(ChatbenchResult.parse(JSON.parse(readFileSync(cmp, 'utf8'))).kind).toBe('compare');
+    const r = await report([cmp]);
+    expect(r.code).toBe(compared.code);
+    expect(r.stderr).toContain('small-room');
+    const html = join(dir, 'comparison.html');
+    const refused = await report([cmp, '--markdown', join(dir, 'comparison.md'), '--html', html]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('a "compare" result has no HTML report (--html)');
+    expect(existsSync(html)).toBe(false);
+    expect(existsSync(join(dir, 'comparison.md'))).toBe(false);
   });
 
   it('colours the summary with FORCE_COLOR even without a terminal, and never with NO_COLOR alone', async () => {

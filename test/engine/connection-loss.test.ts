@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Client } from 'aedes';
-import { runScenario } from '../../core/engine/index.js';
+import { runScenario, type EngineEvent } from '../../core/engine/index.js';
 import { createMqttDriver } from '../../runners/mqtt/driver.js';
 import { startEmbeddedBroker } from '../../runners/mqtt/embedded.js';
 import { spec } from '../helpers/scenario.js';
@@ -20,8 +20,9 @@ async function brokerWithClients() {
 describe('connections lost mid-run', () => {
   it('fails the scenario when the server kicks a user, naming the loss', async () => {
     const { broker, clients, driver } = await brokerWithClients();
-    setTimeout(() => clients[0]?.close(), 400);
-    const r = await runScenario(spec({ users: 4, durationMs: 1000, rate: 200, drainMs: 500 }), { runId: 'loss1', driver });
+    // Kick 400 ms into sending (timed from the send phase, so a slow connect on a busy machine does not move it).
+    const onEvent = (e: EngineEvent): void => { if (e.type === 'phase' && e.phase === 'send') setTimeout(() => clients[0]?.close(), 400); };
+    const r = await runScenario(spec({ users: 4, durationMs: 1000, rate: 200, drainMs: 500 }), { runId: 'loss1', driver, onEvent });
     await driver.close();
     await broker.close();
     expect(r.connections).toMatchObject({ opened: 4, lost: 1 });

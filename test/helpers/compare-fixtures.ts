@@ -12,6 +12,7 @@ import { runScenarios } from '../../core/engine/index.js';
 import { createLatencyHistogram, decodeHistogram, recordMicros, recordedBuckets, summarise } from '../../core/metrics/histogram.js';
 import type { LatencySummary, RunResult, ScenarioResult } from '../../core/result/index.js';
 import { expectKind, parseResult } from '../../core/result/read.js';
+import type { CompareEnvelope } from '../../core/verdict/compare.js';
 import { openTarget } from '../../runners/index.js';
 import { spec } from './scenario.js';
 
@@ -65,6 +66,22 @@ export function latencyOf(values: ReadonlyArray<readonly [number, number]>): Lat
   for (const [value, count] of values) for (let i = 0; i < count; i++) recordMicros(h, value);
   return summarise(h);
 }
+
+/** 98 arrivals at 1..98 ms and 2 owed deliveries that never came, after a 5 s wait: p99 falls among the censored. */
+export function censoredLatency(): LatencySummary {
+  const h = createLatencyHistogram();
+  for (let ms = 1; ms <= 98; ms++) recordMicros(h, ms * 1000);
+  return summarise(h, { censored: 2, waited: 5_000_000 });
+}
+
+/** The envelope fields the CLI gives a comparison, fixed for tests. */
+export const ENVELOPE: CompareEnvelope = {
+  tool: { name: 'chatbench', version: '1.0.0-test' },
+  runId: 'cmp-test',
+  startedAt: '2025-01-01T00:00:00.000Z',
+  finishedAt: '2025-01-01T00:00:01.000Z',
+  environment: { node: 'v20.0.0', platform: 'linux', arch: 'x64', cpus: 2 },
+};
 
 /** A deep copy of `real` with `change` applied to its scenario `name`. */
 export function variant(real: RunResult, name: string, change: (s: ScenarioResult, r: RunResult) => void): RunResult {

@@ -12,9 +12,7 @@ import type { MetricComparison, RunResult } from '../../core/result/index.js';
 import type { MetricName } from '../../core/verdict/metrics.js';
 import { compareResults as compareWith, hasCaveats, type CompareOptions, type Comparison } from '../../core/verdict/compare.js';
 import { renderComparison, renderComparisonMarkdown } from '../../reports/index.js';
-import { fixtureRun, latencyOf, onSchedule, scaleLatency, scenarioOf, variant } from '../helpers/compare-fixtures.js';
-import { ENVELOPE } from '../verdict/envelope.js';
-import { censoredLatency } from '../verdict/metrics.test.js';
+import { ENVELOPE, censoredLatency, fixtureRun, latencyOf, onSchedule, scaleLatency, scenarioOf, variant } from '../helpers/compare-fixtures.js';
 
 type MetricId = MetricName;
 /** The fixture's two passing scenarios, room and direct, with a generator that kept its schedule. */
@@ -191,8 +189,8 @@ describe('compareResults on a real run', () => {
     ]);
     expect(c.current.target.protocol).toBe('xmpp');
     const header = renderComparison(c).split('\n').slice(0, 3).join('\n');
-    expect(header).toMatch(/baseline {2}MQTT 3\.1\.1 embedded broker \(mqtt:\/\/127\.0\.0\.1:\d+\), run cmp/);
-    expect(header).toContain('current   XMPP 1.0 xmpp://chat.example:5222, run cmp');
+    expect(header).toMatch(/baseline {2}MQTT 3\.1\.1 embedded broker \(mqtt:\/\/127\.0\.0\.1:\d+\), run 268t5v/);
+    expect(header).toContain('current   XMPP 1.0 xmpp://chat.example:5222, run 268t5v');
   });
 
   it('warns about scenarios that did not pass, and still compares an aborted one', () => {

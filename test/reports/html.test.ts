@@ -148,7 +148,7 @@ describe('renderHtml', () => {
     scenario(copy, 'slow').throughput = { ...scenario(copy, 'slow').throughput, series: [1200, 0, 300, 900, 450], durationSeconds: 4.5, deliveredPerSecond: 2850 / 4.5 };
     const doc = parse(renderHtml(copy));
     // Under load a scenario's deliveries may all land after its window: such a chart says so (tested below).
-    for (const s of copy.scenarios.filter((x) => x.throughput.series.length > 0)) {
+    for (const s of copy.scenarios.filter((x) => x.throughput.series.some((n) => n > 0))) {
       const svg = byClass(section(doc, s.name), 'svg', 'throughput-chart')[0] as XmlElement;
       const bars = byClass(svg, 'rect', 'bar');
       const series = s.throughput.series;

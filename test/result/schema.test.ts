@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { ChatbenchResult, CompareResult, RESULT_SCHEMA_VERSION, RunResult, resultJsonSchema } from '../../core/result/index.js';
 import { compareResults } from '../../core/verdict/compare.js';
-import { fixtureRun } from '../helpers/compare-fixtures.js';
-import { ENVELOPE } from '../verdict/envelope.js';
+import { ENVELOPE, fixtureRun } from '../helpers/compare-fixtures.js';
 
 /** The committed schema; `UPDATE_SCHEMA=1 npx vitest run test/result` rewrites it. */
 const SCHEMA_FILE = fileURLToPath(new URL('../../schema/result.schema.json', import.meta.url));

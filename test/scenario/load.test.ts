@@ -65,6 +65,8 @@ describe('a good file', () => {
       messages: null,
       warmupMs: 1_000,
       drainMs: 3_000, // from defaults:
+      drainMaxMs: 60_000,
+      stallTimeoutMs: 5_000,
       connect: { concurrency: 50, timeoutMs: 5_000 }, // timeout from defaults:, concurrency built in
       thresholds: [],
     });
@@ -84,6 +86,8 @@ describe('a good file', () => {
       messages: 5_000,
       warmupMs: 1_500,
       drainMs: 500,
+      drainMaxMs: 60_000,
+      stallTimeoutMs: 5_000,
       connect: { concurrency: 20, timeoutMs: 5_000 }, // nested maps merge key by key
       thresholds: [
         { expression: 'p99 < 50ms', metric: 'p99', comparator: '<', value: 50_000 },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatDuration, formatSize, parseDuration, parseRate, parseSize } from '../../core/scenario/units.js';
+import { formatDuration, formatSize, latencyUnit, microsIn, parseDuration, parseLatency, parseLatencyText, parseRate, parseSize } from '../../core/scenario/units.js';
 import type { Parsed } from '../../core/scenario/units.js';
 
 const value = (parsed: Parsed<number>): number => {
@@ -100,6 +100,33 @@ describe('parseSize -> bytes', () => {
     ['big', /invalid size "big"/],
   ])('%j is rejected', (input, message) => {
     expect(error(parseSize(input))).toMatch(message);
+  });
+});
+
+describe('latency units: one table, µs (micro sign) and μs (Greek mu) both mean us', () => {
+  test('spellings', () => {
+    expect(['us', '\u00b5s', '\u03bcs', 'ms', 's', 'm', 'US', 'sec'].map(latencyUnit)).toEqual(['us', 'us', 'us', 'ms', 's', undefined, undefined, undefined]);
+  });
+
+  test('amount + unit -> microseconds, and back in a unit', () => {
+    expect(parseLatency(2.5, 'ms')).toEqual({ ok: true, value: { micros: 2_500, unit: 'ms' } });
+    expect(parseLatency(7, '\u03bcs')).toEqual({ ok: true, value: { micros: 7, unit: 'us' } });
+    expect(parseLatency(1, 'h')).toEqual({ ok: false, error: 'unknown latency unit "h"; use us, ms or s' });
+    expect([microsIn(12_500, 'ms'), microsIn(12_500, 's'), microsIn(12_500, 'us')]).toEqual([12.5, 0.0125, 12_500]);
+  });
+
+  test.each<[string, number]>([
+    ['100us', 100], ['250\u00b5s', 250], ['250\u03bcs', 250], ['0.5ms', 500], ['2 ms', 2_000], ['1.5s', 1_500_000], ['1m', 60_000_000], ['1h', 3_600_000_000],
+  ])('text %j is %i us', (input, micros) => {
+    expect(value(parseLatencyText(input))).toBe(micros);
+  });
+
+  test.each<[string, RegExp]>([
+    ['100', /give a unit, e.g. 100us or 100ms/],
+    ['-1ms', /cannot be negative/],
+    ['fast', /invalid latency "fast": write a number with a unit/],
+  ])('text %j is rejected', (input, message) => {
+    expect(error(parseLatencyText(input))).toMatch(message);
   });
 });
 

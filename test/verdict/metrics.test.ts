@@ -4,25 +4,16 @@
  * cases that once disagreed (nothing sent, nothing expected) and the new one (censored).
  */
 import { describe, expect, it } from 'vitest';
-import { createLatencyHistogram, recordMicros, summarise } from '../../core/metrics/histogram.js';
 import type { RunResult, ScenarioResult } from '../../core/result/index.js';
 import { THRESHOLD_METRICS } from '../../core/scenario/thresholds.js';
 import { compareResults } from '../../core/verdict/compare.js';
 import { COMPARED_METRICS, METRICS, metric } from '../../core/verdict/metrics.js';
 import { evaluateThreshold } from '../../core/verdict/thresholds.js';
-import { fixtureRun, onSchedule, variant } from '../helpers/compare-fixtures.js';
+import { ENVELOPE, censoredLatency, fixtureRun, onSchedule, variant } from '../helpers/compare-fixtures.js';
 import { thresholds } from '../helpers/scenario.js';
-import { ENVELOPE } from './envelope.js';
 
 const real = onSchedule(fixtureRun());
 const room = (r: RunResult): ScenarioResult => r.scenarios.find((s) => s.name === 'room')!;
-
-/** 98 arrivals at 1..98 ms and 2 owed deliveries that never came, after a 5 s wait. */
-export function censoredLatency(): ScenarioResult['latency'] {
-  const h = createLatencyHistogram();
-  for (let ms = 1; ms <= 98; ms++) recordMicros(h, ms * 1000);
-  return summarise(h, { censored: 2, waited: 5_000_000 });
-}
 
 const EDGES: Record<string, (s: ScenarioResult) => void> = {
   'a real run': () => undefined,

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Socket } from 'node:net';
 import { MqttClient, connectAsync } from 'mqtt';
 import type { AuthenticateError, Client as AedesClient } from 'aedes';
-import type { Driver } from '../../../core/driver.js';
+import { SendIncompleteError, type Driver } from '../../../core/driver.js';
 import { RunAbortedError, TargetUnreachableError } from '../../../core/errors.js';
 import { createMqttDriver } from '../../../runners/mqtt/driver.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../runners/mqtt/embedded.js';
@@ -173,8 +173,12 @@ describe('embedded broker, MQTT 3.1.1: driver details', () => {
     embedded.broker.authorizePublish = (_c, _p, cb) => cb(new Error('denied')); // Aedes drops a 3.1.1 client for it
     try {
       const alice = await connectUser(driver, 'alice');
-      await expect(alice.session.sendToRoom('r', uniquePayload('x'), 1)).rejects.toThrow(/connection closed/);
-      await expect(alice.session.sendToRoom('r', uniquePayload('x'), 0)).rejects.toThrow(/not connected/);
+      const pending = await alice.session.sendToRoom('r', uniquePayload('x'), 1).catch((e: unknown) => e);
+      expect(pending).toBeInstanceOf(SendIncompleteError);
+      expect(pending).toMatchObject({ awaiting: 'PUBACK', because: 'connection-closed' });
+      expect((pending as Error).message).toMatch(/: no PUBACK before the connection closed \(the server closed the connection\)$/);
+      await expect(alice.session.sendToRoom('r', uniquePayload('x'), 0)).rejects.toThrow(/not connected \(the server closed the connection\)$/);
+      await expect(alice.session.sendToRoom('r', uniquePayload('x'), 2)).rejects.toThrow(/: not sent: not connected/);
     } finally {
       embedded.broker.authorizePublish = (_c, _p, cb) => cb(null);
     }

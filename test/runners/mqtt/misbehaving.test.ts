@@ -143,7 +143,6 @@ describe.each<Version>(['3.1.1', '5.0'])('MQTT %s against a misbehaving server',
   it('a QoS 2 send that got its PUBREC and then a reset awaits PUBCOMP; the end is the network', async () => {
     const broker = await scripted({
       onPacket: (p, conn) => {
-        const pub = publishOf(p);
         if (p.cmd !== 'pubrel') return false;
         setTimeout(() => conn.reset(), 20); // PUBREC came (default answer), PUBCOMP never does
         return true;

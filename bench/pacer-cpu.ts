@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:cpu [-- --target mqtt://127.0.0.1:1883] [--seconds 3] [--rates 10,100,1000,5000]`:
+ * does chatbench's CPU grow with the messages it sends, or with wall time?
+ *
+ * One pair of users (u0 <-> u1, QoS 1, 128 B) on the embedded broker, and on --target too when
+ * given, at each rate for a few seconds, paced two ways in the same run with the same per-message
+ * work (header encode + stamp, schedule-lag record, send; receive + header decode):
+ *
+ *   timer pacer   core/engine/pacer.ts: sleeps on a timer, fires every due send per wake-up
+ *   busy-wait     the wait loop chatbench had before issue 5, copied below as the reference peer
+ *
+ * It prints process CPU time (process.cpuUsage: user + system, the embedded broker's included)
+ * per message and per second of wall time, the CPU beyond the per-message work (CPU/s minus
+ * rate × the lowest CPU per message the timer pacer showed), and schedule lag (how late each
+ * send left against its intended time) p50/p99. Bounded: 2 strategies × rates × seconds of
+ * loopback traffic per target.
+ */
+import { parseArgs } from 'node:util';
+import { nowMicros } from '../core/clock.js';
+import type { ChatSession, TargetHandle } from '../core/driver.js';
+import { pace } from '../core/engine/pacer.js';
+import type { PaceOptions } from '../core/engine/pacer.js';
+import { createLatencyHistogram, decodeHeader, encodeMessage, recordMicros, runTag, stampActualSendTime, summarise } from '../core/metrics/index.js';
+import { openTarget, targetFromUrl } from '../runners/index.js';
+
+const PAYLOAD = 128;
+
+type Strategy = 'timer pacer' | 'busy-wait (old)';
+const STRATEGIES: Record<Strategy, (options: PaceOptions) => Promise<number>> = { 'timer pacer': pace, 'busy-wait (old)': busyWaitPace };
+
+interface Row {
+  target: string;
+  strategy: Strategy;
+  rate: number;
+  sent: number;
+  delivered: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  lagP50: number | null;
+  lagP99: number | null;
+}
+
+/**
+ * BENCHMARK REFERENCE ONLY, not used by chatbench: the pacer's wait loop before issue 5, kept so
+ * its cost can be measured beside the timer pacer in the same run. Waits under 1.5 ms spin on
+ * setImmediate, so its CPU grows with wall time.
+ */
+async function busyWaitPace({ startMicros, ratePerSecond, count, fire }: PaceOptions): Promise<number> {
+  const intervalMicros = 1_000_000 / ratePerSecond;
+  let index = 0;
+  while (index < count) {
+    const now = nowMicros();
+    while (index < count && startMicros + index * intervalMicros <= now) {
+      fire(index, Math.round(startMicros + index * intervalMicros));
+      index++;
+    }
+    if (index >= count) break;
+    const waitMicros = startMicros + index * intervalMicros - nowMicros();
+    await new Promise<void>((resolve) => {
+      if (waitMicros >= 1500) setTimeout(resolve, Math.floor(waitMicros / 1000) - 1);
+      else setImmediate(resolve);
+    });
+  }
+  return index;
+}
+
+async function measure(handle: TargetHandle, label: string, strategy: Strategy, rate: number, seconds: number): Promise<Row> {
+  const runId = `cpu${Math.random().toString(36).slice(2, 8)}`;
+  const tag = runTag(runId);
+  const driver = handle.createDriver(runId);
+  let delivered = 0;
+  const onMessage = ({ payload }: { payload: Uint8Array }) => {
+    if (decodeHeader(payload, tag) !== null) delivered++;
+  };
+  try {
+    const users = ['u0', 'u1'] as const;
+    const sessions = await Promise.all(users.map((user) => driver.connect({ user, directLevel: 1, onMessage, timeoutMs: 10_000 })));
+    const lag = createLatencyHistogram();
+    const count = Math.max(1, Math.round(rate * seconds));
+    const fire = (index: number, intended: number) => {
+      const side = index % 2; // u0 and u1 take turns: each side's seq is index / 2
+      const payload = encodeMessage({ runTag: tag, streamId: side, seq: index >> 1, intendedSendMicros: intended, actualSendMicros: 0 }, PAYLOAD);
+      const actual = nowMicros();
+      stampActualSendTime(payload, actual);
+      recordMicros(lag, actual - intended);
+      (sessions[side] as ChatSession).sendToUser(users[1 - side] as string, payload, 1).catch(() => undefined);
+    };
+    const startMicros = nowMicros() + 5_000;
+    const cpuBefore = process.cpuUsage();
+    const sent = await STRATEGIES[strategy]({ startMicros, ratePerSecond: rate, count, fire });
+    const cpu = process.cpuUsage(cpuBefore);
+    const wallSeconds = (nowMicros() - startMicros) / 1e6;
+    // Let the pair drain (bounded) so this run's tail does not land in the next run's CPU.
+    const until = nowMicros() + 5_000_000;
+    while (delivered < sent && nowMicros() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.all(sessions.map((s) => s.disconnect('graceful')));
+    const { p50, p99 } = summarise(lag);
+    return { target: label, strategy, rate, sent, delivered, wallSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, lagP50: p50, lagP99: p99 };
+  } finally {
+    await driver.close();
+  }
+}
+
+function print(rows: readonly Row[]): void {
+  // The per-message work: the lowest CPU per message the timer pacer showed (its highest rate, where waiting costs least).
+  const perMessage = Math.min(...rows.filter((r) => r.strategy === 'timer pacer').map((r) => r.cpuSeconds / r.sent));
+  const head = ['target', 'strategy', 'rate/s', 'sent', 'delivered', 'CPU s', 'CPU µs/msg', 'CPU ms/s wall', 'beyond msgs ms/s', 'lag p50 µs', 'lag p99 µs'];
+  const widths = [10, 17, 7, 7, 10, 7, 11, 14, 17, 11, 11];
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' ');
+  console.log(line(head));
+  for (const r of rows) {
+    const perSecond = r.cpuSeconds / r.wallSeconds;
+    console.log(line([
+      r.target, r.strategy, String(r.rate), String(r.sent), String(r.delivered), r.cpuSeconds.toFixed(3),
+      ((r.cpuSeconds / r.sent) * 1e6).toFixed(1), (perSecond * 1e3).toFixed(1), ((perSecond - r.rate * perMessage) * 1e3).toFixed(1),
+      String(r.lagP50 ?? '-'), String(r.lagP99 ?? '-'),
+    ]));
+  }
+  console.log(`\nper-message work taken as ${(perMessage * 1e6).toFixed(1)} µs CPU (lowest timer-pacer CPU per message); a core is 1000 ms/s.`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { target: { type: 'string' }, seconds: { type: 'string', default: '3' }, rates: { type: 'string', default: '10,100,1000,5000' } } });
+  const seconds = Number(values.seconds);
+  const rates = values.rates.split(',').map(Number);
+  if (!(seconds > 0) || rates.some((r) => !(r > 0))) throw new Error('--seconds and --rates take positive numbers');
+  const targets: Array<[string, () => Promise<TargetHandle>]> = [['embedded', () => openTarget(null)]];
+  if (values.target !== undefined) {
+    const url = values.target;
+    targets.push([new URL(url).host, () => openTarget(targetFromUrl(url, { mqttVersion: '3.1.1' }))]);
+  }
+  console.log(`pacer CPU: one pair, QoS 1, ${PAYLOAD} B, ${seconds} s per row, Node ${process.version}\n`);
+  const rows: Row[] = [];
+  for (const [label, open] of targets) {
+    const handle = await open();
+    try {
+      for (const rate of rates) for (const strategy of Object.keys(STRATEGIES) as Strategy[]) rows.push(await measure(handle, label, strategy, rate, seconds));
+    } finally {
+      await handle.close();
+    }
+  }
+  print(rows);
+}
+
+await main();
