@@ -8,6 +8,7 @@
  *
  *   timer pacer   core/engine/pacer.ts: sleeps on a timer, fires every due send per wake-up
  *   busy-wait     the wait loop chatbench had before issue 5, copied below as the reference peer
+ *   idle pair     the pair connected and nothing sent: what the process costs per second anyway
  *
  * It prints process CPU time (process.cpuUsage: user + system, the embedded broker's included)
  * per message and per second of wall time, the CPU beyond the per-message work (CPU/s minus
@@ -25,8 +26,15 @@ import { openTarget, targetFromUrl } from '../runners/index.js';
 
 const PAYLOAD = 128;
 
-type Strategy = 'timer pacer' | 'busy-wait (old)';
-const STRATEGIES: Record<Strategy, (options: PaceOptions) => Promise<number>> = { 'timer pacer': pace, 'busy-wait (old)': busyWaitPace };
+type Strategy = 'timer pacer' | 'busy-wait (old)' | 'idle pair';
+const STRATEGIES: Record<Strategy, (options: PaceOptions) => Promise<number>> = { 'timer pacer': pace, 'busy-wait (old)': busyWaitPace, 'idle pair': idle };
+
+/** The baseline: the pair connected, nothing sent for as long as the sends would take. */
+async function idle({ startMicros, ratePerSecond, count }: PaceOptions): Promise<number> {
+  const endMicros = startMicros + (count / ratePerSecond) * 1e6;
+  await new Promise((resolve) => setTimeout(resolve, (endMicros - nowMicros()) / 1000));
+  return 0;
+}
 
 interface Row {
   target: string;
@@ -111,9 +119,10 @@ function print(rows: readonly Row[]): void {
   for (const r of rows) {
     const perSecond = r.cpuSeconds / r.wallSeconds;
     console.log(line([
-      r.target, r.strategy, String(r.rate), String(r.sent), String(r.delivered), r.cpuSeconds.toFixed(3),
-      ((r.cpuSeconds / r.sent) * 1e6).toFixed(1), (perSecond * 1e3).toFixed(1), ((perSecond - r.rate * perMessage) * 1e3).toFixed(1),
-      String(r.lagP50 ?? '-'), String(r.lagP99 ?? '-'),
+      r.target, r.strategy, r.sent === 0 ? '0' : String(r.rate), String(r.sent), String(r.delivered), r.cpuSeconds.toFixed(3),
+      r.sent === 0 ? '-' : ((r.cpuSeconds / r.sent) * 1e6).toFixed(1), (perSecond * 1e3).toFixed(1),
+      r.sent === 0 ? '-' : ((perSecond - r.rate * perMessage) * 1e3).toFixed(1),
+      r.sent === 0 ? '-' : String(r.lagP50 ?? '-'), r.sent === 0 ? '-' : String(r.lagP99 ?? '-'),
     ]));
   }
   console.log(`\nper-message work taken as ${(perMessage * 1e6).toFixed(1)} µs CPU (lowest timer-pacer CPU per message); a core is 1000 ms/s.`);
@@ -134,7 +143,9 @@ async function main(): Promise<void> {
   for (const [label, open] of targets) {
     const handle = await open();
     try {
-      for (const rate of rates) for (const strategy of Object.keys(STRATEGIES) as Strategy[]) rows.push(await measure(handle, label, strategy, rate, seconds));
+      await measure(handle, label, 'timer pacer', 1_000, 1); // warm-up (JIT, broker caches): not printed
+      rows.push(await measure(handle, label, 'idle pair', 1, seconds));
+      for (const rate of rates) for (const strategy of ['timer pacer', 'busy-wait (old)'] as const) rows.push(await measure(handle, label, strategy, rate, seconds));
     } finally {
       await handle.close();
     }
