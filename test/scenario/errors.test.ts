@@ -226,7 +226,7 @@ test('threshold parse errors point at the threshold', () => {
 });
 
 const MQTT_31 = 'MQTT 3.1 (protocol level 3) is not supported: use 3.1.1 (protocol level 4) or 5.0';
-const DRAIN_ZERO = 'drain must be greater than zero: messages still in flight when sending stops would count as lost';
+const DRAIN_ZERO = 'drain must be greater than zero: messages still in flight when sending stops would count as undelivered';
 
 describe('file-level problems', () => {
   test.each<[string, string, string]>([

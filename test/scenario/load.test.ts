@@ -90,8 +90,8 @@ describe('a good file', () => {
       stallTimeoutMs: 5_000,
       connect: { concurrency: 20, timeoutMs: 5_000 }, // nested maps merge key by key
       thresholds: [
-        { expression: 'p99 < 50ms', metric: 'p99', comparator: '<', value: 50_000 },
-        { expression: 'lost == 0', metric: 'lost', comparator: '==', value: 0 },
+        { expression: 'p99 < 50ms', metric: 'p99', comparator: '<', value: 50_000, unit: 'ms' },
+        { expression: 'lost == 0', metric: 'lost', comparator: '==', value: 0, unit: '' },
       ],
     });
   });
