@@ -6,6 +6,7 @@
  * Each reads typed fields of the result; none decides a verdict.
  */
 import type { Reason, ScenarioResult, ThresholdVerdict } from '../core/result/index.js';
+import { MAX_SCHEDULE_LAG_P99_MICROS, generatorLag } from '../core/verdict/generator.js';
 import { METRICS } from '../core/verdict/metrics.js';
 import { formatCount, formatExact, formatMetric, formatMicros, formatSeconds, plural } from './format.js';
 
@@ -58,6 +59,14 @@ export function otherReasons(s: ScenarioResult): Exclude<Reason, { kind: 'thresh
 export function deliveryCounts(d: { expected: number; delivered: number; lost: number; undelivered: number; duplicated: number; reordered: number }): string {
   return `expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, ` +
     `undelivered ${formatCount(d.undelivered)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;
+}
+
+/** chatbench itself fell behind its schedule: its figures partly measure the tool. */
+export function lagNote(s: ScenarioResult): string | null {
+  const p99 = generatorLag(s);
+  if (p99 === null) return null;
+  return `chatbench itself fell behind: schedule lag p99 ${formatMicros(p99)} (bound ${formatMicros(MAX_SCHEDULE_LAG_P99_MICROS)}), ` +
+    'so latency and rates here partly measure the tool, not the server; lower the rate or give chatbench more CPU';
 }
 
 /** Latency percentiles count what never arrived: say how many, and what "> waited" means. */

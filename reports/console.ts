@@ -6,7 +6,7 @@
  */
 import type { LatencySummary, RunResult, ScenarioResult } from '../core/result/index.js';
 import {
-  censoredNote, connectionLines, deliveryCounts, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
+  censoredNote, connectionLines, lagNote, deliveryCounts, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
 } from './accounts.js';
 import { palette, type Palette } from './color.js';
 import { describeAbort, describeProtocol, describeWhere, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
@@ -47,8 +47,7 @@ function scenarioLines(s: ScenarioResult, p: Palette): string[] {
       latencyRow('connect', s.connections.connectTime),
     ]),
   ];
-  const censored = censoredNote(s);
-  if (censored !== null) out.push(p.yellow(`  ${censored}`));
+  for (const note of [lagNote(s), censoredNote(s)]) if (note !== null) out.push(p.yellow(`  ${note}`));
   const counts = `  delivery: ${deliveryCounts(d)}`;
   out.push(d.violations > 0 ? p.red(`${counts} — ${formatCount(d.violations)} violations`) : counts);
   for (const note of [lostNote(s), undeliveredNote(s)]) if (note !== null) out.push(p.yellow(`    ${note}`));

@@ -5,7 +5,7 @@
  */
 import { runStatus, type RunResult, type ScenarioResult } from '../core/result/index.js';
 import {
-  censoredNote, connectionLines, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
+  censoredNote, connectionLines, lagNote, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
 } from './accounts.js';
 import { describeAbort, describeProtocol, describeWhere, describeWorkload, notRunScenarios, passedSummary, statusLabel, workloadOf } from './describe.js';
 import { mdCode, mdRow, mdText } from './escape-markdown.js';
@@ -67,7 +67,7 @@ function scenarioSection(s: ScenarioResult): string[] {
   if (reasons.length > 0) out.push('', ...reasons);
   const [lost, ...ends] = connectionLines(s);
   const account = [
-    censoredNote(s), lostNote(s), undeliveredNote(s), drainLine(s), ...downgradeLines(s),
+    lagNote(s), censoredNote(s), lostNote(s), undeliveredNote(s), drainLine(s), ...downgradeLines(s),
     lost === undefined ? null : `connections: ${lost}${ends.length > 0 ? ` (${ends.join('; ')})` : ''}`,
     ...sendLines(s).map((line) => `unfinished sends: ${line}`),
     ...s.anomalies.map((a) => `protocol anomaly: ${describeAnomaly(a)}`),

@@ -132,6 +132,45 @@ export function decodeHistogram(b64: string): LatencyHistogram {
   return new LatencyHistogram(hdr);
 }
 
+/**
+ * A histogram's bucket counts, copied out: what crosses to a worker thread (the buffer is
+ * transferable). Only the counts up to the highest recorded bucket: the rest are zeros.
+ */
+export interface HistogramSnapshot {
+  counts: Float64Array;
+}
+
+/**
+ * Copy the counts now, in one pass over the buckets up to the highest recorded one (a few
+ * thousand numbers: microseconds, where summarising and encoding them take milliseconds).
+ * Values recorded afterwards are not in the copy.
+ */
+export function snapshotHistogram(h: LatencyHistogram): HistogramSnapshot {
+  const x = jsHistogram(h);
+  const length = h.count === 0 ? 0 : x.countsArrayIndex(x.maxValue) + 1;
+  const counts = new Float64Array(length);
+  for (let i = 0; i < length; i++) counts[i] = x.getCountAtIndex(i);
+  return { counts };
+}
+
+/**
+ * The histogram a snapshot was taken of, rebuilt with the same configuration: it summarises
+ * and encodes exactly as the original did at the moment of the copy (a summary depends only on
+ * bucket counts). Clamp counters are not carried and start at 0, as after decodeHistogram().
+ */
+export function histogramFromSnapshot(snapshot: HistogramSnapshot): LatencyHistogram {
+  const h = createLatencyHistogram();
+  const x = jsHistogram(h);
+  const { counts } = snapshot;
+  for (let i = 0; i < counts.length; i++) {
+    const n = counts[i] as number;
+    if (n !== 0) x.setCountAtIndex(i, n);
+  }
+  // Total count, min and max follow from the counts (the encoding reads max for its length).
+  x.establishInternalTackingValues(counts.length);
+  return h;
+}
+
 /** Add `source` into `target` exactly (bucket counts add), clamp counters too. */
 export function addHistogram(target: LatencyHistogram, source: LatencyHistogram): void {
   target.hdr.add(source.hdr);

@@ -3,15 +3,11 @@
  * either side, a side stopped early, or the sides spoke different protocols or versions.
  * `compare` warns about each; `compare --strict` fails on any.
  */
-import type { Caveat, RunResult, ScenarioResult } from '../result/index.js';
-import { MAX_SCHEDULE_LAG_P99_MICROS } from './compare-rules.js';
+import type { Caveat, RunResult } from '../result/index.js';
+import { MAX_SCHEDULE_LAG_P99_MICROS, lagP99 } from './generator.js';
 
 type SideName = 'baseline' | 'current';
 
-/** The generator's schedule-lag p99 in a scenario, µs; null when it sent nothing measured. */
-export function lagP99(s: ScenarioResult): number | null {
-  return s.scheduleLag.count === 0 ? null : s.scheduleLag.p99;
-}
 
 const ms = (micros: number): string => `${Number((micros / 1000).toPrecision(3))} ms`;
 

@@ -15,7 +15,8 @@ import {
   DEFAULT_COMPARE_OPTIONS, MAX_SCHEDULE_LAG_P99_MICROS, SHIFT_PERCENTILES, censoredVerdictOf, relativeChange, ruleFor, verdictOf, type CompareOptions,
 } from './compare-rules.js';
 import { COMPARED_METRICS, type Reading } from './metrics.js';
-import { caveatsOf, lagP99 } from './compare-caveats.js';
+import { caveatsOf } from './compare-caveats.js';
+import { lagP99 } from './generator.js';
 
 export type { CompareOptions } from './compare-rules.js';
 export type Comparison = CompareResult;

@@ -6,7 +6,7 @@
  */
 import type { LatencySummary, LevelDelivery, ScenarioResult, ThresholdVerdict } from '../../core/result/index.js';
 import {
-  censoredNote, connectionLines, describeAnomaly, downgradeLines, drainLine, lostNote, sendLines, thresholdValue, undeliveredNote,
+  censoredNote, connectionLines, lagNote, describeAnomaly, downgradeLines, drainLine, lostNote, sendLines, thresholdValue, undeliveredNote,
 } from '../accounts.js';
 import { describeWorkload, statusLabel, workloadOf } from '../describe.js';
 import { xmlText } from '../escape-xml.js';
@@ -127,7 +127,7 @@ export function scenarioSection(s: ScenarioResult, index: number): string {
     el('p', { class: 'workload' }, xmlText(describeWorkload(workloadOf(s)))),
     el('p', { class: 'muted' }, xmlText(traffic)),
     reasons,
-    el('div', { class: 'row' }, [el('div', { class: 'block' }, thresholdsTable(s)), el('div', { class: 'block' }, [latency, ...notes([[censoredNote(s), 'warn']])])]),
+    el('div', { class: 'row' }, [el('div', { class: 'block' }, thresholdsTable(s)), el('div', { class: 'block' }, [latency, ...notes([[lagNote(s), 'warn'], [censoredNote(s), 'warn']])])]),
     el('div', { class: 'row charts' }, [latencyChart(s, `${id}-latency`), throughputChart(s, `${id}-throughput`)]),
     el('div', { class: 'row' }, [deliveryTable(s), connectionsTable(s), wireTable(s)]),
   ]);

@@ -3,28 +3,17 @@
  * (EMFILE: this process's open-file limit; ENFILE: the whole system's), which says nothing
  * about the target and is reported as the local limit it is.
  */
-import { readFileSync } from 'node:fs';
 import { LocalLimitError } from '../../core/errors.js';
+import { openFileLimits } from '../../core/scenario/limits.js';
 
 const LOCAL_CODES = new Set(['EMFILE', 'ENFILE']);
 
-/** This process's soft open-file limit (`ulimit -n`), from /proc on Linux; undefined elsewhere. */
-function readOpenFileLimit(): number | undefined {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = line?.split(/\s{2,}/)[1];
-    const n = Number(soft);
-    return Number.isInteger(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Read once, now: when the limit is hit, reading /proc takes a file descriptor too and fails.
- * Node cannot change its own limit, so the value stays true for the process's life.
+ * This process's soft open-file limit (`ulimit -n`), read once, now: when the limit is hit,
+ * reading /proc takes a file descriptor too and fails. Node cannot change its own limit, so the
+ * value stays true for the process's life.
  */
-export const OPEN_FILE_LIMIT = readOpenFileLimit();
+export const OPEN_FILE_LIMIT = openFileLimits()?.soft;
 
 /** A LocalLimitError for an EMFILE/ENFILE socket error; undefined for any other error. */
 export function localLimitError(error: Error, what: string): LocalLimitError | undefined {

@@ -117,7 +117,7 @@ export class MqttChatSession implements ChatSession {
     });
     client.on('packetsend', (packet) => this.onSent(packet));
     client.on('packetreceive', (packet) => this.ackFlow.received(packet));
-    watchKeepAlive(client, (timeout) => {
+    watchKeepAlive(client, () => parts.transport.wire().bytesIn, (timeout) => {
       this.evidence.keepAlive = timeout;
     });
     client.on('close', () => this.onClose(parts.onConnectionLost));

@@ -43,17 +43,6 @@ describe('open-model pacer', () => {
 });
 
 describe('pacer without busy-waiting', () => {
-  it('uses CPU for the sends it fires, not for the time between them', async () => {
-    // 320 sends over ~400 ms, 1.25 ms apart: a pacer that spins between sends burns most of that wall time as CPU.
-    const start = nowMicros() + 1000;
-    const cpuBefore = process.cpuUsage();
-    const n = await pace({ startMicros: start, ratePerSecond: 800, count: 320, fire: () => undefined });
-    const cpu = process.cpuUsage(cpuBefore);
-    const wallMicros = nowMicros() - start;
-    expect(n).toBe(320);
-    expect(cpu.user + cpu.system).toBeLessThan(wallMicros * 0.25);
-  });
-
   it('wakes a few times per send at most, never in a loop', async () => {
     const timeouts = vi.spyOn(globalThis, 'setTimeout');
     const immediates = vi.spyOn(globalThis, 'setImmediate');

@@ -1,0 +1,24 @@
+/**
+ * Did chatbench keep its own schedule? A verdict about the tool, not the server: when the
+ * generator's schedule lag is high, latency and rates partly measure chatbench itself. Every
+ * report says so beside the figures, and `compare` warns (fails with --strict).
+ */
+import type { ScenarioResult } from '../result/index.js';
+
+/**
+ * The generator kept its schedule when its schedule-lag p99 stays at or below this (µs). Above
+ * it, sends left late enough that latency and rates partly measure chatbench itself: 1 ms is
+ * the bound the generator is held to at 1,000 msg/s, and well under the latencies worth comparing.
+ */
+export const MAX_SCHEDULE_LAG_P99_MICROS = 1_000;
+
+/** The generator's schedule-lag p99 in a scenario, µs; null when it sent nothing measured. */
+export function lagP99(s: ScenarioResult): number | null {
+  return s.scheduleLag.count === 0 ? null : s.scheduleLag.p99;
+}
+
+/** The schedule-lag p99 (µs) when it exceeds the bound, else null. */
+export function generatorLag(s: ScenarioResult): number | null {
+  const p99 = lagP99(s);
+  return p99 !== null && p99 > MAX_SCHEDULE_LAG_P99_MICROS ? p99 : null;
+}
