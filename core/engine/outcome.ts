@@ -1,14 +1,12 @@
 /**
- * What a scenario measured, as the result's fields, built in small steps: a checkpoint taken
- * while messages are still being sent yields to the event loop between the steps (tally,
- * each histogram's summary and encoding), so no step holds up a due send for long; the final
- * result runs the same steps back to back.
+ * What a scenario measured, as the result's fields. Every figure is read at one instant; the
+ * latency summaries are made on this thread for the final result, and in a worker thread for a
+ * checkpoint taken while messages are still being sent (core/metrics/summariser.ts).
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { nowMicros } from '../clock.js';
 import type { WireBytes } from '../driver.js';
-import { summarise } from '../metrics/index.js';
-import type { ScenarioResult, ScenarioSpecRecord } from '../result/index.js';
+import { summarise, type Summariser, type SummaryRequest } from '../metrics/index.js';
+import type { LatencySummary, ScenarioResult, ScenarioSpecRecord } from '../result/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { Measured } from '../verdict/judge.js';
 import type { AnomalyAccount, SendAccount } from './accounts.js';
@@ -55,28 +53,24 @@ export function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
   };
 }
 
-/**
- * The measured fields, one step per `yield`. Between steps more messages may arrive (a checkpoint
- * taken mid-run): each figure is exact as of its own step, which is what an in-progress snapshot
- * can promise.
- */
-function* measureSteps(p: ScenarioParts): Generator<void, Measured> {
+type Summarised = 'latency' | 'serviceTime' | 'scheduleLag';
+
+/** Everything measured at one instant, and the three histograms (with censoring) still to summarise. */
+interface Taken {
+  fields: Omit<Measured, Summarised>;
+  histograms: [SummaryRequest, SummaryRequest, SummaryRequest];
+}
+
+/** Reads every figure now, in one go: the summaries made from it later describe the same instant. */
+function take(p: ScenarioParts): Taken {
   const { spec, recorder } = p;
   const stoppedMicros = nowMicros();
   const { delivery, censored } = recorder.tracker.tally();
   const censoring = recorder.censoring(censored, stoppedMicros);
-  yield;
-  const latency = summarise(recorder.latency.latency, censoring.latency);
-  yield;
-  const serviceTime = summarise(recorder.latency.serviceTime, censoring.serviceTime);
-  yield;
-  const scheduleLag = summarise(recorder.scheduleLag);
-  yield;
-  const connections = p.users.summary();
   const total = p.users.wire();
   const { handshake } = p;
   const windowEnd = Math.max(p.sendEnd || stoppedMicros, recorder.throughput.windowStartMicros);
-  return {
+  const fields: Omit<Measured, Summarised> = {
     name: spec.name,
     startedAt: p.startedAt,
     users: p.plan.users.length,
@@ -85,9 +79,6 @@ function* measureSteps(p: ScenarioParts): Generator<void, Measured> {
     payloadBytes: spec.payloadBytes,
     targetRate: spec.rate,
     spec: specRecord(spec),
-    latency,
-    serviceTime,
-    scheduleLag,
     throughput: p.sendEnd === 0 ? recorder.throughput.summary(windowEnd) : recorder.throughput.summary(),
     delivery,
     drain: { ...p.drain },
@@ -100,27 +91,36 @@ function* measureSteps(p: ScenarioParts): Generator<void, Measured> {
         steady: { bytesOut: total.bytesOut - handshake.bytesOut, bytesIn: total.bytesIn - handshake.bytesIn },
       },
     },
-    connections,
+    connections: p.users.summary(),
     anomalies: p.anomalies.summary(),
+  };
+  return {
+    fields,
+    histograms: [
+      { histogram: recorder.latency.latency, censoring: censoring.latency },
+      { histogram: recorder.latency.serviceTime, censoring: censoring.serviceTime },
+      { histogram: recorder.scheduleLag },
+    ],
   };
 }
 
-/** The measured fields now, in one go (after sending: nothing is due). */
+function withSummaries(taken: Taken, [latency, serviceTime, scheduleLag]: LatencySummary[]): Measured {
+  if (latency === undefined || serviceTime === undefined || scheduleLag === undefined) throw new Error('three latency summaries expected');
+  return { ...taken.fields, latency, serviceTime, scheduleLag };
+}
+
+/** The measured fields now, summarised on this thread (after sending: nothing is due). */
 export function measure(parts: ScenarioParts): Measured {
-  const steps = measureSteps(parts);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  const taken = take(parts);
+  return withSummaries(taken, taken.histograms.map((h) => summarise(h.histogram, h.censoring)));
 }
 
-/** The measured fields, yielding to the event loop between steps: for checkpoints while sending. */
-export async function measureOffSendPath(parts: ScenarioParts): Promise<Measured> {
-  const steps = measureSteps(parts);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await nextTurn();
-  }
+/**
+ * The measured fields now, for a checkpoint while sending: every figure and a copy of every
+ * histogram's counts is taken at once, on this thread (cheap); the summaries and encodings,
+ * which take milliseconds, are made by `summariser` in a worker thread.
+ */
+export async function measureOffSendPath(parts: ScenarioParts, summariser: Summariser): Promise<Measured> {
+  const taken = take(parts);
+  return withSummaries(taken, await summariser.summarise(taken.histograms));
 }
-

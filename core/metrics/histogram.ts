@@ -187,7 +187,8 @@ export interface Censoring {
   waited: number;
 }
 
-const NOT_CENSORED: Censoring = { censored: 0, waited: 0 };
+/** Nothing censored: every owed delivery arrived (or none was owed). */
+export const NOT_CENSORED: Censoring = { censored: 0, waited: 0 };
 
 /** The percentiles a summary reports, in the order of PERCENTILE_KEYS. */
 const SUMMARY_PERCENTILES = [50, 90, 99, 99.9, 100] as const;

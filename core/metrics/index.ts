@@ -26,6 +26,8 @@ export {
   encodeHistogram,
   decodeHistogram,
   addHistogram,
+  snapshotHistogram,
+  histogramFromSnapshot,
   summarise,
   mergeEncoded,
   mergeSummaries,
@@ -34,9 +36,11 @@ export {
   percentileNines,
   ninesPercentiles,
 } from './histogram.js';
+export { Summariser } from './summariser.js';
 export { DELIVERY_ALLOWANCE, DeliveryTracker, emptyCounts, levelDelivery, mergeDelivery } from './tracker.js';
 export { ThroughputMeter, mergeThroughput } from './throughput.js';
 
 export type { MessageHeader, DecodedHeader } from './header.js';
-export type { Censoring, LatencyPair, RecordedBucket } from './histogram.js';
+export type { Censoring, HistogramSnapshot, LatencyPair, RecordedBucket } from './histogram.js';
+export type { SummaryJob, SummaryRequest } from './summariser.js';
 export type { ReceiveOutcome } from './tracker.js';

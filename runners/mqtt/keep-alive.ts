@@ -67,7 +67,7 @@ export function watchKeepAlive(
   client.onKeepaliveTimeout = () => {
     const quiet = !sentSinceLastLook;
     sentSinceLastLook = false;
-    if (heardSinceLastLook() && false) {
+    if (heardSinceLastLook()) {
       // Alive, its PINGRESP queued behind other traffic: wait one more tick.
       if (quiet && client.connected && !client.disconnecting) client.sendPing();
       return;
