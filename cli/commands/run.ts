@@ -100,7 +100,7 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
       await handle.close();
     }
     out.err(`\n${renderConsole(result, { color: out.color })}`.trimEnd());
-    await checkpoints?.settled();
+    await checkpoints?.close();
     await writeOutputs(outputs, result, out);
     return resultExitCode(result);
   } finally {

@@ -53,11 +53,16 @@ export function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
   };
 }
 
-type Summarised = 'latency' | 'serviceTime' | 'scheduleLag';
+type Head = Pick<Measured, 'name' | 'startedAt' | 'users' | 'rooms' | 'qos' | 'payloadBytes' | 'targetRate' | 'spec'>;
+type Tail = Omit<Measured, keyof Head | 'latency' | 'serviceTime' | 'scheduleLag'>;
 
-/** Everything measured at one instant, and the three histograms (with censoring) still to summarise. */
+/**
+ * Everything measured at one instant, and the three histograms (with censoring) still to
+ * summarise; head and tail are the fields before and after the summaries, in the result's order.
+ */
 interface Taken {
-  fields: Omit<Measured, Summarised>;
+  head: Head;
+  tail: Tail;
   histograms: [SummaryRequest, SummaryRequest, SummaryRequest];
 }
 
@@ -70,7 +75,7 @@ function take(p: ScenarioParts): Taken {
   const total = p.users.wire();
   const { handshake } = p;
   const windowEnd = Math.max(p.sendEnd || stoppedMicros, recorder.throughput.windowStartMicros);
-  const fields: Omit<Measured, Summarised> = {
+  const head: Head = {
     name: spec.name,
     startedAt: p.startedAt,
     users: p.plan.users.length,
@@ -79,6 +84,8 @@ function take(p: ScenarioParts): Taken {
     payloadBytes: spec.payloadBytes,
     targetRate: spec.rate,
     spec: specRecord(spec),
+  };
+  const tail: Tail = {
     throughput: p.sendEnd === 0 ? recorder.throughput.summary(windowEnd) : recorder.throughput.summary(),
     delivery,
     drain: { ...p.drain },
@@ -95,7 +102,8 @@ function take(p: ScenarioParts): Taken {
     anomalies: p.anomalies.summary(),
   };
   return {
-    fields,
+    head,
+    tail,
     histograms: [
       { histogram: recorder.latency.latency, censoring: censoring.latency },
       { histogram: recorder.latency.serviceTime, censoring: censoring.serviceTime },
@@ -106,7 +114,7 @@ function take(p: ScenarioParts): Taken {
 
 function withSummaries(taken: Taken, [latency, serviceTime, scheduleLag]: LatencySummary[]): Measured {
   if (latency === undefined || serviceTime === undefined || scheduleLag === undefined) throw new Error('three latency summaries expected');
-  return { ...taken.fields, latency, serviceTime, scheduleLag };
+  return { ...taken.head, latency, serviceTime, scheduleLag, ...taken.tail };
 }
 
 /** The measured fields now, summarised on this thread (after sending: nothing is due). */

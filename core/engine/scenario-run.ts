@@ -6,7 +6,7 @@
 import { MICROS_PER_MILLI, nowMicros } from '../clock.js';
 import type { Driver, WireBytes } from '../driver.js';
 import { RunAbortedError } from '../errors.js';
-import { valuesAtPercentiles } from '../metrics/index.js';
+import { Summariser, valuesAtPercentiles } from '../metrics/index.js';
 import type { ScenarioResult } from '../result/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import { judge, type AbortInfo } from '../verdict/judge.js';
@@ -31,7 +31,8 @@ export interface ScenarioContext {
   /**
    * Called every `snapshotEveryMs` while the scenario sends and drains, with what it has
    * measured so far (status "aborted", cause "incomplete"), so a killed run keeps it. Built off
-   * the send path (outcome.ts): the sends due meanwhile go out on time.
+   * the send path (outcome.ts: summaries in a worker thread): the sends due meanwhile go out on
+   * time. None is called after the scenario's sending and draining ended.
    */
   onSnapshot?: (partial: ScenarioResult) => void | Promise<void>;
   snapshotEveryMs?: number;
@@ -80,6 +81,12 @@ class ScenarioRun {
   #sendStart = 0;
   #sendEnd = 0;
   #drain: Drain | null = null;
+  /** Makes checkpoint summaries off the event loop; started with the scenario when checkpoints are asked for. */
+  #summariser: Summariser | null = null;
+  /** A checkpoint being built: the next one waits its turn rather than piling up behind it. */
+  #snapshotting = false;
+  /** Sending and draining are over: a checkpoint still being built is dropped (the final result follows). */
+  #snapshotsClosed = false;
 
   constructor(
     private readonly spec: ScenarioSpec,
@@ -104,6 +111,8 @@ class ScenarioRun {
     const onOuterAbort = (): void => this.#abort(outerAbort(this.ctx.signal?.reason));
     if (this.ctx.signal?.aborted) onOuterAbort();
     this.ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    // Started now, so the worker thread has loaded by the time the sends begin.
+    if (this.ctx.onSnapshot !== undefined) this.#summariser = Summariser.start();
     let aborted: AbortInfo | null = null;
     try {
       await this.#connectAndJoin();
@@ -116,6 +125,7 @@ class ScenarioRun {
       this.ctx.signal?.removeEventListener('abort', onOuterAbort);
       if (this.#users.count > 0) this.#emit('disconnect', `${this.#users.count} users`);
       await this.#users.disconnectAll();
+      await this.#summariser?.close();
     }
     return judge(this.spec, measure(this.#parts(aborted)), aborted);
   }
@@ -179,6 +189,7 @@ class ScenarioRun {
       stopWatching();
       clearInterval(progressTimer);
       clearInterval(snapshots);
+      this.#snapshotsClosed = true;
       this.#drain ??= skippedDrain(recorder.outstanding, this.#stopReason());
     }
   }
@@ -201,13 +212,21 @@ class ScenarioRun {
     });
   }
 
-  /** A checkpoint: built in steps that yield to the sends due meanwhile, then handed over. */
+  /** A checkpoint: figures and histogram copies taken now, summaries made off the event loop, then handed over. */
   #snapshot(): void {
+    const summariser = this.#summariser;
+    if (summariser === null || this.#snapshotting || this.#snapshotsClosed) return;
+    this.#snapshotting = true;
     const seconds = Math.round((nowMicros() - this.#sendStart) / 100_000) / 10;
     const inProgress: AbortInfo = { cause: 'incomplete', message: `in progress: ${seconds} s into the scenario when this checkpoint was written` };
-    void measureOffSendPath(this.#parts(inProgress))
-      .then((measured) => this.ctx.onSnapshot?.(judge(this.spec, measured, inProgress)))
-      .catch(() => undefined); // a checkpoint that cannot be built is skipped; the final result decides
+    void measureOffSendPath(this.#parts(inProgress), summariser)
+      .then((measured) => {
+        if (!this.#snapshotsClosed) return this.ctx.onSnapshot?.(judge(this.spec, measured, inProgress));
+      })
+      .catch(() => undefined) // a checkpoint that cannot be built is skipped; the final result decides
+      .finally(() => {
+        this.#snapshotting = false;
+      });
   }
 
   #parts(aborted: AbortInfo | null): ScenarioParts {

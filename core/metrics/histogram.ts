@@ -137,7 +137,7 @@ export function decodeHistogram(b64: string): LatencyHistogram {
  * transferable). Only the counts up to the highest recorded bucket: the rest are zeros.
  */
 export interface HistogramSnapshot {
-  counts: Float64Array;
+  counts: Float64Array<ArrayBuffer>;
 }
 
 /**
