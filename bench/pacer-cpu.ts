@@ -6,28 +6,37 @@
  * given, at each rate for a few seconds, paced two ways in the same run with the same per-message
  * work (header encode + stamp, schedule-lag record, send; receive + header decode):
  *
- *   timer pacer   core/engine/pacer.ts: sleeps on a timer, fires every due send per wake-up
+ *   precise pacer core/engine/pacer.ts as chatbench runs it: a timing thread wakes it at the due
+ *                 time (wake.ts), every due send fired per wake-up
+ *   timer pacer   the same pacer with `wake: 'timer'`: Node's timers alone (whole milliseconds)
  *   busy-wait     the wait loop chatbench had before issue 5, copied below as the reference peer
  *   idle pair     the pair connected and nothing sent: what the process costs per second anyway
  *
  * It prints process CPU time (process.cpuUsage: user + system, the embedded broker's included)
  * per message and per second of wall time, and schedule lag (how late each send left against its
  * intended time) p50/p99. Figures from a machine shared with other busy processes are noisy:
- * read the two strategies at one rate against each other. Bounded: 2 strategies × rates ×
+ * read the strategies at one rate against each other. Bounded: 3 strategies × rates ×
  * seconds of loopback traffic per target, plus one idle row per target.
  */
 import { parseArgs } from 'node:util';
 import { nowMicros } from '../core/clock.js';
 import type { ChatSession, TargetHandle } from '../core/driver.js';
 import { pace } from '../core/engine/pacer.js';
+import { holdPreciseWake } from '../core/engine/wake.js';
 import type { PaceOptions } from '../core/engine/pacer.js';
 import { createLatencyHistogram, decodeHeader, encodeMessage, recordMicros, runTag, stampActualSendTime, summarise } from '../core/metrics/index.js';
 import { openTarget, targetFromUrl } from '../runners/index.js';
 
 const PAYLOAD = 128;
 
-type Strategy = 'timer pacer' | 'busy-wait (old)' | 'idle pair';
-const STRATEGIES: Record<Strategy, (options: PaceOptions) => Promise<number>> = { 'timer pacer': pace, 'busy-wait (old)': busyWaitPace, 'idle pair': idle };
+type Strategy = 'precise pacer' | 'timer pacer' | 'busy-wait (old)' | 'idle pair';
+const STRATEGIES: Record<Strategy, (options: PaceOptions) => Promise<number>> = {
+  'precise pacer': pace,
+  'timer pacer': (options) => pace({ ...options, wake: 'timer' }),
+  'busy-wait (old)': busyWaitPace,
+  'idle pair': idle,
+};
+const PACED = ['precise pacer', 'timer pacer', 'busy-wait (old)'] as const;
 
 /** The baseline: the pair connected, nothing sent for as long as the sends would take. */
 async function idle({ startMicros, ratePerSecond, count }: PaceOptions): Promise<number> {
@@ -122,7 +131,7 @@ function print(rows: readonly Row[]): void {
       r.sent === 0 ? '-' : String(r.lagP50 ?? '-'), r.sent === 0 ? '-' : String(r.lagP99 ?? '-'),
     ]));
   }
-  console.log('\nA core is 1000 ms/s. The idle pair is what the process costs per second with nothing to send; the two');
+  console.log('\nA core is 1000 ms/s. The idle pair is what the process costs per second with nothing to send; the');
   console.log('strategies at one rate do the same per-message work, so their difference is what the waiting costs.');
 }
 
@@ -137,18 +146,33 @@ async function main(): Promise<void> {
     targets.push([new URL(url).host, () => openTarget(targetFromUrl(url, { mqttVersion: '3.1.1' }))]);
   }
   console.log(`pacer CPU: one pair, QoS 1, ${PAYLOAD} B, ${seconds} s per row, Node ${process.version}\n`);
+  // The timing thread starts with a scenario's pacer and stops after it; here one start serves
+  // every row (its start-up, a new V8 isolate, is a one-off cost per scenario, printed apart).
+  const cpuBefore = process.cpuUsage();
+  const timing = holdPreciseWake();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const startCpu = process.cpuUsage(cpuBefore);
   const rows: Row[] = [];
-  for (const [label, open] of targets) {
-    const handle = await open();
-    try {
-      await measure(handle, label, 'timer pacer', 1_000, 1); // warm-up (JIT, broker caches): not printed
-      rows.push(await measure(handle, label, 'idle pair', 1, seconds));
-      for (const rate of rates) for (const strategy of ['timer pacer', 'busy-wait (old)'] as const) rows.push(await measure(handle, label, strategy, rate, seconds));
-    } finally {
-      await handle.close();
-    }
+  try {
+    for (const [label, open] of targets) rows.push(...(await measureTarget(label, open, rates, seconds)));
+  } finally {
+    timing.release();
   }
   print(rows);
+  console.log(`Timing thread start-up (once per scenario): ${((startCpu.user + startCpu.system) / 1e3).toFixed(1)} ms CPU, the first 500 ms of a process included.`);
+}
+
+async function measureTarget(label: string, open: () => Promise<TargetHandle>, rates: readonly number[], seconds: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  const handle = await open();
+  try {
+    await measure(handle, label, 'precise pacer', 1_000, 1); // warm-up (JIT, broker caches): not printed
+    rows.push(await measure(handle, label, 'idle pair', 1, seconds));
+    for (const rate of rates) for (const strategy of PACED) rows.push(await measure(handle, label, strategy, rate, seconds));
+  } finally {
+    await handle.close();
+  }
+  return rows;
 }
 
 await main();

@@ -5,7 +5,8 @@
  */
 import type { RunResult, ScenarioResult } from '../core/result/index.js';
 import { serve } from '../core/off-thread.js';
-import { renderJson } from '../reports/index.js';
+// Only the JSON renderer: the worker loads in milliseconds, without the other reports.
+import { renderJson } from '../reports/json.js';
 
 /** A scenario of a checkpoint: in full the first time, by key while the worker holds it. */
 export interface ScenarioRef {

@@ -30,6 +30,11 @@ export class Checkpoints {
     this.#renderer = script === null ? null : new OffThread(script);
   }
 
+  /** Resolves once the worker has loaded (or failed, or there is none): await it before sending. */
+  ready(): Promise<void> {
+    return this.#renderer?.ready ?? Promise.resolve();
+  }
+
   /** Whether the JSON text is made in a worker thread. */
   get offThread(): boolean {
     return this.#renderer !== null;

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { ChatbenchResult, ResultKind } from '../core/result/index.js';
 import { expectKind, parseResult } from '../core/result/read.js';
@@ -33,19 +33,35 @@ export async function readResultFileOfKind<K extends ResultKind>(path: string, k
   return expectKind(await readResultFile(path), kind, path);
 }
 
+/** Where an output file goes, and what a good name for it would be (for "give a file name, e.g. …"). */
+export interface OutputFileCheck {
+  /** e.g. "report.html" for --html. */
+  example?: string;
+  /** Missing folders are made only inside this one (default: the current directory). */
+  cwd?: string;
+}
+
 /**
  * Checks, before any work starts, that `path` can take an output file: named, not a folder nor
- * a device, and its folder — or the nearest existing folder above a missing one — really takes
- * a file: one is created and removed there, because a permission check passes for root on
- * /proc and cannot see a read-only mount. Bad input (exit 2) otherwise. Creates nothing that
- * stays: missing folders are made when the file is written.
+ * a device, and its folder really takes a file: one is created and removed there, because a
+ * permission check passes for root on /proc and cannot see a read-only mount. A folder that
+ * does not exist yet is fine only inside the current directory (`results/today.json`): a
+ * missing folder elsewhere is more likely a typo than a wish to create `/nonexistent/dir`.
+ * Bad input (exit 2) otherwise. Creates nothing that stays: createFolderFor makes the
+ * missing folders once every check has passed.
  */
-export async function prepareOutputFile(path: string, flag: string): Promise<void> {
+export async function prepareOutputFile(path: string, flag: string, check: OutputFileCheck = {}): Promise<void> {
   if (path.trim() === '') throw new InputError(`${flag} needs a file name`);
   const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory()) throw new InputError(`${flag} ${path}: is a folder; give a file name, e.g. ${path.replace(/\/$/, '')}/result.json`);
+  if (existing?.isDirectory()) {
+    throw new InputError(`${flag} ${path}: is a folder; give a file name, e.g. ${join(path, check.example ?? 'result.json')}`);
+  }
   if (existing !== undefined && !existing.isFile()) throw new InputError(`${flag} ${path}: is not a regular file; give a file name`);
-  const folder = await nearestFolder(dirname(resolve(path)), flag, path);
+  const parent = dirname(resolve(path));
+  const folder = await nearestFolder(parent, flag, path);
+  if (folder !== parent && !isInside(parent, check.cwd ?? process.cwd())) {
+    throw new InputError(`${flag} ${path}: folder ${parent} does not exist; create it first (chatbench makes missing folders only inside the current directory)`);
+  }
   const probe = join(folder, `.chatbench-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await (await open(probe, 'wx')).close();
@@ -55,6 +71,16 @@ export async function prepareOutputFile(path: string, flag: string): Promise<voi
     throw new InputError(`${flag} ${path}: cannot create a file in ${folder} (${why})`);
   }
   await unlink(probe);
+}
+
+/** Makes the missing folders of `path`; returns the topmost one it made, if any. */
+export async function createFolderFor(path: string): Promise<string | undefined> {
+  return mkdir(dirname(resolve(path)), { recursive: true });
+}
+
+function isInside(folder: string, root: string): boolean {
+  const from = relative(resolve(root), folder);
+  return from === '' || (!from.startsWith('..') && !isAbsolute(from));
 }
 
 /** The nearest existing ancestor of `folder` (itself included); a file in the way is bad input. */

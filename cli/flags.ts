@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { InputError } from '../core/errors.js';
+import { didYouMean } from '../core/scenario/suggest.js';
 
 export interface FlagSpec<Name extends string = string> {
   name: Name;
@@ -65,7 +66,8 @@ export function parseFlags<Flags extends readonly FlagSpec[]>(command: CommandSp
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new InputError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}\n\n${usageLine(command)}\nRun 'chatbench ${command.name} --help' for the flags.`);
+    const message = (error as Error).message.replace(/\. To specify a positional.*$/s, '');
+    throw new InputError(`${message}${suggestFlag(error, all)}\n\n${usageLine(command)}\nRun 'chatbench ${command.name} --help' for the flags.`);
   }
   if (parsed.positionals.length > command.maxPositionals) {
     throw new InputError(`too many arguments: ${parsed.positionals.slice(command.maxPositionals).join(' ')}\n\n${usageLine(command)}`);
@@ -73,6 +75,15 @@ export function parseFlags<Flags extends readonly FlagSpec[]>(command: CommandSp
   // parseArgs built the values from exactly this table (strict: no other keys), so they have
   // the shape FlagValues derives from it; this is the one place that says so.
   return { values: parsed.values as FlagValues<Flags>, positionals: parsed.positionals, help: parsed.values['help'] === true };
+}
+
+/** " (did you mean --target?)" for a misspelt long flag, else "". */
+function suggestFlag(error: unknown, flags: readonly FlagSpec[]): string {
+  if ((error as NodeJS.ErrnoException).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return '';
+  // parseArgs names the option as given, without any =value: "Unknown option '--targt'".
+  const given = /'--([^'=]+)'/.exec((error as Error).message)?.[1];
+  const guess = given === undefined ? undefined : didYouMean(given, flags.map((f) => f.name));
+  return guess === undefined ? '' : ` (did you mean --${guess}?)`;
 }
 
 export function usageLine(command: CommandSpec): string {

@@ -113,6 +113,12 @@ export interface ConnectOptions {
   onConnectionLost?: (end: ConnectionEnd) => void;
   /** Called for every acknowledgement-flow anomaly seen on this user's connection. */
   onAnomaly?: (anomaly: ProtocolAnomaly) => void;
+  /**
+   * The largest message payload (bytes, chatbench header included) this user will send. A
+   * driver whose server announces a size limit at connect (MQTT 5 Maximum Packet Size) refuses
+   * with InputError when the messages cannot fit, before anything is sent.
+   */
+  largestPayloadBytes?: number;
 }
 
 export interface Driver {

@@ -3,8 +3,9 @@
  * like an async function. Checkpoints use it (histogram summaries and encodings, the JSON of
  * the result), so a send due while a checkpoint is built leaves on time.
  *
- * The worker never keeps the process alive while idle: it is referenced only while a call is
- * outstanding. If it dies, every call outstanding and every later call rejects; callers treat
+ * The worker never keeps the process alive while idle: it is referenced only while it loads
+ * and while a call is outstanding. `ready` resolves once it has loaded, so a caller can let it
+ * load before the sends begin rather than beside them. If it dies, every call outstanding and every later call rejects; callers treat
  * that like any failed checkpoint (the final result, built on the main thread, decides).
  */
 import { existsSync } from 'node:fs';
@@ -19,6 +20,11 @@ interface Call<Q> {
 
 type Reply<R> = { id: number; ok: true; body: R } | { id: number; ok: false; message: string };
 
+/** What a worker posts once its module has loaded and it takes calls. */
+interface Loaded {
+  loaded: true;
+}
+
 interface Pending<R> {
   resolve: (value: R) => void;
   reject: (error: Error) => void;
@@ -31,11 +37,20 @@ export class OffThread<Q, R> {
   #next = 0;
   /** Why no more calls can be answered; null while the worker runs. */
   #gone: Error | null = null;
+  #loaded = false;
+  #onLoaded: () => void = () => undefined;
+  /** Resolves once the worker has loaded, or has failed (its calls then reject): never rejects. */
+  readonly ready: Promise<void>;
 
   constructor(script: URL) {
+    this.ready = new Promise((resolve) => {
+      this.#onLoaded = resolve;
+    });
     this.#worker = new Worker(script);
-    this.#worker.unref();
-    this.#worker.on('message', (reply: Reply<R>) => this.#answer(reply));
+    this.#worker.on('message', (message: Reply<R> | Loaded) => {
+      if ('loaded' in message) this.#markLoaded();
+      else this.#answer(message);
+    });
     this.#worker.on('error', (error: Error) => this.#fail(error));
     this.#worker.on('exit', (code: number) => this.#fail(new Error(`the worker thread exited (code ${code})`)));
   }
@@ -56,11 +71,17 @@ export class OffThread<Q, R> {
     await this.#worker.terminate();
   }
 
+  #markLoaded(): void {
+    this.#loaded = true;
+    this.#onLoaded();
+    if (this.#pending.size === 0) this.#worker.unref();
+  }
+
   #answer(reply: Reply<R>): void {
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    if (this.#pending.size === 0 && this.#loaded) this.#worker.unref();
     if (reply.ok) pending.resolve(reply.body);
     else pending.reject(new Error(reply.message));
   }
@@ -69,6 +90,7 @@ export class OffThread<Q, R> {
     this.#gone ??= error;
     for (const pending of this.#pending.values()) pending.reject(this.#gone);
     this.#pending.clear();
+    this.#onLoaded();
     this.#worker.unref();
   }
 }
@@ -90,6 +112,7 @@ export function serve<Q, R>(handle: (body: Q) => R | Promise<R>, transfer: (answ
       }
     })();
   });
+  port.postMessage({ loaded: true } satisfies Loaded);
 }
 
 /** The package root when running the build (dist/), the repository root when running sources. */

@@ -5,10 +5,12 @@
  * unfinished sends were missing, and the acknowledgement-flow anomalies with the packets seen.
  * Each reads typed fields of the result; none decides a verdict.
  */
-import type { Reason, ScenarioResult, ThresholdVerdict } from '../core/result/index.js';
+import type { AbortCause, Reason, ScenarioResult, ThresholdVerdict } from '../core/result/index.js';
 import { MAX_SCHEDULE_LAG_P99_MICROS, generatorLag } from '../core/verdict/generator.js';
 import { METRICS } from '../core/verdict/metrics.js';
-import { formatCount, formatExact, formatMetric, formatMicros, formatSeconds, plural } from './format.js';
+import { describeReading } from '../core/verdict/thresholds.js';
+import { duration } from '../core/words.js';
+import { formatCount, formatExact, formatMicros, formatRate, formatSeconds, plural } from './format.js';
 
 type Drain = ScenarioResult['drain'];
 type End = ScenarioResult['connections']['ends'][number];
@@ -16,26 +18,20 @@ type Unfinished = ScenarioResult['sends']['unfinished'][number];
 type Anomaly = ScenarioResult['anomalies'][number];
 
 /**
- * A threshold's measured value in the units the tables use (read through the metric table):
- * "1.2345 ms", "> 12.0 s" when it lies among deliveries that never arrived; null when nothing
- * was measured.
+ * A threshold's actual, read through the metric table and written as the judge's reason writes
+ * it (core/verdict/thresholds.ts): "0.126357" for `lossRatio < 0.01`, "12.6357%" for
+ * `lossRatio < 1%`, "> 12 s" among deliveries that never arrived; null when nothing was measured.
  */
 function measuredValue(s: ScenarioResult, v: ThresholdVerdict): string | null {
-  const name = s.spec.thresholds.find((t) => t.expression === v.expression)?.metric;
-  const m = METRICS.find((x) => x.name === name);
-  if (m === undefined) return writtenValue(v);
-  const reading = m.read(s);
-  switch (reading.kind) {
-    case 'nothing': return null;
-    case 'censored': return `> ${formatMicros(reading.atLeast)}`;
-    case 'value': return formatMetric(reading.value, m.unit, true);
-  }
+  const t = s.spec.thresholds.find((x) => x.expression === v.expression);
+  const m = METRICS.find((x) => x.name === t?.metric);
+  return t === undefined || m === undefined ? writtenValue(v) : describeReading(m.read(s), t.unit, m.name);
 }
 
 /** The verdict's own figure in the unit it was written in, for a threshold the spec does not list. */
 function writtenValue(v: ThresholdVerdict): string | null {
   if (v.actual === null) return null;
-  const unit = v.unit === '' ? '' : ` ${v.unit === 'us' ? 'µs' : v.unit}`;
+  const unit = v.unit === '' || v.unit === '%' ? v.unit : ` ${v.unit === 'us' ? 'µs' : v.unit}`;
   return `${v.censored ? '> ' : ''}${formatExact(v.actual)}${unit}`;
 }
 
@@ -54,6 +50,20 @@ export function thresholdActual(s: ScenarioResult, v: ThresholdVerdict): string 
 export function otherReasons(s: ScenarioResult): Exclude<Reason, { kind: 'threshold' }>[] {
   return s.reasons.filter((r): r is Exclude<Reason, { kind: 'threshold' }> => r.kind !== 'threshold');
 }
+
+/**
+ * The three totals a scenario has, each named by what it covers: the measurement window's sends
+ * and deliveries (the rates), the latency samples (every delivery owed for those sends, drain
+ * included) and the delivery counts (the whole scenario, warm-up and drain included).
+ */
+export function windowLine(s: ScenarioResult): string {
+  const th = s.throughput;
+  return `measurement window (${formatSeconds(th.durationSeconds)} after the warm-up): sent ${formatCount(th.sent)} (${formatRate(th.sentPerSecond)}), ` +
+    `delivered ${formatCount(th.delivered)} within it (${formatRate(th.deliveredPerSecond)}); latency counts every delivery owed for those sends, drain included`;
+}
+
+/** What the delivery counts cover, for their heading. */
+export const DELIVERY_SCOPE = 'whole scenario, warm-up and drain included';
 
 /** "expected 10,000, delivered 9,990, lost 0, undelivered 10, duplicated 0, reordered 0". */
 export function deliveryCounts(d: { expected: number; delivered: number; lost: number; undelivered: number; duplicated: number; reordered: number }): string {
@@ -81,11 +91,26 @@ export function censoredNote(s: ScenarioResult): string | null {
 function drainEnd(s: ScenarioResult): string {
   switch (s.drain.endedBy) {
     case 'all-delivered': return 'every owed delivery arrived';
-    case 'quiet': return `nothing arrived for ${formatSeconds(s.spec.drainMs / 1000)}`;
-    case 'cap': return `it reached its ${formatSeconds(s.spec.drainMaxMs / 1000)} cap`;
+    case 'quiet': return `nothing arrived for ${duration(s.spec.drainMs)}`;
+    case 'cap': return `it reached its ${duration(s.spec.drainMaxMs)} cap`;
     case 'stall': return 'the server stopped responding';
-    case 'interrupted': return 'it was cut short (a signal, or every connection lost)';
+    case 'interrupted': return cutShort(s);
   }
+}
+
+const CUT_SHORT: Readonly<Record<AbortCause, string>> = {
+  signal: 'a signal interrupted the run',
+  'connections-lost': 'every connection was lost',
+  stall: 'the server stopped responding',
+  timeout: 'a phase overran its time limit',
+  unreachable: 'the target could not be reached',
+  incomplete: 'the run was still going when this checkpoint was written',
+};
+
+/** Which of the ways to cut a drain short it was: the scenario's abort reason has the cause. */
+function cutShort(s: ScenarioResult): string {
+  const abort = s.reasons.find((r): r is Extract<Reason, { kind: 'abort' }> => r.kind === 'abort');
+  return abort === undefined ? 'it was cut short' : CUT_SHORT[abort.cause];
 }
 
 /** "drain: 3.2 s, every owed delivery arrived (602,749 owed when it began)". */

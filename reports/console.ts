@@ -6,11 +6,12 @@
  */
 import type { LatencySummary, RunResult, ScenarioResult } from '../core/result/index.js';
 import {
-  censoredNote, connectionLines, lagNote, deliveryCounts, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
+  DELIVERY_SCOPE, censoredNote, connectionLines, lagNote, deliveryCounts, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual,
+  undeliveredNote, windowLine,
 } from './accounts.js';
 import { palette, type Palette } from './color.js';
 import { describeAbort, describeProtocol, describeWhere, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
-import { formatBytes, formatCount, formatPercentile, formatRate, table } from './format.js';
+import { formatBytes, formatCount, formatPercentile, table } from './format.js';
 
 export interface ConsoleOptions {
   color: boolean;
@@ -34,13 +35,12 @@ function statusText(status: ScenarioResult['status'], p: Palette): string {
 }
 
 function scenarioLines(s: ScenarioResult, p: Palette): string[] {
-  const th = s.throughput;
   const d = s.delivery;
   const out = [
     `${statusText(s.status, p)} ${p.bold(s.name)}  ${describeWorkload(workloadOf(s))}`,
-    `  sent ${formatCount(th.sent)} (${formatRate(th.sentPerSecond)})  delivered ${formatCount(th.delivered)} (${formatRate(th.deliveredPerSecond)}) over ${th.durationSeconds.toFixed(1)} s`,
+    `  ${windowLine(s)}`,
     table([
-      ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
+      ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'],
       latencyRow('latency', s.latency),
       latencyRow('service time', s.serviceTime),
       latencyRow('schedule lag', s.scheduleLag),
@@ -48,7 +48,7 @@ function scenarioLines(s: ScenarioResult, p: Palette): string[] {
     ]),
   ];
   for (const note of [lagNote(s), censoredNote(s)]) if (note !== null) out.push(p.yellow(`  ${note}`));
-  const counts = `  delivery: ${deliveryCounts(d)}`;
+  const counts = `  delivery (${DELIVERY_SCOPE}): ${deliveryCounts(d)}`;
   out.push(d.violations > 0 ? p.red(`${counts} — ${formatCount(d.violations)} violations`) : counts);
   for (const note of [lostNote(s), undeliveredNote(s)]) if (note !== null) out.push(p.yellow(`    ${note}`));
   out.push(`  ${drainLine(s)}`);

@@ -3,12 +3,11 @@
  * run stopped and which scenarios it never reached.
  */
 import type { Aborted, RunResult, ScenarioResult, Target } from '../core/result/index.js';
+import { describeProtocol } from '../core/result/index.js';
 import { formatBytes, formatRate, plural } from './format.js';
 
-/** "MQTT 3.1.1". */
-export function describeProtocol(t: Target): string {
-  return `${t.protocol.toUpperCase()} ${t.protocolVersion}`;
-}
+// Core names protocols in its own messages too (compare's caveats): one wording for both.
+export { describeProtocol };
 
 /**
  * Where the run went: "embedded broker (mqtt://127.0.0.1:4242)" or the (redacted) URL.

@@ -4,6 +4,11 @@
  */
 import type { LatencySummary, PercentileKey } from '../core/result/index.js';
 import type { MetricUnit } from '../core/verdict/metrics.js';
+import { exactMicros, exactNumber } from '../core/words.js';
+
+/** Counts in sentences, exact figures: one home in core (core/words.ts), named here as the reports call them. */
+export { plural } from '../core/words.js';
+export { exactNumber as formatExact, exactMicros as formatMicrosExact };
 
 /** 850 -> "850 µs", 12_345 -> "12.3 ms", 2_500_000 -> "2.50 s", 12_000_000 -> "12.0 s". */
 export function formatMicros(us: number): string {
@@ -11,14 +16,6 @@ export function formatMicros(us: number): string {
   if (us < 1000) return `${Math.round(us)} µs`;
   if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
   return `${(us / 1_000_000).toFixed(us < 10_000_000 ? 2 : 1)} s`;
-}
-
-/** The unit formatMicros picks, with the value exact enough to see why a threshold failed: "1.2345 ms". */
-export function formatMicrosExact(us: number): string {
-  if (!Number.isFinite(us)) return '-';
-  if (us < 1000) return `${formatExact(us)} µs`;
-  if (us < 1_000_000) return `${formatExact(us / 1000)} ms`;
-  return `${formatExact(us / 1_000_000)} s`;
 }
 
 /**
@@ -36,22 +33,6 @@ export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '-';
   if (Math.abs(n) < 10 && !Number.isInteger(n)) return n.toFixed(2);
   return Math.round(n).toLocaleString('en-US');
-}
-
-/** A measured value exact enough to see why a threshold failed: 999.98, 0.002139, 1,000. */
-export function formatExact(n: number): string {
-  if (!Number.isFinite(n)) return '-';
-  if (Number.isInteger(n)) return n.toLocaleString('en-US');
-  return String(Number(n.toPrecision(6)));
-}
-
-/** "1 room", "2 rooms", "1 owed delivery", "3 owed deliveries", "1,500 users". */
-export function plural(n: number, singular: string, pluralForm = regularPlural(singular)): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : pluralForm}`;
-}
-
-function regularPlural(noun: string): string {
-  return /[^aeiou]y$/.test(noun) ? `${noun.slice(0, -1)}ies` : `${noun}s`;
 }
 
 /** Messages per second: "1,234 msg/s". */
@@ -92,10 +73,10 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
  */
 export function formatMetric(value: number, unit: MetricUnit, exact = false): string {
   switch (unit) {
-    case 'us': return exact ? formatMicrosExact(value) : formatMicros(value);
-    case 'msg/s': return exact ? `${formatExact(value)} msg/s` : formatRate(value);
-    case 'ratio': return `${exact ? formatExact(value * 100) : Number((value * 100).toPrecision(3))}%`;
-    case 'count': return exact ? formatExact(value) : formatCount(value);
+    case 'us': return exact ? exactMicros(value) : formatMicros(value);
+    case 'msg/s': return exact ? `${exactNumber(value)} msg/s` : formatRate(value);
+    case 'ratio': return `${exact ? exactNumber(value * 100) : Number((value * 100).toPrecision(3))}%`;
+    case 'count': return exact ? exactNumber(value) : formatCount(value);
     case 'bytes': return formatBytes(value);
   }
 }

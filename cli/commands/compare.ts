@@ -15,7 +15,7 @@ import { renderConsole } from '../../reports/index.js';
 import { readResultFileOfKind } from '../files.js';
 import { defineCommand, usageLine, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
-import { prepareOutputs, resultOutputs, writeOutputs } from '../report-files.js';
+import { OUTPUT_FOLDERS_NOTE, prepareOutputs, resultOutputs, writeOutputs } from '../report-files.js';
 import { toolVersion } from '../version.js';
 
 export const compareCommand = defineCommand({
@@ -36,12 +36,16 @@ export const compareCommand = defineCommand({
     'A metric regresses only when its change passes both the relative tolerance and the absolute floor',
     '(latency --min-latency-change, throughput 1 msg/s, loss 0.1 points, 1 byte per message); a count of',
     'duplicates, reorders, violations or undelivered messages regresses on any increase from 0. Latency is',
-    'also compared as whole HDR distributions, p50 to p99.9. Scenarios are matched by name.',
+    'also compared as whole HDR distributions, p50 to p99.9. A percentile is judged only when each side has',
+    'the samples to tell it from the max (count × (1 − p) ≥ 1: p99 needs 100, p99.9 1,000); else "not judged".',
+    'Scenarios are matched by name. A scenario whose status got worse (passed -> failed or aborted) regressed,',
+    'and so did one the baseline has and the current run lacks (a run that stopped early).',
     `Caveats (warnings; failures with --strict): either side's schedule lag p99 above ${MAX_SCHEDULE_LAG_P99_MICROS / 1000} ms (the`,
     'generator fell behind, so the figures partly measure chatbench), a side aborted, or different protocols',
     'or protocol versions. Version 1 result files are read by upgrading them.',
     'Exit codes: 0 no regression; 1 a regression (or, with --strict, a caveat); 2 bad input (flags, files,',
-    '            no scenario in common).',
+    '            no scenario in common while the current run ran to its end).',
+    OUTPUT_FOLDERS_NOTE,
   ],
 });
 
@@ -72,7 +76,9 @@ export async function runCompare(args: CompareArgs, out: Output): Promise<number
     finishedAt: new Date().toISOString(),
     environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
   }, options);
-  if (comparison.scenarios.length === 0) {
+  // Nothing in common after a run that stopped early is a regression (every scenario missing);
+  // after a complete run it is two unrelated files.
+  if (comparison.scenarios.length === 0 && current.aborted === null) {
     const names = (list: readonly { name: string }[]): string => (list.length > 0 ? list.map((s) => s.name).join(', ') : 'none');
     throw new InputError(`no scenario in common, nothing to compare: ${baselinePath} has ${names(baseline.scenarios)}; ${currentPath} has ${names(current.scenarios)}`);
   }

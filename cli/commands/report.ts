@@ -9,7 +9,7 @@ import { resultExitCode } from '../exit-code.js';
 import { readResultFile } from '../files.js';
 import { defineCommand, usageLine, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
-import { prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
+import { OUTPUT_FOLDERS_NOTE, prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
 
 export const reportCommand = defineCommand({
   name: 'report',
@@ -25,6 +25,7 @@ export const reportCommand = defineCommand({
     'RESULT.json is a file written by chatbench --json (any schemaVersion this chatbench reads).',
     'Exit codes: 0 every scenario passed; 1 a scenario failed; 2 bad input (flags, a missing or',
     '            invalid result file); 3 the run was aborted — the code the run itself exited with.',
+    OUTPUT_FOLDERS_NOTE,
   ],
 });
 

@@ -14,7 +14,7 @@ import { resultExitCode } from '../exit-code.js';
 import { defineCommand, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
 import { progressEveryMs, ProgressDisplay } from '../progress.js';
-import { prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
+import { createOutputFolders, OUTPUT_FOLDERS_NOTE, prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
 import { Interrupts } from '../signals.js';
 import { toolVersion } from '../version.js';
 
@@ -37,6 +37,7 @@ export const runCommand = defineCommand({
     'Progress: on a terminal one status line updated in place; otherwise a line every 10 s.',
     'Ctrl-C stops after the drain and keeps what was measured; a second Ctrl-C quits at once',
     '(the last --json checkpoint stays), except while the result files are being written.',
+    OUTPUT_FOLDERS_NOTE,
     'Exit codes: 0 all passed; 1 a threshold failed or a delivery guarantee was violated;',
     '            2 bad input (flags, YAML, file); 3 target unreachable or run aborted.',
   ],
@@ -63,13 +64,15 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
   // Everything that can be bad input is checked before the target is touched.
   const version = mqttVersion === undefined ? undefined : parseMqttVersionFlag(mqttVersion);
   const outputs = resultOutputs(values);
-  await prepareOutputs(outputs);
+  // Never overwrite the scenario file being run.
+  await prepareOutputs(outputs, new Map([[file, 'the scenario file']]));
   // --mqtt-version is the MQTT runner's mqttVersion field, given on the command line.
   const scenarioFile = await loadScenarioFile(file, { target, ...(version === undefined ? {} : { targetFields: { mqttVersion: version } }) });
   if (version !== undefined && scenarioFile.target === null) {
     throw new InputError('--mqtt-version needs a target (--target URL or target: in the file); the embedded broker speaks MQTT 3.1.1 only');
   }
   selectScenarios(scenarioFile.scenarios, only);
+  await createOutputFolders(outputs, out);
 
   const progress = new ProgressDisplay(out, quiet ? 'off' : out.interactive ? 'status' : 'lines', progressEveryMs(process.env));
   const checkpoints = values.json === undefined ? undefined : new Checkpoints(values.json, out);
@@ -81,6 +84,7 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
   interrupts.install();
   try {
     const handle = await openTarget(scenarioFile.target);
+    await checkpoints?.ready();
     let result: RunResult;
     try {
       if (!quiet) out.err(`chatbench: ${scenarioFile.file} -> ${handle.info.embedded ? `embedded broker at ${handle.info.url}` : handle.info.url}`);
@@ -99,7 +103,8 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
       progress.clear();
       await handle.close();
     }
-    out.err(`\n${renderConsole(result, { color: out.color })}`.trimEnd());
+    // The blank line parts the summary from the progress above it; --quiet printed none.
+    out.err(`${quiet ? '' : '\n'}${renderConsole(result, { color: out.color })}`.trimEnd());
     await checkpoints?.close();
     await writeOutputs(outputs, result, out);
     return resultExitCode(result);

@@ -10,6 +10,7 @@ import { MICROS_PER_MILLI, MICROS_PER_SECOND, nowMicros } from '../clock.js';
 import type { ScenarioResult } from '../result/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { AbortInfo } from '../verdict/judge.js';
+import { plural } from '../words.js';
 
 type Drain = ScenarioResult['drain'];
 
@@ -92,6 +93,5 @@ function stallMessage(timeoutMs: number, atMicros: number, progress: Progress): 
   const inFlight = progress.inFlight();
   const owed = progress.owed();
   return `the server stopped responding for ${seconds(timeoutMs / 1000)} s at t = ${seconds(Math.max(0, atMicros) / MICROS_PER_SECOND)} s`
-    + ` (no acknowledgement and no delivery; ${inFlight.toLocaleString('en-US')} ${inFlight === 1 ? 'send' : 'sends'} in flight,`
-    + ` ${owed.toLocaleString('en-US')} ${owed === 1 ? 'delivery' : 'deliveries'} owed)`;
+    + ` (no acknowledgement and no delivery; ${plural(inFlight, 'send')} in flight, ${plural(owed, 'delivery')} owed)`;
 }

@@ -3,13 +3,14 @@
  * before it. When the process falls behind, due sends go out at once and their latency,
  * measured from the intended time, shows the delay (no coordinated omission).
  *
- * The pacer never busy-waits: between sends it sleeps on a timer, so its CPU grows with the
- * sends it fires, not with wall time. Node's timers are only good to about a millisecond, so
- * each wake-up fires every send that is due by then, in one batch; a send is never fired
- * before its intended time, and how late it leaves (under ~1 ms at the timer's granularity)
- * is measured from that intended time and recorded as schedule lag, not hidden.
+ * The pacer never busy-waits: between sends it sleeps (wake.ts: a timing thread wakes it at
+ * the due time to a fraction of a millisecond, with a timer as backstop), so its CPU grows with
+ * the sends it fires, not with wall time. Each wake-up fires every send that is due by then, in
+ * one batch; a send is never fired before its intended time, and how late it leaves is measured
+ * from that intended time and recorded as schedule lag, not hidden.
  */
 import { nowMicros } from '../clock.js';
+import { holdPreciseWake, timerWake } from './wake.js';
 
 export interface PaceOptions {
   /** Monotonic µs of the first send. */
@@ -23,6 +24,11 @@ export interface PaceOptions {
   saturated?: () => boolean;
   /** Monotonic µs past which the pacer gives up, fired or not (a server that stopped acknowledging). */
   deadlineMicros?: number;
+  /**
+   * How to sleep until the next send: `precise` (default) wakes within a fraction of a ms;
+   * `timer` uses Node's timers alone (whole ms, so lag up to ~2 ms) — the benchmark's peer.
+   */
+  wake?: 'precise' | 'timer';
 }
 
 /**
@@ -37,37 +43,29 @@ export async function pace(options: PaceOptions): Promise<number> {
   const deadline = options.deadlineMicros ?? Number.POSITIVE_INFINITY;
   const intervalMicros = 1_000_000 / ratePerSecond;
   const dueAt = (i: number) => startMicros + i * intervalMicros;
+  const wake = options.wake === 'timer' ? timerWake : holdPreciseWake();
   let index = 0;
-  while (index < count && !signal?.aborted) {
-    const now = nowMicros();
-    if (now > deadline) break;
-    // The batch: every send due by `now` (dueAt ≤ now, so its rounded time is ≤ now too: never early).
-    while (index < count && dueAt(index) <= now && !saturated?.()) {
-      fire(index, Math.round(dueAt(index)));
-      index++;
+  try {
+    while (index < count && !signal?.aborted) {
+      const now = nowMicros();
+      if (now > deadline) break;
+      // The batch: every send due by `now` (dueAt ≤ now, so its rounded time is ≤ now too: never early).
+      while (index < count && dueAt(index) <= now && !saturated?.()) {
+        fire(index, Math.round(dueAt(index)));
+        index++;
+      }
+      if (index >= count) break;
+      // Saturated: look again in a ms, on a timer (no precision needed). Sends already due after a
+      // long batch: yield once to I/O (acknowledgements, deliveries) and go on. Otherwise sleep until
+      // the next send is due, and no later than just past the deadline (giving up is not delayed).
+      const next = dueAt(index);
+      if (saturated?.()) await timerWake.sleepUntil(nowMicros() + SATURATED_RECHECK_MICROS, signal);
+      else if (next <= nowMicros()) await new Promise((resolve) => setImmediate(resolve));
+      else await wake.sleepUntil(Math.min(next, deadline + 1), signal);
     }
-    if (index >= count) break;
-    const waitMicros = saturated?.() ? SATURATED_RECHECK_MICROS : dueAt(index) - nowMicros();
-    // Sleep no later than one tick past the deadline, so giving up is not delayed by a long interval.
-    await sleep(Math.min(waitMicros, deadline - nowMicros() + 1), signal);
+  } finally {
+    wake.release();
   }
   return index;
 }
 
-/**
- * Waits about `micros` (at least one timer tick; a timer of n ms fires no sooner than n ms
- * after it is set), or until `signal` aborts. A wait of zero or less — sends already due
- * after a long batch — yields once to I/O (acknowledgements, deliveries) and returns.
- */
-function sleep(micros: number, signal: AbortSignal | undefined): Promise<void> {
-  if (micros <= 0) return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(1, Math.ceil(micros / 1000)));
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

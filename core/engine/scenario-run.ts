@@ -10,6 +10,7 @@ import { Summariser, valuesAtPercentiles } from '../metrics/index.js';
 import type { ScenarioResult } from '../result/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import { judge, type AbortInfo } from '../verdict/judge.js';
+import { count, duration, plural } from '../words.js';
 import { AnomalyAccount, SendAccount } from './accounts.js';
 import { drain, skippedDrain, watchForStall, type Progress } from './drain.js';
 import type { EventSink, Phase } from './events.js';
@@ -111,11 +112,13 @@ class ScenarioRun {
     const onOuterAbort = (): void => this.#abort(outerAbort(this.ctx.signal?.reason));
     if (this.ctx.signal?.aborted) onOuterAbort();
     this.ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    // Started now, so the worker thread has loaded by the time the sends begin.
+    // Started now, so the worker thread loads while the users connect.
     if (this.ctx.onSnapshot !== undefined) this.#summariser = Summariser.start();
     let aborted: AbortInfo | null = null;
     try {
       await this.#connectAndJoin();
+      // A worker still loading would take CPU from the first sends.
+      await this.#summariser?.ready();
       await this.#sendAndDrain();
       this.#throwIfStopped();
     } catch (error) {
@@ -123,7 +126,7 @@ class ScenarioRun {
       aborted = error instanceof ScenarioStopped ? error.abort : { cause: 'timeout', message: error.message };
     } finally {
       this.ctx.signal?.removeEventListener('abort', onOuterAbort);
-      if (this.#users.count > 0) this.#emit('disconnect', `${this.#users.count} users`);
+      if (this.#users.count > 0) this.#emit('disconnect', plural(this.#users.count, 'user'));
       await this.#users.disconnectAll();
       await this.#summariser?.close();
     }
@@ -136,9 +139,9 @@ class ScenarioRun {
 
   async #connectAndJoin(): Promise<void> {
     const { spec } = this;
-    this.#emit('connect', `${this.#plan.users.length} users, ${spec.connect.concurrency} at a time`);
+    this.#emit('connect', `${plural(this.#plan.users.length, 'user')}, ${count(spec.connect.concurrency)} at a time`);
     await this.#users.connectAll(() => this.#throwIfStopped());
-    this.#emit('join', `${this.#plan.rooms.size} rooms`);
+    this.#emit('join', plural(this.#plan.rooms.size, 'room'));
     await this.#users.joinAll();
     this.#handshake = this.#users.wire();
     this.#throwIfStopped();
@@ -147,7 +150,7 @@ class ScenarioRun {
   async #sendAndDrain(): Promise<void> {
     const { spec, ctx } = this;
     const planned = plannedSends(spec);
-    this.#emit('send', `${planned.toLocaleString('en-US')} messages at ${spec.rate}/s, ${spec.payloadBytes} B, QoS ${spec.qos}`);
+    this.#emit('send', `${plural(planned, 'message')} at ${count(spec.rate)}/s, ${count(spec.payloadBytes)} B, QoS ${spec.qos}`);
     const startMicros = nowMicros() + SEND_LEAD_MICROS;
     this.#sendStart = startMicros;
     const users = this.#users;
@@ -183,7 +186,7 @@ class ScenarioRun {
       }
       if (this.#stopReason()?.cause === 'stall' || this.#everyConnectionLost) return;
       this.#phase = 'drain';
-      this.#emit('drain', `${recorder.outstanding.toLocaleString('en-US')} owed deliveries; ends ${spec.drainMs} ms after the last progress, at most ${spec.drainMaxMs} ms`);
+      this.#emit('drain', `${plural(recorder.outstanding, 'owed delivery', 'owed deliveries')}; up to ${duration(spec.drainMaxMs)}, ends after ${duration(spec.drainMs)} without progress`);
       this.#drain = await drain({ spec, progress, stop: this.#stop.signal, everyConnectionLost: () => this.#everyConnectionLost });
     } finally {
       stopWatching();

@@ -72,6 +72,7 @@ export class Users {
         user,
         directLevel: spec.qos,
         timeoutMs: spec.connect.timeoutMs,
+        largestPayloadBytes: spec.payloadBytes,
         onMessage: (m) => this.events.onMessage(user, m),
         onConnectionLost: (end) => this.#onLost(user, end),
         onAnomaly: (anomaly) => this.events.onAnomaly(user, anomaly),

@@ -38,6 +38,11 @@ export class Summariser {
     return new Summariser(script === null ? null : new OffThread(script));
   }
 
+  /** Resolves once the worker has loaded (or failed, or there is none): never rejects. */
+  ready(): Promise<void> {
+    return this.#worker?.ready ?? Promise.resolve();
+  }
+
   /** Whether summaries are made in a worker thread (false: on this thread, one per turn). */
   get offThread(): boolean {
     return this.#worker !== null;

@@ -51,6 +51,12 @@ export type MetricComparison = z.infer<typeof MetricComparison>;
 
 /** The largest shift between two latency distributions (HDR: what arrived) across the compared percentiles. */
 export const DistributionShift = z.object({
+  /**
+   * The percentiles compared: those of p50 … p99.9 that both sides have enough samples to tell
+   * from their max (count × (1 − p) ≥ 1; compare-rules.ts minSamplesFor).
+   */
+  percentiles: z.array(z.number()),
+  /** Where the reported (largest) shift is. */
   percentile: z.number(),
   baseline: z.number(),
   current: z.number(),
@@ -78,11 +84,15 @@ export const ScenarioComparison = z.object({
   baseline: ScenarioSide,
   current: ScenarioSide,
   metrics: z.array(MetricComparison),
-  /** Whole latency distributions (HDR); null when either side has no latency recorded. */
+  /** Whole latency distributions (HDR); null when either side has too few arrivals for even p50 (2). */
   distribution: DistributionShift.nullable(),
-  /** Workloads that differ, scenarios that did not pass, metrics not measured, a lagging generator. */
+  /** Workloads that differ, scenarios that did not pass, metrics not measured or not judged (too few samples), a lagging generator. */
   warnings: z.array(z.string()),
-  /** Labels of the metrics that regressed ("latency p99", "latency distribution"). */
+  /**
+   * What regressed: a status that got worse first ("status passed → aborted: every connection
+   * was lost", with the current side's reasons), then the labels of the metrics ("latency p99",
+   * "latency distribution").
+   */
   regressions: z.array(z.string()),
   regressed: z.boolean(),
   /**
@@ -129,7 +139,10 @@ export const compareBodyFields = {
   caveats: z.array(Caveat),
   /** Run-level warnings in words: the caveats, different socket settings, nothing in common. */
   warnings: z.array(z.string()),
-  /** True when any matched scenario regressed. */
+  /**
+   * True when any matched scenario regressed, or a scenario the baseline ran is missing from the
+   * current run (`onlyInBaseline`: a run that stopped early must not pass a CI gate).
+   */
   regressed: z.boolean(),
 };
 

@@ -18,6 +18,11 @@ export const Target = z.object({
 });
 export type Target = z.infer<typeof Target>;
 
+/** "MQTT 3.1.1": how every report and message names a target's protocol. */
+export function describeProtocol(t: Pick<Target, 'protocol' | 'protocolVersion'>): string {
+  return `${t.protocol.toUpperCase()} ${t.protocolVersion}`;
+}
+
 export const Environment = z.object({ node: z.string(), platform: z.string(), arch: z.string(), cpus: z.number() });
 export type Environment = z.infer<typeof Environment>;
 

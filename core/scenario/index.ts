@@ -6,7 +6,6 @@ export type { Normalised, NormaliseOptions } from './normalise.js';
 export { scenarioJsonSchema } from './jsonschema.js';
 export {
   HEADER_MIN_PAYLOAD,
-  MAX_PAYLOAD,
   SCENARIO_DEFAULTS,
   scenarioFileSchema,
 } from './schema.js';

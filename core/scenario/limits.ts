@@ -129,12 +129,12 @@ export function checkWorkload(spec: Workload, context: LimitContext): LimitIssue
   if (protocol && spec.payloadBytes > protocol.maxPayloadBytes) {
     issues.push({
       field: ['payload'],
-      message: `payload (${size(spec.payloadBytes)}) is more than one ${protocol.name} message can carry: `
+      message: `payload (${size(spec.payloadBytes)}) is more than one ${protocol.name.toUpperCase()} message can carry: `
         + `at most ${count(protocol.maxPayloadBytes)} bytes (the protocol's largest packet, less its headers)`,
     });
   }
-  // Past an absolute cap the estimates only repeat the same news with bigger numbers.
-  if (issues.some((i) => i.field[0] !== 'payload')) return issues;
+  // Past an absolute or protocol cap the estimates only repeat the same news with bigger numbers.
+  if (issues.length > 0) return issues;
   issues.push(...machineIssues(spec, context));
   return issues;
 }

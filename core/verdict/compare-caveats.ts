@@ -3,7 +3,7 @@
  * either side, a side stopped early, or the sides spoke different protocols or versions.
  * `compare` warns about each; `compare --strict` fails on any.
  */
-import type { Caveat, RunResult } from '../result/index.js';
+import { describeProtocol, type Caveat, type RunResult } from '../result/index.js';
 import { MAX_SCHEDULE_LAG_P99_MICROS, lagP99 } from './generator.js';
 
 type SideName = 'baseline' | 'current';
@@ -17,7 +17,7 @@ export function caveatsOf(baseline: RunResult, current: RunResult): Caveat[] {
 }
 
 function protocolCaveats(b: RunResult, c: RunResult): Caveat[] {
-  const name = (r: RunResult): string => `${r.target.protocol} ${r.target.protocolVersion}`;
+  const name = (r: RunResult): string => describeProtocol(r.target);
   if (name(b) === name(c)) return [];
   const what = b.target.protocol === c.target.protocol ? 'protocol versions' : 'protocols';
   return [{ kind: 'protocol', side: 'both', scenario: null, message: `the ${what} differ: ${name(b)} in the baseline, ${name(c)} in the current run (the figures measure different things)` }];

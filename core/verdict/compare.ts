@@ -12,7 +12,7 @@ import type {
 } from '../result/index.js';
 import { RESULT_SCHEMA_VERSION } from '../result/index.js';
 import {
-  DEFAULT_COMPARE_OPTIONS, MAX_SCHEDULE_LAG_P99_MICROS, SHIFT_PERCENTILES, censoredVerdictOf, relativeChange, ruleFor, verdictOf, type CompareOptions,
+  DEFAULT_COMPARE_OPTIONS, MAX_SCHEDULE_LAG_P99_MICROS, SHIFT_PERCENTILES, censoredVerdictOf, minSamplesFor, relativeChange, ruleFor, verdictOf, type CompareOptions,
 } from './compare-rules.js';
 import { COMPARED_METRICS, type Reading } from './metrics.js';
 import { caveatsOf } from './compare-caveats.js';
@@ -58,7 +58,9 @@ export function compareResults(baseline: RunResult, current: RunResult, envelope
     onlyInCurrent: current.scenarios.filter((s) => !baselineNames.has(s.name)).map((s) => s.name),
     caveats,
     warnings,
-    regressed: scenarios.some((s) => s.regressed),
+    // A scenario the current run lacks is a regression: a server that crashed mid-run leaves
+    // its later scenarios unmeasured, and that must not pass the gate.
+    regressed: scenarios.some((s) => s.regressed) || baseline.scenarios.some((s) => !currentByName.has(s.name)),
   };
 }
 
@@ -91,7 +93,20 @@ function scenarioSide(s: ScenarioResult): ScenarioSide {
 /** A reading as a number for the table: censored sides hold their lower bound. */
 const numberOf = (r: Reading): number | null => (r.kind === 'nothing' ? null : r.kind === 'censored' ? r.atLeast : r.value);
 
+/** How bad a status is: a current side worse than its baseline regressed, whatever its figures. */
+const STATUS_RANK: Readonly<Record<ScenarioResult['status'], number>> = { passed: 0, failed: 1, aborted: 2 };
+
+/** "status passed → aborted: every connection was lost" when the status got worse, else null. */
+function statusRegression(b: ScenarioResult, c: ScenarioResult): string | null {
+  if (STATUS_RANK[c.status] <= STATUS_RANK[b.status]) return null;
+  const why = c.reasons.length > 0 ? `: ${c.reasons.map((r) => r.message).join('; ')}` : '';
+  return `status ${b.status} → ${c.status}${why}`;
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
 function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompareOptions): ScenarioComparison {
+  const unjudged: string[] = [];
   const metrics = COMPARED_METRICS.map((m): MetricComparison => {
     const rule = ruleFor(m.rule, m.better, o);
     const [before, after] = [m.read(b), m.read(c)];
@@ -100,7 +115,16 @@ function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompar
     const censored = { baseline: before.kind === 'censored', current: after.kind === 'censored' };
     const measured = baseline !== null && current !== null;
     const relative = measured ? relativeChange(baseline, current) : null;
-    const verdict = measured && (censored.baseline || censored.current) ? censoredVerdictOf(baseline, current, censored, rule) : verdictOf(baseline, current, rule);
+    let verdict = measured && (censored.baseline || censored.current) ? censoredVerdictOf(baseline, current, censored, rule) : verdictOf(baseline, current, rule);
+    if (measured && m.percentile !== undefined) {
+      // With fewer samples the percentile is the max: one outlier would decide the verdict.
+      const needed = minSamplesFor(m.percentile.at);
+      const [nb, nc] = [m.percentile.samples(b), m.percentile.samples(c)];
+      if (nb < needed || nc < needed) {
+        verdict = 'not-measured';
+        unjudged.push(`${m.label} not judged: it needs ${count(needed)} samples on each side to differ from the max; the baseline has ${count(nb)}, the current run ${count(nc)}`);
+      }
+    }
     return {
       id: m.name, label: m.label, unit: m.unit, better: m.better, baseline, current, censored,
       change: measured ? current - baseline : null,
@@ -109,7 +133,7 @@ function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompar
       rule: rule.text,
     };
   });
-  const distribution = b.latency.count > 0 && c.latency.count > 0 ? distributionShift(b, c, o) : null;
+  const distribution = distributionShift(b, c, o);
 
   const warnings: string[] = [];
   const differ = WORKLOAD_KEYS.filter((k) => b[k] !== c[k]).map((k) => `${k} ${b[k]} vs ${c[k]}`);
@@ -123,9 +147,11 @@ function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompar
     const missing = metrics.filter((m) => m[side] === null).map((m) => m.label);
     if (missing.length > 0) warnings.push(`not measured in the ${side}, not compared: ${missing.join(', ')}`);
   }
+  warnings.push(...unjudged);
   const lagged = ([['baseline', b], ['current', c]] as const).filter(([, s]) => (lagP99(s) ?? 0) > MAX_SCHEDULE_LAG_P99_MICROS);
 
-  const regressions = metrics.filter((m) => m.verdict === 'regressed').map((m) => m.label);
+  const status = statusRegression(b, c);
+  const regressions = [...(status === null ? [] : [status]), ...metrics.filter((m) => m.verdict === 'regressed').map((m) => m.label)];
   if (distribution?.verdict === 'regressed') regressions.push('latency distribution');
   const generatorLagged = lagged.length > 0;
   if (generatorLagged && regressions.length > 0) {
@@ -138,16 +164,20 @@ function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompar
 }
 
 /**
- * Whole distributions: both HDR histograms decoded and read at SHIFT_PERCENTILES, each point
- * judged by the latency rule. The distribution regressed when any point regressed (the
- * largest relative increase among them is reported); else improved when any point improved
- * (the largest decrease); else unchanged, reporting the largest shift either way.
+ * Whole distributions: both HDR histograms decoded and read at those SHIFT_PERCENTILES both
+ * sides have the arrivals for (minSamplesFor), each point judged by the latency rule. The
+ * distribution regressed when any point regressed (the largest relative increase among them
+ * is reported); else improved when any point improved (the largest decrease); else unchanged,
+ * reporting the largest shift either way. Null when not even p50 can be read on both sides.
  */
-function distributionShift(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompareOptions): DistributionShift {
+function distributionShift(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompareOptions): DistributionShift | null {
+  const arrived = Math.min(b.latency.count, c.latency.count);
+  const percentiles = SHIFT_PERCENTILES.filter((p) => arrived >= minSamplesFor(p));
+  if (percentiles.length === 0) return null;
   const rule = ruleFor('latency', 'lower', o);
-  const before = valuesAtPercentiles(decode(b, 'baseline'), SHIFT_PERCENTILES);
-  const after = valuesAtPercentiles(decode(c, 'current'), SHIFT_PERCENTILES);
-  const points = SHIFT_PERCENTILES.map((percentile, i) => {
+  const before = valuesAtPercentiles(decode(b, 'baseline'), percentiles);
+  const after = valuesAtPercentiles(decode(c, 'current'), percentiles);
+  const points = percentiles.map((percentile, i) => {
     const baseline = before[i] ?? 0;
     const current = after[i] ?? 0;
     const relative = relativeChange(baseline, current);
@@ -159,7 +189,7 @@ function distributionShift(b: ScenarioResult, c: ScenarioResult, o: ResolvedComp
       .reduce<(typeof points)[number] | undefined>((best, p) => (best === undefined || Math.abs(p.relative) > Math.abs(best.relative) ? p : best), undefined);
   const pick = largest('regressed') ?? largest('improved') ?? largest(null);
   if (pick === undefined) throw new Error('no percentiles to compare');
-  return { ...pick, verdict: pick.verdict === 'not-measured' ? 'unchanged' : pick.verdict, rule: rule.text };
+  return { percentiles, ...pick, verdict: pick.verdict === 'not-measured' ? 'unchanged' : pick.verdict, rule: rule.text };
 }
 
 function decode(s: ScenarioResult, side: string): ReturnType<typeof decodeHistogram> {

@@ -13,12 +13,12 @@ import type { ScenarioResult } from '../result/index.js';
 export const MAX_SCHEDULE_LAG_P99_MICROS = 1_000;
 
 /** The generator's schedule-lag p99 in a scenario, µs; null when it sent nothing measured. */
-export function lagP99(s: ScenarioResult): number | null {
+export function lagP99(s: Pick<ScenarioResult, 'scheduleLag'>): number | null {
   return s.scheduleLag.count === 0 ? null : s.scheduleLag.p99;
 }
 
 /** The schedule-lag p99 (µs) when it exceeds the bound, else null. */
-export function generatorLag(s: ScenarioResult): number | null {
+export function generatorLag(s: Pick<ScenarioResult, 'scheduleLag'>): number | null {
   const p99 = lagP99(s);
   return p99 !== null && p99 > MAX_SCHEDULE_LAG_P99_MICROS ? p99 : null;
 }

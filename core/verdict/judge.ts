@@ -6,9 +6,11 @@
  * Status: aborted when the scenario stopped early, failed when there is any reason, else passed.
  */
 import type { AbortCause, LevelDelivery, Reason, ScenarioResult, ThresholdVerdict } from '../result/index.js';
-import type { ScenarioSpec } from '../scenario/types.js';
-import { formatDuration } from '../scenario/units.js';
-import { evaluateThreshold } from './thresholds.js';
+import type { ScenarioSpec, ThresholdSpec } from '../scenario/types.js';
+import { count as n, duration, plural } from '../words.js';
+import { generatorLag } from './generator.js';
+import { metric } from './metrics.js';
+import { describeReading, evaluateThreshold } from './thresholds.js';
 
 export type Measured = Omit<ScenarioResult, 'status' | 'reasons' | 'thresholds'>;
 export interface AbortInfo {
@@ -16,15 +18,13 @@ export interface AbortInfo {
   message: string;
 }
 
-const n = (v: number): string => v.toLocaleString('en-US');
-const plural = (count: number, one: string, many: string): string => `${n(count)} ${count === 1 ? one : many}`;
 const LEVELS = ['0', '1', '2'] as const;
 
 export function judge(spec: ScenarioSpec, measured: Measured, aborted: AbortInfo | null): ScenarioResult {
   const thresholds = spec.thresholds.map((t) => evaluateThreshold(measured, t));
   const reasons: Reason[] = [
     ...(aborted === null ? [] : [{ kind: 'abort' as const, cause: aborted.cause, message: aborted.message }]),
-    ...thresholds.filter((t) => !t.passed).map(thresholdReason),
+    ...thresholds.flatMap((t, i) => (t.passed ? [] : [thresholdReason(t, generatorLag(measured), actualText(measured, spec.thresholds[i]))])),
     ...(measured.throughput.sent === 0 && aborted === null
       ? [{ kind: 'nothing-measured' as const, message: 'nothing was measured: no message was sent after the warm-up' }]
       : []),
@@ -38,10 +38,16 @@ export function judge(spec: ScenarioSpec, measured: Measured, aborted: AbortInfo
   return { ...measured, status, reasons, thresholds };
 }
 
-function thresholdReason(t: ThresholdVerdict): Reason {
-  const actual = t.actual === null ? 'nothing measured' : `actual ${t.censored ? '> ' : ''}${round(t.actual)}${t.unit === '' ? '' : ` ${t.unit}`}`;
+/** The actual as every report writes it (core/verdict/thresholds.ts); null when nothing was measured. */
+function actualText(m: Measured, t: ThresholdSpec | undefined): string | null {
+  return t === undefined ? null : describeReading(metric(t.metric).read(m), t.unit, t.metric);
+}
+
+function thresholdReason(t: ThresholdVerdict, lag: number | null, value: string | null): Reason {
+  const actual = value === null ? 'nothing measured' : `actual ${value}`;
   const why = t.censored ? ' (the value falls among owed deliveries that never arrived)' : '';
-  return { kind: 'threshold', expression: t.expression, message: `threshold ${t.expression}: ${actual}${why}` };
+  const tool = lag === null ? '' : `; chatbench itself fell behind (schedule lag p99 ${(lag / 1000).toFixed(1)} ms), so this may be the tool's delay, not the server's`;
+  return { kind: 'threshold', expression: t.expression, message: `threshold ${t.expression}: ${actual}${why}${tool}` };
 }
 
 /** What the protocol does not permit at a level, counted (permitted kinds count 0). */
@@ -91,10 +97,10 @@ function undeliveredReasons(m: Measured): Reason[] {
 }
 
 function drainEnd(m: Measured): string {
-  const after = `after a drain of ${round(m.drain.seconds)} s`;
+  const after = `after a drain of ${duration(Math.round(m.drain.seconds * 1000))}`;
   switch (m.drain.endedBy) {
-    case 'quiet': return `nothing arrived for ${formatDuration(m.spec.drainMs)}, ${after}`;
-    case 'cap': return `the drain reached its cap of ${formatDuration(m.spec.drainMaxMs)}`;
+    case 'quiet': return `nothing arrived for ${duration(m.spec.drainMs)}, ${after}`;
+    case 'cap': return `the drain reached its cap of ${duration(m.spec.drainMaxMs)}`;
     case 'stall': return `the server stopped responding, ${after}`;
     case 'interrupted': return `the run was interrupted, ${after}`;
     case 'all-delivered': return `the scenario ended, ${after}`;
@@ -145,6 +151,3 @@ function protocolReasons(m: Measured): Reason[] {
   }));
 }
 
-function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
-}

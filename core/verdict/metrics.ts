@@ -38,6 +38,11 @@ export interface Metric {
   /** What "nothing measured" means for this metric, in words (docs, messages). */
   nothing: string;
   read(s: Measurable): Reading;
+  /**
+   * For a percentile: which one (99.9 for p99.9) and how many samples it is read over (owed
+   * deliveries, arrived or censored), so `compare` judges it only where it differs from the max.
+   */
+  percentile?: { at: number; samples(s: Measurable): number };
 }
 
 const value = (v: number): Reading => ({ kind: 'value', value: v });
@@ -70,8 +75,10 @@ function average(l: LatencySummary): Reading {
   return { kind: 'censored', atLeast: (l.mean * l.count + l.waited * l.censored) / (l.count + l.censored) };
 }
 
-function latency(name: MetricName, label: string, compared: boolean, pick: (s: Measurable) => LatencySummary, read: (l: LatencySummary) => Reading): Metric {
-  return { name, label, unit: 'us', better: 'lower', rule: compared ? 'latency' : null, nothing: NO_LATENCY, read: (s) => read(pick(s)) };
+function latency(name: MetricName, label: string, compared: boolean, pick: (s: Measurable) => LatencySummary, read: (l: LatencySummary) => Reading, at: number | null = null): Metric {
+  const m: Metric = { name, label, unit: 'us', better: 'lower', rule: compared ? 'latency' : null, nothing: NO_LATENCY, read: (s) => read(pick(s)) };
+  if (at !== null) m.percentile = { at, samples: (s) => pick(s).count + pick(s).censored };
+  return m;
 }
 
 function count(name: MetricName, label: string, rule: RuleKind | null, better: Better, read: (s: Measurable) => number): Metric {
@@ -80,11 +87,13 @@ function count(name: MetricName, label: string, rule: RuleKind | null, better: B
 
 const WORDS: Readonly<Record<PercentileKey, string>> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 const KEYS = Object.keys(WORDS) as PercentileKey[];
+/** Where each key sits in the distribution; the max is not a percentile of it. */
+const AT: Readonly<Record<PercentileKey, number | null>> = { p50: 50, p90: 90, p99: 99, p999: 99.9, max: null };
 
 /** Latency percentiles, all compared; service time only at p99 (its shape follows latency's). */
-const latencyPercentiles = KEYS.map((key) => latency(key, `latency ${WORDS[key]}`, true, (s) => s.latency, (l) => percentile(l, key)));
+const latencyPercentiles = KEYS.map((key) => latency(key, `latency ${WORDS[key]}`, true, (s) => s.latency, (l) => percentile(l, key), AT[key]));
 const servicePercentiles = KEYS.map((key) =>
-  latency(`service.${key}`, `service time ${WORDS[key]}`, key === 'p99', (s) => s.serviceTime, (l) => percentile(l, key)));
+  latency(`service.${key}`, `service time ${WORDS[key]}`, key === 'p99', (s) => s.serviceTime, (l) => percentile(l, key), AT[key]));
 
 /** Every metric, in the order tables show them. */
 export const METRICS: readonly Metric[] = [

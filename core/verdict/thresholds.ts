@@ -5,8 +5,9 @@
  */
 import type { ThresholdVerdict } from '../result/index.js';
 import type { Comparator, ThresholdSpec, ThresholdUnit } from '../scenario/types.js';
-import { microsIn } from '../scenario/units.js';
-import { metric, type Measurable } from './metrics.js';
+import { LATENCY_UNIT_MICROS, microsIn } from '../scenario/units.js';
+import { exactMicros, exactNumber } from '../words.js';
+import { METRICS, metric, type Measurable, type Reading } from './metrics.js';
 
 export function holds(actual: number, comparator: Comparator, limit: number): boolean {
   switch (comparator) {
@@ -50,5 +51,43 @@ export function evaluateThreshold(measured: Measurable, t: ThresholdSpec): Thres
       return { ...verdict, actual: inWrittenUnit(reading.atLeast, t.unit), censored: true, passed: holdsAboveBound(reading.atLeast, t.comparator, t.value) };
     case 'value':
       return { ...verdict, actual: inWrittenUnit(reading.value, t.unit), censored: false, passed: holds(reading.value, t.comparator, t.value) };
+  }
+}
+
+/**
+ * A metric's value (in its base unit) as a threshold written in `unit` shows it, for every
+ * report and the judge's reason alike: "0.126357" for `lossRatio < 0.01`, "12.6357%" for
+ * `lossRatio < 1%`, "4,498.05 msg/s", "6,000". A latency reads in the unit the latency tables
+ * pick for it ("609.791 ms" for `p99 < 1us`: always labelled, so never ambiguous).
+ * `metricName` names the unit of a threshold written without one.
+ */
+export function describeValue(base: number, unit: string, metricName: string): string {
+  if (unit in LATENCY_UNIT_MICROS) return exactMicros(base);
+  if (unit === '%') return `${exactNumber(base * 100)}%`;
+  return `${exactNumber(base)}${unitSuffix(unit, metricName)}`;
+}
+
+/** A reading as its threshold's actual: null when nothing was measured, "> 12 s" among deliveries that never arrived. */
+export function describeReading(reading: Reading, unit: string, metricName: string): string | null {
+  switch (reading.kind) {
+    case 'nothing': return null;
+    case 'censored': return `> ${describeValue(reading.atLeast, unit, metricName)}`;
+    case 'value': return describeValue(reading.value, unit, metricName);
+  }
+}
+
+/** `unit` as a result file carries it: a ThresholdUnit, or whatever an older file wrote. */
+function unitSuffix(unit: string, metricName: string): string {
+  switch (unit) {
+    case '/s': return ' msg/s';
+    case '': break;
+    default: return ` ${unit}`;
+  }
+  // Written without a unit: the metric's own (a ratio stays a ratio, a count a count).
+  switch (METRICS.find((m) => m.name === metricName)?.unit ?? 'count') {
+    case 'msg/s': return ' msg/s';
+    case 'bytes': return ' B';
+    case 'us': return ' µs';
+    case 'ratio': case 'count': return '';
   }
 }

@@ -3,7 +3,9 @@ import type { CompareResult, Verdict } from '../../core/result/index.js';
 import { palette } from '../color.js';
 import { describeTarget } from '../describe.js';
 import { table } from '../format.js';
-import { describeRun, describeSide, laggedNote, rowCells, rowsOf, rulesLine, scenarioVerdict, summaryLine, VERDICT_TEXT } from './shared.js';
+import {
+  describeRun, describeSide, distributionNote, laggedNote, missingScenarios, rowCells, rowsOf, rowVerdict, rulesLine, scenarioVerdict, summaryLine, VERDICT_TEXT,
+} from './shared.js';
 
 export interface CompareRenderOptions {
   color: boolean;
@@ -27,14 +29,17 @@ export function renderComparison(c: CompareResult, options: CompareRenderOptions
     for (const w of s.warnings) out.push(p.yellow(`  ! ${w}`));
     const rows = rowsOf(s);
     // table() right-aligns every column but the first: pad the verdicts to read left-aligned.
-    const width = Math.max(...rows.map((r) => VERDICT_TEXT[r.verdict].length));
+    const width = Math.max(...rows.map((r) => VERDICT_TEXT[rowVerdict(r)].length));
     const lines = table([
       ['metric', 'baseline', 'current', 'change', 'verdict'.padEnd(width)],
-      ...rows.map((r) => [...rowCells(r), VERDICT_TEXT[r.verdict].padEnd(width)]),
+      ...rows.map((r) => [...rowCells(r), VERDICT_TEXT[rowVerdict(r)].padEnd(width)]),
     ]).split('\n');
     out.push(lines[0] ?? '', ...lines.slice(1).map((line, i) => byVerdict[rows[i]?.verdict ?? 'unchanged'](line)));
+    const note = distributionNote(s);
+    if (note !== null) out.push(`  ${note}`);
   }
-  if (c.onlyInBaseline.length > 0) out.push('', `only in baseline: ${c.onlyInBaseline.join(', ')}`);
+  const missing = missingScenarios(c);
+  if (missing !== null) out.push('', p.red(`REGRESSED missing from the current run: ${missing}`));
   if (c.onlyInCurrent.length > 0) out.push(`${c.onlyInBaseline.length > 0 ? '' : '\n'}only in current: ${c.onlyInCurrent.join(', ')}`);
   out.push('', (c.regressed ? p.red : p.green)(summaryLine(c)));
   return `${out.join('\n')}\n`;

@@ -2,7 +2,9 @@
 import type { CompareResult } from '../../core/result/index.js';
 import { describeTarget } from '../describe.js';
 import { mdCode, mdRow, mdText } from '../escape-markdown.js';
-import { describeRun, describeSide, laggedNote, rowCells, rowsOf, rulesLine, scenarioVerdict, summaryLine, VERDICT_MARKDOWN } from './shared.js';
+import {
+  describeRun, describeSide, distributionNote, laggedNote, missingScenarios, rowCells, rowsOf, rowVerdict, rulesLine, scenarioVerdict, summaryLine, VERDICT_MARKDOWN,
+} from './shared.js';
 
 const MARK = { REGRESSED: '❌', IMPROVED: '✅', UNCHANGED: '➖' } as const;
 
@@ -25,11 +27,14 @@ export function renderComparisonMarkdown(c: CompareResult): string {
     for (const r of rowsOf(s)) {
       const [label, ...values] = rowCells(r);
       const name = r.verdict === 'regressed' ? `**${mdText(label)}**` : mdText(label);
-      out.push(mdRow([name, ...values.map(mdText), VERDICT_MARKDOWN[r.verdict]]));
+      out.push(mdRow([name, ...values.map(mdText), VERDICT_MARKDOWN[rowVerdict(r)]]));
     }
+    const note = distributionNote(s);
+    if (note !== null) out.push('', `<sub>${mdText(note)}</sub>`);
   }
-  if (c.onlyInBaseline.length > 0 || c.onlyInCurrent.length > 0) out.push('');
-  if (c.onlyInBaseline.length > 0) out.push(`Only in baseline: ${c.onlyInBaseline.map(mdCode).join(', ')}  `);
+  const missing = missingScenarios(c);
+  if (missing !== null || c.onlyInCurrent.length > 0) out.push('');
+  if (missing !== null) out.push(`❌ **Missing from the current run:** ${mdText(missing)}  `);
   if (c.onlyInCurrent.length > 0) out.push(`Only in current: ${c.onlyInCurrent.map(mdCode).join(', ')}`);
   out.push('', `**${mdText(summaryLine(c))}**`, '', `<sub>Rules: ${mdText(rulesLine(c) || '-')}. A change counts only when it passes both the relative tolerance and the absolute floor.</sub>`);
   return `${out.join('\n')}\n`;

@@ -3,7 +3,8 @@
  * changes, verdict words, the sides described, the rules and the closing summary.
  */
 import type { CompareResult, DistributionShift, MetricComparison, MetricUnit, RunSide, ScenarioComparison, ScenarioSide, Verdict } from '../../core/result/index.js';
-import { describeWorkload, statusLabel } from '../describe.js';
+import { SHIFT_PERCENTILES } from '../../core/verdict/compare-rules.js';
+import { describeAbort, describeWorkload, statusLabel } from '../describe.js';
 import { formatMetric, plural } from '../format.js';
 
 /** A value in its unit; a censored side reads "> value" (it is more than that); "-" when not measured. */
@@ -53,8 +54,23 @@ export function describeSide(s: ScenarioSide): string {
 /** One table row: a metric, or the largest shift between the two HDR distributions. */
 export type Row = Pick<MetricComparison, 'label' | 'unit' | 'baseline' | 'current' | 'change' | 'relative' | 'verdict' | 'censored'>;
 
+/** The row's label is the regression's name ("latency distribution"); distributionNote explains it. */
 function shiftRow(d: DistributionShift): Row {
-  return { ...d, label: `latency shift (p${d.percentile})`, unit: 'us', censored: { baseline: false, current: false } };
+  return { ...d, label: `latency distribution (p${d.percentile})`, unit: 'us', censored: { baseline: false, current: false } };
+}
+
+/**
+ * What the distribution row means: "latency distribution: the largest shift across p50…p99.9
+ * of the whole distribution, found at p97.5", naming the percentiles left out for too few samples.
+ */
+export function distributionNote(s: ScenarioComparison): string | null {
+  const d = s.distribution;
+  if (d === null) return null;
+  const first = d.percentiles[0];
+  const last = d.percentiles.at(-1);
+  const left = SHIFT_PERCENTILES.filter((p) => !d.percentiles.includes(p));
+  const out = left.length === 0 ? '' : ` (${left.map((p) => `p${p}`).join(', ')} left out: too few arrivals to differ from the max)`;
+  return `latency distribution: the largest shift across p${first}…p${last} of the whole distribution, found at p${d.percentile}${out}`;
 }
 
 export function rowsOf(s: ScenarioComparison): Row[] {
@@ -74,12 +90,39 @@ export function rulesLine(c: CompareResult): string {
   return [...seen].map(([unit, rule]) => `${RULE_NAMES[unit]}: ${rule}`).join('; ');
 }
 
-export function summaryLine(c: CompareResult): string {
-  const regressed = c.scenarios.filter((s) => s.regressed);
-  if (regressed.length === 0) return `no regression in ${plural(c.scenarios.length, 'compared scenario')}`;
-  const which = regressed.map((s) => `${s.name} (${s.regressions.join(', ')})${laggedNote(s)}`).join('; ');
-  return `${regressed.length} of ${plural(c.scenarios.length, 'compared scenario')} regressed: ${which}`;
+/**
+ * Scenarios of the baseline the current run lacks (a regression): "second (the current run
+ * stopped early: first: every connection was lost)"; null when there are none.
+ */
+export function missingScenarios(c: CompareResult): string | null {
+  if (c.onlyInBaseline.length === 0) return null;
+  const a = c.current.aborted;
+  return `${c.onlyInBaseline.join(', ')} (${a === null ? 'not in the current run' : `the current run stopped early: ${describeAbort(a)}`})`;
 }
 
-export const VERDICT_TEXT: Readonly<Record<Verdict, string>> = { regressed: '✗ regressed', improved: '✓ improved', unchanged: 'unchanged', 'not-measured': 'not measured' };
-export const VERDICT_MARKDOWN: Readonly<Record<Verdict, string>> = { regressed: '❌ regressed', improved: '✅ improved', unchanged: 'unchanged', 'not-measured': '⚠️ not measured' };
+export function summaryLine(c: CompareResult): string {
+  const regressed = c.scenarios.filter((s) => s.regressed);
+  const missing = missingScenarios(c);
+  if (regressed.length === 0 && missing === null) return `no regression in ${plural(c.scenarios.length, 'compared scenario')}`;
+  const parts: string[] = [];
+  if (regressed.length > 0) {
+    const which = regressed.map((s) => `${s.name} (${s.regressions.join(', ')})${laggedNote(s)}`).join('; ');
+    parts.push(`${regressed.length} of ${plural(c.scenarios.length, 'compared scenario')} regressed: ${which}`);
+  }
+  if (missing !== null) parts.push(`${plural(c.onlyInBaseline.length, 'baseline scenario')} missing from the current run: ${missing}`);
+  return parts.join('. ');
+}
+
+/** A row's verdict in words: "not judged" when both values are there but cannot be judged (too few samples, censored). */
+export type RowVerdict = Verdict | 'not-judged';
+
+export function rowVerdict(r: Row): RowVerdict {
+  return r.verdict === 'not-measured' && r.baseline !== null && r.current !== null ? 'not-judged' : r.verdict;
+}
+
+export const VERDICT_TEXT: Readonly<Record<RowVerdict, string>> = {
+  regressed: '✗ regressed', improved: '✓ improved', unchanged: 'unchanged', 'not-measured': 'not measured', 'not-judged': 'not judged',
+};
+export const VERDICT_MARKDOWN: Readonly<Record<RowVerdict, string>> = {
+  regressed: '❌ regressed', improved: '✅ improved', unchanged: 'unchanged', 'not-measured': '⚠️ not measured', 'not-judged': '⚠️ not judged',
+};

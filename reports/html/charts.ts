@@ -85,6 +85,23 @@ function censoredBand(sr: Series, x: (nines: number) => number, y: (us: number) 
 }
 
 /**
+ * What never arrived, once per distinct tail: latency and service time count the same owed
+ * deliveries, so when their tails match one sentence names both.
+ */
+function censoredCaption(series: readonly Series[]): string {
+  const groups = new Map<string, Series[]>();
+  for (const sr of series) {
+    const key = `${sr.censored}/${sr.waited}/${sr.arrivedUpTo}`;
+    groups.set(key, [...(groups.get(key) ?? []), sr]);
+  }
+  return [...groups.values()].map((group) => {
+    const sr = group[0] as Series;
+    return ` ${plural(sr.censored, 'owed delivery', 'owed deliveries')} never arrived (${group.map((g) => g.label).join(' and ')}): ` +
+      `every percentile past ${formatExact(Number(sr.arrivedUpTo.toPrecision(4)))}% is more than ${formatMicros(sr.waited)} (the shaded band).`;
+  }).join('');
+}
+
+/**
  * Latency against percentile, both on log scales (x in nines: 0, 90, 99, 99.9, 99.99 %),
  * for latency from the intended send time and for service time.
  */
@@ -117,22 +134,37 @@ export function latencyChart(s: ScenarioResult, id: string): string {
     ...lines,
     ...legend,
   ]);
-  const censored = series.filter((sr) => sr.censored > 0).map((sr) =>
-    ` ${plural(sr.censored, 'owed delivery', 'owed deliveries')} never arrived (${sr.label}): every percentile past ${formatExact(Number(sr.arrivedUpTo.toPrecision(4)))}% is more than ${formatMicros(sr.waited)} (the shaded band).`);
+  const censored = censoredCaption(series.filter((sr) => sr.censored > 0));
   // Past the percentile of the single highest latency, every percentile reads the maximum.
   const last = 100 * (1 - 1 / (s.latency.count + s.latency.censored));
   const flat = s.latency.censored === 0 && last < 99.99 ? ` With ${formatCount(s.latency.count)} latencies, every percentile above ${formatExact(Number(last.toPrecision(4)))}% reads the maximum.` : '';
-  return figure(chart, `Latency (solid) and service time (dashed) by percentile, over every owed delivery.${censored.join('')}${flat}${notes.length > 0 ? ` ${notes.join('; ')}.` : ''}`);
+  return figure(chart, `Latency (solid) and service time (dashed) by percentile, over every owed delivery.${censored}${flat}${notes.length > 0 ? ` ${notes.join('; ')}.` : ''}`);
 }
 
-/** Deliveries in each second of the measurement window; the last bar is narrower when its second was partial. */
+/** A trailing part-second shorter than this is too short to draw as a rate: it is told in words. */
+export const MIN_PARTIAL_SECONDS = 0.1;
+
+/**
+ * Deliveries in each second of the measurement window, as rates: a last, partial second is
+ * scaled to its per-second rate and marked (a raw count would look like a collapse), or, when
+ * shorter than MIN_PARTIAL_SECONDS, left out and told in the caption.
+ */
 export function throughputChart(s: ScenarioResult, id: string): string {
   const t = s.throughput;
   const title = `Delivered messages per second: ${s.name}`;
-  if (t.series.length === 0) return empty('throughput-chart', title, 'no second of the measurement window was recorded');
+  const lastSpan = t.durationSeconds - (t.series.length - 1);
+  const partial = lastSpan > 0 && lastSpan < 1 - 1e-9;
+  const skipped = partial && lastSpan < MIN_PARTIAL_SECONDS ? (t.series.at(-1) ?? 0) : null;
+  const counts = skipped === null ? t.series : t.series.slice(0, -1);
+  if (counts.length === 0) {
+    const why = t.series.length === 0 ? 'no second of the measurement window was recorded' : `the measurement window lasted only ${formatExact(Number(lastSpan.toFixed(3)))} s`;
+    return empty('throughput-chart', title, why);
+  }
 
-  const n = t.series.length;
-  const ticks = linearTicks(Math.max(1, ...t.series, t.deliveredPerSecond));
+  const n = counts.length;
+  const spanOf = (i: number): number => (partial && i === t.series.length - 1 ? lastSpan : 1);
+  const rates = counts.map((count, i) => count / spanOf(i));
+  const ticks = linearTicks(Math.max(1, ...rates, t.deliveredPerSecond));
   const max = ticks[ticks.length - 1] ?? 1;
   const x = linearScale(0, n, PLOT.left, PLOT.left + PLOT.width);
   const y = linearScale(0, max, PLOT.top + PLOT.height, PLOT.top);
@@ -140,11 +172,12 @@ export function throughputChart(s: ScenarioResult, id: string): string {
   const xTicks = Array.from({ length: Math.floor(n / step) + 1 }, (_, i) => ({ at: x(i * step), label: `${i * step}` }));
   const yTicks = ticks.map((v) => ({ at: y(v), label: formatCount(v) }));
   const band = x(1) - x(0);
-  const bars = t.series.map((count, i) => {
-    const span = i === n - 1 ? Math.min(1, Math.max(0.05, t.durationSeconds - (n - 1))) : 1;
-    const partial = span < 1 ? ` (partial: ${formatExact(span)} s)` : '';
-    return bar(x(i) + band * 0.1 * span, Math.max(1, band * 0.8 * span), y(count), y(0), `second ${i + 1}: ${formatCount(count)} delivered${partial}`, {
-      class: 'bar', 'data-second': i, 'data-count': count,
+  const bars = counts.map((count, i) => {
+    const span = spanOf(i);
+    const rate = rates[i] ?? 0;
+    const scaled = span < 1 ? ` in ${formatExact(Number(span.toFixed(2)))} s: ${formatCount(rate)}/s` : '';
+    return bar(x(i) + band * 0.1 * span, Math.max(1, band * 0.8 * span), y(rate), y(0), `second ${i + 1}: ${formatCount(count)} delivered${scaled}`, {
+      class: span < 1 ? 'bar partial' : 'bar', 'data-second': i, 'data-count': count, 'data-rate': Number(rate.toFixed(3)),
     });
   });
   const mean = y(t.deliveredPerSecond);
@@ -152,15 +185,18 @@ export function throughputChart(s: ScenarioResult, id: string): string {
     el('line', { class: 'mean', x1: PLOT.left, y1: mean, x2: PLOT.left + PLOT.width, y2: mean }, null),
     el('text', { class: 'legend', x: PLOT.left + PLOT.width - 4, y: mean - 5, 'text-anchor': 'end' }, xmlText(`mean ${formatCount(t.deliveredPerSecond)} msg/s`)),
   ];
-  const desc = `${n} bars, one per second of the ${formatExact(Number(t.durationSeconds.toFixed(2)))} s measurement window: ` +
-    `from ${formatCount(Math.min(...t.series))} to ${formatCount(Math.max(...t.series))} deliveries a second, mean ${formatCount(t.deliveredPerSecond)}.`;
+  const window = `${formatExact(Number(t.durationSeconds.toFixed(2)))} s`;
+  const desc = `${plural(n, 'bar')}, one per second of the ${window} measurement window: ` +
+    `from ${formatCount(Math.min(...rates))} to ${formatCount(Math.max(...rates))} deliveries a second, mean ${formatCount(t.deliveredPerSecond)}.`;
   const chart = svgChart({ id, width: WIDTH, height: HEIGHT, title, desc, className: 'throughput-chart' }, [
-    yAxis(PLOT, yTicks, 'delivered messages'),
+    yAxis(PLOT, yTicks, 'delivered per second'),
     xAxis(PLOT, xTicks, 'second of the measurement window'),
     ...bars,
     ...meanLine,
   ]);
-  const lastSpan = t.durationSeconds - (n - 1);
-  const partial = lastSpan > 0 && lastSpan < 1 ? ` The last bar counts a partial second (${formatExact(Number(lastSpan.toFixed(2)))} s).` : '';
-  return figure(chart, `Delivered per second, ${formatCount(t.delivered)} in ${formatExact(Number(t.durationSeconds.toFixed(2)))} s (mean dashed).${partial}`);
+  const lastWords = formatExact(Number(lastSpan.toFixed(2)));
+  const tail = skipped !== null
+    ? (skipped > 0 ? ` The window's last ${lastWords} s (${plural(skipped, 'delivery', 'deliveries')}) is too short to draw as a rate.` : '')
+    : partial ? ` The last bar (lighter) covers only ${lastWords} s and is drawn as its per-second rate (${formatCount(counts.at(-1) ?? 0)} delivered).` : '';
+  return figure(chart, `Delivered per second, ${formatCount(t.delivered)} in ${window} (mean dashed).${tail}`);
 }

@@ -5,9 +5,10 @@
  * scenario (scenario.ts). Returns a string; writes nothing.
  */
 import { runStatus, type RunResult, type ScenarioResult } from '../../core/result/index.js';
-import { describeAbort, describeProtocol, describeWhere, notRunReason, notRunScenarios, passedSummary, statusLabel } from '../describe.js';
+import {
+  describeAbort, describeProtocol, describeWhere, describeWorkload, notRunReason, notRunScenarios, passedSummary, statusLabel, workloadOf,
+} from '../describe.js';
 import { xmlText } from '../escape-xml.js';
-import { formatBytes, formatRate } from '../format.js';
 import { el, table } from './markup.js';
 import { badge, countCell, notRunSection, percentileCell, scenarioSection } from './scenario.js';
 import { HTML_STYLE } from './style.js';
@@ -62,8 +63,12 @@ function header(result: RunResult, status: ReturnType<typeof runStatus>, where: 
   ]);
 }
 
+/**
+ * The workload is one wrapping cell (the scenario's section spells it out too), so every
+ * column fits a 1280 px page without a sideways scroll.
+ */
 const OVERVIEW_HEAD = [
-  'scenario', 'status', 'users', 'rooms', 'pairs', 'QoS', 'payload', 'rate', 'sent', 'delivered/s',
+  'scenario', 'status', 'workload', 'sent', 'delivered/s',
   'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered', 'violations',
 ];
 
@@ -73,8 +78,7 @@ function overviewRow(s: ScenarioResult, index: number): string[] {
   return [
     el('a', { href: `#scenario-${index}` }, xmlText(s.name)),
     badge(s.status),
-    countCell(s.users), countCell(s.rooms), countCell(s.spec.directPairs), String(s.qos),
-    xmlText(formatBytes(s.payloadBytes)), xmlText(formatRate(s.targetRate)),
+    xmlText(describeWorkload(workloadOf(s))),
     countCell(s.throughput.sent), countCell(s.throughput.deliveredPerSecond),
     percentileCell(l, 'p50'), percentileCell(l, 'p99'), percentileCell(l, 'p999'), percentileCell(l, 'max'),
     countCell(d.lost, violates(s, 'lost')), countCell(d.undelivered), countCell(d.duplicated, violates(s, 'duplicated')), countCell(d.reordered, violates(s, 'reordered')),

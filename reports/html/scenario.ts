@@ -6,11 +6,11 @@
  */
 import type { LatencySummary, LevelDelivery, ScenarioResult, ThresholdVerdict } from '../../core/result/index.js';
 import {
-  censoredNote, connectionLines, lagNote, describeAnomaly, downgradeLines, drainLine, lostNote, sendLines, thresholdValue, undeliveredNote,
+  DELIVERY_SCOPE, censoredNote, connectionLines, lagNote, describeAnomaly, downgradeLines, drainLine, lostNote, sendLines, thresholdValue, undeliveredNote, windowLine,
 } from '../accounts.js';
 import { describeWorkload, statusLabel, workloadOf } from '../describe.js';
 import { xmlText } from '../escape-xml.js';
-import { formatBytes, formatCount, formatPercentile, formatRate } from '../format.js';
+import { formatBytes, formatCount, formatPercentile } from '../format.js';
 import { latencyChart, throughputChart } from './charts.js';
 import { el, table } from './markup.js';
 
@@ -72,7 +72,7 @@ function deliveryTable(s: ScenarioResult): string {
     ...[d.duplicated, d.reordered].map((n) => xmlText(formatCount(n))), countCell(d.violations, true)]);
   const head = ['level', 'expected', 'delivered', 'lost', 'undelivered', 'duplicated', 'reordered', 'violations'];
   return el('div', { class: 'block' }, [
-    table('Delivery per QoS', head, rows, 'delivery', (i) => (i === rows.length - 1 ? 'total' : undefined)),
+    table(`Delivery per QoS (${DELIVERY_SCOPE})`, head, rows, 'delivery', (i) => (i === rows.length - 1 ? 'total' : undefined)),
     ...notes([[lostNote(s), 'bad'], [undeliveredNote(s), 'warn'], [drainLine(s), 'muted drain']]),
   ]);
 }
@@ -85,7 +85,8 @@ function connectionsTable(s: ScenarioResult): string {
     ['opened', xmlText(formatCount(c.opened))],
     ['lost mid-run', countCell(c.lost, true)],
     ...LOST_BY.map(([by, label]) => [label, xmlText(formatCount(c.lostBy[by]))]),
-    [`granted below QoS ${s.qos}`, c.downgraded > 0 ? el('span', { class: 'warn' }, xmlText(formatCount(c.downgraded))) : '0'],
+    // Only downgrades that happened: a subscription asked at QoS 0 cannot be granted less.
+    ...c.downgrades.map((g) => [`granted QoS ${g.granted} instead of ${g.asked}`, el('span', { class: 'warn' }, xmlText(formatCount(g.count)))]),
     ['sends not completed', countCell(s.sends.failed, true)],
   ];
   const [, ...ends] = connectionLines(s);
@@ -112,13 +113,12 @@ function wireTable(s: ScenarioResult): string {
 
 export function scenarioSection(s: ScenarioResult, index: number): string {
   const id = `scenario-${index}`;
-  const th = s.throughput;
-  const traffic = `sent ${formatCount(th.sent)} (${formatRate(th.sentPerSecond)}) · delivered ${formatCount(th.delivered)} (${formatRate(th.deliveredPerSecond)}) over ${th.durationSeconds.toFixed(1)} s · started ${s.startedAt}`;
+  const traffic = `${windowLine(s)} · started ${s.startedAt}`;
   const reasons = s.reasons.length === 0 ? '' : el('div', { class: 'reasons', role: 'note' }, [
     el('h3', {}, s.status === 'aborted' ? 'Why it was aborted' : 'Why it failed'),
     el('ul', {}, s.reasons.map((r) => r.message).map((r) => el('li', {}, xmlText(r)))),
   ]);
-  const latency = table('Latency', ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count', 'never arrived'], [
+  const latency = table('Latency', ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples', 'never arrived'], [
     latencyRow('latency', s.latency), latencyRow('service time', s.serviceTime), latencyRow('schedule lag', s.scheduleLag),
     latencyRow('connect', s.connections.connectTime),
   ], 'latency');

@@ -69,6 +69,8 @@ table.thresholds td { text-align: left; }
 tr.total th, tr.total td { font-weight: 600; border-top: 2px solid var(--border); }
 table.overview { width: 100%; font-size: 13px; }
 table.overview th, table.overview td { padding: 4px 6px; }
+table.overview th[scope="row"] { white-space: normal; overflow-wrap: anywhere; min-width: 7em; max-width: 16em; }
+table.overview td:nth-child(3) { white-space: normal; min-width: 11em; max-width: 17em; text-align: left; }
 .charts figure { margin: 0; flex: 1 1 560px; max-width: 620px; }
 figure.empty { padding: 16px; border: 1px dashed var(--border); border-radius: 6px; }
 figcaption { font-size: 12px; color: var(--muted); margin-top: 2px; }
@@ -82,6 +84,7 @@ svg .line { stroke-width: 2; fill: none; stroke-linejoin: round; }
 svg .series-latency { stroke: var(--latency); }
 svg .series-service { stroke: var(--service); stroke-dasharray: 6 3; }
 svg .bar { fill: var(--bar); }
+svg .bar.partial { fill-opacity: 0.45; stroke: var(--bar); stroke-dasharray: 3 2; }
 svg .censored-band { fill: var(--fail); fill-opacity: 0.12; }
 svg .censored-floor { stroke-width: 2; stroke-dasharray: 2 3; }
 svg .mean { stroke: var(--fg); stroke-width: 1; stroke-dasharray: 4 3; }

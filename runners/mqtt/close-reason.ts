@@ -1,9 +1,12 @@
 /**
  * Who ended an MQTT connection, and why, from the evidence one session collects: a DISCONNECT
- * from the server (5.0), chatbench's own keep-alive or graceful-disconnect timer, an error
- * MQTT.js closed the connection for, a socket error, or the server's FIN without a goodbye.
- * The first piece of evidence in that order wins: a socket error after chatbench dropped the
- * socket is a consequence, not a cause.
+ * from the server (5.0), chatbench's own keep-alive or graceful-disconnect timer, a malformed
+ * packet chatbench closed the connection for, a socket error, the server's FIN without a
+ * goodbye, or an error MQTT.js closed the connection for. The party that acted first is the one
+ * named: a socket error after chatbench dropped the socket is a consequence, not a cause, and
+ * a FIN that answers chatbench's own close never counts as the server's (transport.ts records
+ * a FIN only when it came first). An error MQTT.js reported before the server's FIN without
+ * closing for it is kept as evidence beside the server's close.
  */
 import type { ConnectionEnd } from '../../core/driver.js';
 import { reasonName } from './connection.js';
@@ -18,13 +21,17 @@ export interface EndEvidence {
   keepAlive?: KeepAliveTimeout | undefined;
   /** chatbench's graceful-disconnect timer dropped the socket: in-flight sends were never acknowledged. */
   disconnectTimerMs?: number | undefined;
+  /** chatbench asked for a graceful disconnect (DISCONNECT, then its FIN). */
+  disconnectRequested?: boolean;
   /** chatbench dropped the socket on purpose (an abrupt disconnect) with sends in flight. */
   droppedByChatbench?: boolean;
-  /** An error MQTT.js closed the connection for (packet too large, receive maximum exceeded). */
+  /** An error MQTT.js reported before any FIN from the server (it closes for some: packet too large, receive maximum exceeded). */
   clientError?: Error | undefined;
+  /** MQTT.js could not parse a packet from the server, so chatbench closed the connection [MQTT-4.8.0-1]. */
+  malformedPacket?: Error | undefined;
   /** The first socket error (reset, timeout, TLS alert). */
   failure?: TransportFailure | undefined;
-  /** The server closed its side (FIN) without a goodbye packet. */
+  /** The server closed its side (FIN) without a goodbye packet, before chatbench's side began closing. */
   peerEnded: boolean;
 }
 
@@ -54,12 +61,17 @@ export function connectionEnd(e: EndEvidence): ConnectionEnd {
   if (e.disconnectTimerMs !== undefined) {
     return { by: 'chatbench', cause: `chatbench's disconnect timer: sends in flight were not acknowledged within ${seconds(e.disconnectTimerMs)} of the DISCONNECT request, socket dropped` };
   }
+  if (e.disconnectRequested) return { by: 'chatbench', cause: 'chatbench sent DISCONNECT and closed the connection' };
   if (e.droppedByChatbench) return { by: 'chatbench', cause: 'chatbench dropped the connection (abrupt disconnect)' };
+  if (e.malformedPacket) {
+    return { by: 'chatbench', cause: `chatbench's client closed the connection: the server sent a malformed packet (${e.malformedPacket.message})` };
+  }
   if (e.failure) return { by: 'network', cause: socketError(e.failure) };
   if (e.peerEnded) {
     // MQTT 3.1.1 has no server DISCONNECT: closing is the only way a 3.1.1 server can say goodbye.
     const goodbye = e.protocolVersion === 5 ? ' without a DISCONNECT' : '';
-    return { by: 'server', cause: `the server closed the connection${goodbye}` };
+    const before = e.clientError ? ` (after chatbench's client reported: ${e.clientError.message})` : '';
+    return { by: 'server', cause: `the server closed the connection${goodbye}${before}` };
   }
   if (e.clientError) return { by: 'chatbench', cause: `chatbench's client closed the connection: ${e.clientError.message}` };
   return { by: 'network', cause: 'the connection closed with no goodbye, no FIN and no socket error seen' };

@@ -29,6 +29,8 @@ export interface OpenedClient {
   transport: Transport;
   /** The last error MQTT.js reported on this client (kept for diagnostics). */
   lastError(): Error | undefined;
+  /** Maximum Packet Size the server announced in CONNACK (5.0 only) [MQTT-3.2.2-15]. */
+  maximumPacketSize: number | undefined;
 }
 
 export const DEFAULT_KEEPALIVE_SECONDS = 30;
@@ -116,6 +118,7 @@ export function openClient(
   const client = new MqttClient(transport.build, options);
   let lastError: Error | undefined;
   let refusal: number | undefined;
+  let maximumPacketSize: number | undefined;
   // A permanent listener: an 'error' without one would throw out of the event emitter.
   client.on('error', (err) => {
     lastError = err;
@@ -124,6 +127,7 @@ export function openClient(
     if (packet.cmd !== 'connack') return;
     const code = settings.protocolVersion === 5 ? packet.reasonCode : packet.returnCode;
     if (code !== undefined && code !== 0) refusal = code;
+    if (settings.protocolVersion === 5) maximumPacketSize = packet.properties?.maximumPacketSize;
   });
 
   const { protocolVersion } = settings;
@@ -143,7 +147,7 @@ export function openClient(
     }, session.timeoutMs);
     const onConnect = (): void => {
       cleanup();
-      resolve({ client, transport, lastError: () => lastError });
+      resolve({ client, transport, lastError: () => lastError, maximumPacketSize });
     };
     const onClose = (): void => {
       const failure = transport.failure;

@@ -12,6 +12,7 @@ import type { ChatSession, ConnectOptions, Driver } from '../../core/driver.js';
 import { RunAbortedError, TargetUnreachableError, withTimeout } from '../../core/errors.js';
 import { openClient, type ClientSettings } from './connection.js';
 import { credentialsFrom, parseEndpoint, tlsOptionsFor } from './endpoint.js';
+import { packetSizeError } from './packet-size.js';
 import type { MqttTarget } from './endpoint.js';
 import { MqttChatSession } from './session.js';
 import { cleanupClientIdFor, clientIdFor, runTopics } from './topics.js';
@@ -65,11 +66,18 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
     if (closing) throw new RunAbortedError(`MQTT driver for ${settings.display} is closed`);
     const deadline = Date.now() + options.timeoutMs;
     const presence = topics.presence(options.user);
-    const { client, transport } = await openClient(settings, {
+    const { client, transport, maximumPacketSize } = await openClient(settings, {
       clientId: clientIdFor(opts.runId, options.user),
       will: { topic: presence, payload: OFFLINE, qos: 1, retain: true },
       timeoutMs: options.timeoutMs,
     });
+    // Room topics are as long as the inbox topic give or take the names: the inbox stands for them.
+    const tooLarge = packetSizeError(maximumPacketSize, topics.inbox(options.user), options.largestPayloadBytes, options.directLevel);
+    if (tooLarge) {
+      // A DISCONNECT, not a dropped socket: the will must not leave an "offline" presence behind.
+      await new Promise<void>((resolve) => client.end(false, () => resolve()));
+      throw tooLarge;
+    }
     const session = new MqttChatSession({
       user: options.user,
       client,

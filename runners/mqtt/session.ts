@@ -89,6 +89,8 @@ export class MqttChatSession implements ChatSession {
   /** chatbench gave up on the connection itself (its disconnect timer, an abrupt drop). */
   private stoppedWaiting = false;
   private ended: ConnectionEnd | undefined;
+  /** The inbound chunk the last packet MQTT.js parsed came in (Transport.chunkInHand). */
+  private packetChunk: number | undefined;
   /** Set by disconnect(): it reports the end itself, once it knows how it went. */
   private ending: Promise<void> | undefined;
   private readonly onEnded: ((session: MqttChatSession) => void) | undefined;
@@ -112,11 +114,12 @@ export class MqttChatSession implements ChatSession {
     client.on('disconnect', (packet) => {
       this.evidence.serverDisconnect = packet.reasonCode ?? 0;
     });
-    client.on('error', (err) => {
-      this.evidence.clientError = err;
-    });
+    client.on('error', (err) => this.onClientError(err));
     client.on('packetsend', (packet) => this.onSent(packet));
-    client.on('packetreceive', (packet) => this.ackFlow.received(packet));
+    client.on('packetreceive', (packet) => {
+      this.packetChunk = this.transport.chunkInHand;
+      this.ackFlow.received(packet);
+    });
     watchKeepAlive(client, () => parts.transport.wire().bytesIn, (timeout) => {
       this.evidence.keepAlive = timeout;
     });
@@ -215,6 +218,7 @@ export class MqttChatSession implements ChatSession {
       await new Promise<void>((resolve) => this.client.end(true, () => resolve()));
     } else {
       // DISCONNECT, after in-flight QoS 1/2 sends are acknowledged; forced if the server stalls.
+      this.evidence.disconnectRequested = true;
       await new Promise<void>((resolve) => {
         // (MQTT.js ignores a second end() once disconnecting: drop the socket ourselves.)
         const timer = setTimeout(() => {
@@ -240,6 +244,23 @@ export class MqttChatSession implements ChatSession {
     const cb = this.client.outgoing[packet.messageId]?.cb as PacketCallback | undefined;
     const send = cb && this.sends.get(cb);
     if (send) send.messageId = packet.messageId;
+  }
+
+  /**
+   * Keeps the first error MQTT.js reports before the server's FIN (later ones are consequences
+   * of that close). An error raised while MQTT.js parses an inbound chunk, before any packet of
+   * that chunk was handled, is its parser failing: the server sent a malformed packet. MQTT.js
+   * leaves such a connection open with its parser out of step; the spec says the receiver MUST
+   * close it ([MQTT-4.8.0-1] in 3.1.1, §4.13.1 in 5.0), so chatbench does, and says why.
+   * (A chunk MQTT.js had to buffer is parsed later, outside this window: that error is only kept.)
+   */
+  private onClientError(err: Error): void {
+    if (this.closed || this.transport.peerEnded) return;
+    this.evidence.clientError ??= err;
+    const chunk = this.transport.chunkInHand;
+    if (chunk === undefined || chunk === this.packetChunk || this.transport.closing) return;
+    this.evidence.malformedPacket = err;
+    this.transport.destroy();
   }
 
   private currentEnd(): ConnectionEnd {

@@ -84,7 +84,7 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
   resolve(written, context) {
     const mqttVersion = written.mqttVersion ?? DEFAULT_VERSION;
     const { tls, issues } = resolveTls(written.tls, { ...context, secureSchemes: SECURE_SCHEMES });
-    issues.push(...credentialSourceIssues(context.url.href, written), ...passwordNeedsUser(mqttVersion, context.url.href, written));
+    issues.push(...credentialSourceIssues(context.url.href, written), ...passwordNeedsUser(context.url.href, written));
     const resolved: MqttTargetFields = { mqttVersion };
     if (written.usernameEnv !== undefined) resolved.usernameEnv = written.usernameEnv;
     if (written.passwordEnv !== undefined) resolved.passwordEnv = written.passwordEnv;
@@ -119,15 +119,24 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
   },
 };
 
-/** MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22], from either source. */
-function passwordNeedsUser(version: MqttVersion, url: string, names: { usernameEnv?: string | undefined; passwordEnv?: string | undefined }): FieldIssue[] {
-  if (version !== '3.1.1') return [];
+/**
+ * A password needs a user name, from either source, in every MQTT version chatbench speaks:
+ * MQTT 3.1.1 forbids a password without one [MQTT-3.1.2-22], and although MQTT 5.0 allows it
+ * (3.1.2.9), MQTT.js refuses to write such a CONNECT. Refused here, before any connection,
+ * rather than surfacing as an unreachable target.
+ */
+function passwordNeedsUser(url: string, names: { usernameEnv?: string | undefined; passwordEnv?: string | undefined }): FieldIssue[] {
   const inUrl = urlCredentials(url);
   if (inUrl.password !== undefined && inUrl.username === undefined) {
-    return [{ path: ['url'], message: 'MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22]: write user:password@ in the URL' }];
+    return [{ path: ['url'], message: `${PASSWORD_WITHOUT_USER}: write user:password@ in the URL` }];
   }
+  // Credentials in the URL and in variables at once: credentialSourceIssues says so, alone.
+  if (inUrl.username !== undefined) return [];
   if (names.passwordEnv !== undefined && names.usernameEnv === undefined) {
-    return [{ path: ['passwordEnv'], message: 'MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22]: set usernameEnv too' }];
+    return [{ path: ['passwordEnv'], message: `${PASSWORD_WITHOUT_USER}: set usernameEnv too` }];
   }
   return [];
 }
+
+const PASSWORD_WITHOUT_USER =
+  "a password needs a user name: chatbench's MQTT client (MQTT.js) cannot send a password without one, and MQTT 3.1.1 forbids it [MQTT-3.1.2-22]";

@@ -37,7 +37,13 @@ export class Transport {
   private outer: Duplex | undefined;
   private current: Phase = 'tcp';
   private firstFailure: TransportFailure | undefined;
+  /** The server's FIN came before chatbench (or MQTT.js) began closing: the server acted first. */
   private peerFin = false;
+  /** chatbench dropped the sockets itself (destroy()). */
+  private droppedHere = false;
+  /** Inbound chunks handed to MQTT.js so far, and whether one is being handled right now. */
+  private chunks = 0;
+  private inChunk = false;
   private greeting: Buffer | undefined;
   /** One shared wait for 'drain', however many writes wait on it (see whenWritable). */
   private drained: Promise<void> | undefined;
@@ -56,9 +62,27 @@ export class Transport {
     return this.firstFailure;
   }
 
-  /** True once the server closed its side of the TCP connection (a FIN, not a reset). */
+  /**
+   * True once the server closed its side (a FIN, not a reset) before chatbench's side began
+   * closing. A FIN that answers chatbench's own close (its DISCONNECT and FIN, or MQTT.js
+   * dropping the socket on an error) is not the server's doing.
+   */
   get peerEnded(): boolean {
     return this.peerFin;
+  }
+
+  /** chatbench's side began closing: dropped here, or ended / destroyed by MQTT.js. */
+  get closing(): boolean {
+    return this.droppedHere || Boolean(this.outer?.writableEnded || this.outer?.destroyed);
+  }
+
+  /**
+   * The number of the inbound chunk MQTT.js is parsing right now (synchronously, inside the
+   * 'data' event), or undefined between chunks: what ties an MQTT.js 'error' to the bytes
+   * that caused it.
+   */
+  get chunkInHand(): number | undefined {
+    return this.inChunk ? this.chunks : undefined;
   }
 
   /**
@@ -76,16 +100,31 @@ export class Transport {
     const { websocket, secure } = this.endpoint;
     const stream = websocket ? this.openWebSocket() : secure ? this.secure(this.openRaw()) : this.openRaw();
     this.outer = stream;
-    // MQTT.js pipes the stream right after this returns, before any byte can arrive.
+    // MQTT.js pipes the stream right after this returns, before any byte can arrive, so this
+    // listener runs before MQTT.js parses each chunk; the flag drops once that handling is over.
     stream.once('data', (chunk: Buffer) => {
       this.greeting = Buffer.from(chunk.subarray(0, GREETING_BYTES));
     });
-    // The server ended the stream MQTT.js reads (a TLS or WebSocket layer may hide the raw FIN).
-    stream.once('end', () => {
-      this.peerFin = true;
+    stream.on('data', () => {
+      this.chunks++;
+      this.inChunk = true;
+      queueMicrotask(() => {
+        this.inChunk = false;
+      });
     });
+    // The server ended the stream MQTT.js reads (a TLS or WebSocket layer may hide the raw FIN).
+    stream.once('end', () => this.onPeerEnd());
     return stream;
   };
+
+  /**
+   * A FIN counts as the server's act only when chatbench's side had not begun closing: not
+   * ended by MQTT.js (its DISCONNECT and FIN; Node's own answer to a FIN comes a tick later),
+   * not destroyed (an 'end' already queued can still be emitted after destroy()).
+   */
+  private onPeerEnd(): void {
+    if (!this.closing) this.peerFin = true;
+  }
 
   /**
    * undefined while the stream under MQTT.js takes more writes; else a promise that settles at
@@ -124,6 +163,7 @@ export class Transport {
 
   /** Drop the connection without any goodbye (no DISCONNECT, no TLS close_notify, no WebSocket close). */
   destroy(): void {
+    this.droppedHere = true;
     for (const raw of this.raws) raw.destroy();
     this.outer?.destroy();
   }
@@ -138,9 +178,7 @@ export class Transport {
     raw.setNoDelay(true);
     this.raws.push(raw);
     raw.on('error', (err) => this.fail(err));
-    raw.once('end', () => {
-      this.peerFin = true;
-    });
+    raw.once('end', () => this.onPeerEnd());
     raw.once('connect', () => {
       this.current = this.endpoint.secure ? 'tls' : this.endpoint.websocket ? 'websocket' : 'mqtt';
     });

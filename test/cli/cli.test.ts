@@ -92,13 +92,15 @@ describe('chatbench CLI', () => {
   });
 
   it('exits 0 on a passing run on the embedded broker and writes the result contract', async () => {
-    const json = join(tempDir(), 'nested', 'result.json');
+    const cwd = tempDir();
+    const json = join(cwd, 'nested', 'result.json');
     // Frequent checkpoints must never land after, and overwrite, the final result.
     const junit = join(tempDir(), 'junit.xml');
     const markdown = join(tempDir(), 'summary.md');
     const html = join(tempDir(), 'report.html');
-    const r = await runCli(['run', scenarioFile(SMALL), '--json', json, '--checkpoint-every', '50ms', '--junit', junit, '--markdown', markdown, '--html', html]);
+    const r = await runCli(['run', scenarioFile(SMALL), '--json', json, '--checkpoint-every', '50ms', '--junit', junit, '--markdown', markdown, '--html', html], { cwd });
     expect(r.stderr).toMatch(/PASS small-room/);
+    expect(r.stderr).toContain('created folder nested for --json');
     expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="chatbench" tests="\d+" failures="0" errors="0"/);
     expect(readFileSync(markdown, 'utf8')).toContain('small-room');
     expect(readFileSync(html, 'utf8')).toMatch(/^<!DOCTYPE html>\n<html lang="en">.*<title>chatbench PASS: embedded broker/s);
@@ -178,8 +180,9 @@ describe('chatbench CLI', () => {
 
   it('creates missing folders for an output only when it writes, and none when the run is refused', async () => {
     const dir = tempDir();
-    const r = await runCli(['run', scenarioFile('scenarios: [{ name: a, users: -1 }]'), '--json', join(dir, 'a', 'b', 'r.json')]);
+    const r = await runCli(['run', scenarioFile('scenarios: [{ name: a, users: -1 }]'), '--json', join(dir, 'a', 'b', 'r.json')], { cwd: dir });
     expect(r.code).toBe(2);
+    expect(r.stderr).toContain('users');
     expect(readdirSync(dir)).toEqual([]);
   });
 

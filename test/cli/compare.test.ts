@@ -32,6 +32,18 @@ beforeAll(async () => {
   save('slow.json', variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 3); }));
   save('renamed.json', { ...structuredClone(real), scenarios: real.scenarios.map((s) => ({ ...s, name: `${s.name}-v2` })) });
   save('lagged.json', variant(real, 'room', (s) => { s.scheduleLag = latencyOf([[5_000, 100]]); }));
+  save('with-strict.json', onSchedule(fixtureRun()));
+  // The server killed mid-run: room aborted (its figures even look better), direct never ran.
+  const lost = 'every connection was lost (4 of 4)';
+  const drop = variant(real, 'room', (s, r) => {
+    s.latency = scaleLatency(s.latency, 0.5);
+    s.status = 'aborted';
+    s.reasons = [{ kind: 'abort', cause: 'connections-lost', message: lost }];
+    r.scenarios = r.scenarios.filter((x) => x.name === 'room');
+    r.aborted = { scenario: 'room', cause: 'connections-lost', message: lost };
+  });
+  save('drop.json', drop);
+  save('drop-early.json', { ...drop, scenarios: [] });
   save('not-a-result.json', { schemaVersion: 1, kind: 'run', tool: { name: 'chatbench' } });
   writeFileSync(file('broken.json'), '{"schemaVersion": 1,');
 });
@@ -60,7 +72,7 @@ describe('chatbench compare', () => {
   });
 
   it('writes the comparison as JSON and Markdown, and says where', async () => {
-    const json = join(tempDir(), 'out', 'comparison.json');
+    const json = join(tempDir(), 'comparison.json');
     const markdown = join(tempDir(), 'comparison.md');
     const r = await compare([file('base.json'), file('slow.json'), '--min-latency-change', '2ms', '--tolerance', '2.5%', '--throughput-tolerance', '1%', '--json', json, '--markdown', markdown]);
     expect(r.stderr).toMatch(new RegExp(`written to ${json.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
@@ -82,6 +94,20 @@ describe('chatbench compare', () => {
     const r = await compare([file('base.json'), file('slow.json'), '--min-latency-change', '1us', '--quiet']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^1 of 2 compared scenarios regressed: room \(latency p50, .*latency distribution\)\n$/);
+  });
+
+  it('exits 1 when the server crashed mid-run: a worse status and a scenario that never ran are regressions', async () => {
+    const r = await compare([file('base.json'), file('drop.json'), '--min-latency-change', '1us']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^chatbench compare: regressed$/m);
+    expect(r.stderr).toMatch(/^REGRESSED room$/m);
+    expect(r.stderr).not.toContain('IMPROVED');
+    expect(r.stderr).toContain('REGRESSED missing from the current run: direct (the current run stopped early: room: every connection was lost (4 of 4))');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^1 of 1 compared scenario regressed: room \(status passed → aborted: every connection was lost \(4 of 4\)\)\. 1 baseline scenario missing/);
+    // Stopped before any scenario: nothing in common, but a regression, not bad input.
+    const early = await compare([file('base.json'), file('drop-early.json')]);
+    expect(early.code).toBe(1);
+    expect(early.stderr.trimEnd().split('\n').at(-1)).toBe('2 baseline scenarios missing from the current run: room, direct (the current run stopped early: room: every connection was lost (4 of 4))');
   });
 
   it('exits 2 naming every result file it cannot use', async () => {
@@ -140,13 +166,17 @@ describe('chatbench compare', () => {
   });
 
   it('compares a version 1 file with a version 2 one', async () => {
-    const r = await compare([V1_FILE, file('same.json'), '--min-latency-change', '1h', '--tolerance', '1000%', '--throughput-tolerance', '1000%']);
+    const r = await compare([V1_FILE, file('with-strict.json'), '--min-latency-change', '1h', '--tolerance', '1000%', '--throughput-tolerance', '1000%']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^UNCHANGED room$/m);
+    expect(r.stderr).toMatch(/^UNCHANGED strict$/m);
     expect(r.stderr).toContain('run 268t5v');
-    expect(r.stderr).toContain('only in baseline: strict');
+    // Without its "strict" scenario the current run lacks one the baseline ran: a regression.
+    const missing = await compare([V1_FILE, file('same.json'), '--min-latency-change', '1h', '--tolerance', '1000%', '--throughput-tolerance', '1000%']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('REGRESSED missing from the current run: strict (not in the current run)');
     // Measured on a busy machine: its generator lagged, which --strict refuses to compare.
     expect(r.stderr).toContain('the generator fell behind in the baseline scenario room');
-    expect((await compare([V1_FILE, file('same.json'), '--min-latency-change', '1h', '--tolerance', '1000%', '--throughput-tolerance', '1000%', '--strict'])).code).toBe(1);
+    expect((await compare([V1_FILE, file('with-strict.json'), '--min-latency-change', '1h', '--tolerance', '1000%', '--throughput-tolerance', '1000%', '--strict'])).code).toBe(1);
   });
 });

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, InputError } from '../../core/errors.js';
 import type { RunResult } from '../../core/result/index.js';
 import { renderJson } from '../../reports/index.js';
-import { prepareOutputFile, readResultFile, readResultFileOfKind, removePendingTempFiles, writeTextFile } from '../../cli/files.js';
+import { createFolderFor, prepareOutputFile, readResultFile, readResultFileOfKind, removePendingTempFiles, writeTextFile } from '../../cli/files.js';
 import { tempDir } from '../helpers/cli.js';
 import { measureRunResult } from '../helpers/results.js';
 
@@ -65,12 +65,30 @@ describe('readResultFile', () => {
 });
 
 describe('prepareOutputFile', () => {
-  it('accepts a new file, an existing file and a path under folders still to be made, creating nothing', async () => {
+  it('accepts a new file, an existing file and a path under folders still to be made inside the current directory, creating nothing', async () => {
     const before = readdirSync(dir);
     await prepareOutputFile(join(dir, 'new.json'), '--json');
     await prepareOutputFile(save('existing.json', '{}'), '--json');
-    await prepareOutputFile(join(dir, 'not', 'yet', 'there.json'), '--json');
+    await prepareOutputFile(join(dir, 'not', 'yet', 'there.json'), '--json', { cwd: dir });
     expect(readdirSync(dir)).toEqual([...before, 'existing.json'].sort());
+  });
+
+  it('refuses a missing folder outside the current directory (a typo more likely than a wish), even under a writable one', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    expect((await inputError(() => prepareOutputFile(join(dir, 'missing', 'x.json'), '--json', { cwd: elsewhere }))).message)
+      .toBe(`--json ${dir}/missing/x.json: folder ${dir}/missing does not exist; create it first (chatbench makes missing folders only inside the current directory)`);
+    expect((await inputError(() => prepareOutputFile('/nonexistent/dir/x.json', '--json', { cwd: dir }))).message).toMatch(/^--json \/nonexistent\/dir\/x\.json: folder \/nonexistent\/dir does not exist; create it first/);
+  });
+
+  it('creates the missing folders of a path and names the topmost one it made', async () => {
+    expect(await createFolderFor(join(dir, 'made', 'deeper', 'x.json'))).toBe(join(dir, 'made'));
+    expect(readdirSync(join(dir, 'made'))).toEqual(['deeper']);
+    expect(await createFolderFor(join(dir, 'made', 'deeper', 'y.json'))).toBeUndefined();
+  });
+
+  it('suggests a file name of the kind asked for when given a folder', async () => {
+    expect((await inputError(() => prepareOutputFile(`${dir}/`, '--html', { example: 'report.html' }))).message).toBe(`--html ${dir}/: is a folder; give a file name, e.g. ${dir}/report.html`);
   });
 
   it('refuses no name, a folder, a device, a path under a file and a folder that takes no files', async () => {

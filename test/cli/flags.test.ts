@@ -47,6 +47,18 @@ describe('parseFlags', () => {
     }
   });
 
+  it('suggests the closest flag for a misspelt one, and nothing for one far from every flag', () => {
+    const messageOf = (argv: string[]): string => {
+      try { parseFlags(runCommand, argv); } catch (e) { return (e as InputError).message; }
+      return '';
+    };
+    expect(messageOf(['--targt', 'mqtt://h'])).toMatch(/^Unknown option '--targt' \(did you mean --target\?\)\n\nUsage: chatbench run /);
+    expect(messageOf(['--targt=mqtt://h'])).toContain('(did you mean --target?)');
+    expect(messageOf(['--qiet'])).toContain("Unknown option '--qiet' (did you mean --quiet?)");
+    expect(messageOf(['--checkpoint'])).toContain('(did you mean --checkpoint-every?)');
+    expect(messageOf(['--zzzzzz'])).toMatch(/^Unknown option '--zzzzzz'\n/);
+  });
+
   it('renders --help from the same table', () => {
     const help = renderHelp(spec);
     expect(help).toContain('  -s, --scenario NAME  a name (repeatable)');

@@ -3,10 +3,10 @@ import { nowMicros } from '../../core/clock.js';
 import { pace } from '../../core/engine/pacer.js';
 
 describe('open-model pacer', () => {
-  it('schedules send i at start + i / rate and fires each once, in order', async () => {
+  it.each(['precise', 'timer'] as const)('schedules send i at start + i / rate and fires each once, in order (%s wake)', async (wake) => {
     const start = nowMicros() + 2000;
     const fired: Array<[number, number, number]> = [];
-    const n = await pace({ startMicros: start, ratePerSecond: 1000, count: 50, fire: (i, intended) => fired.push([i, intended, nowMicros()]) });
+    const n = await pace({ startMicros: start, ratePerSecond: 1000, count: 50, wake, fire: (i, intended) => fired.push([i, intended, nowMicros()]) });
     expect(n).toBe(50);
     expect(fired.map(([i]) => i)).toEqual([...Array(50).keys()]);
     for (const [i, intended, at] of fired) {

@@ -83,6 +83,8 @@ export interface MosquittoOptions {
   maxQos?: 0 | 1 | 2;
   /** Only this user may connect (a password file made with mosquitto_passwd; anonymous refused). */
   login?: { username: string; password: string };
+  /** Global config lines added after the base config, e.g. `max_packet_size 1000`. */
+  extraConfig?: string[];
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -94,6 +96,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     const [port = 0, tlsPort = 0, wsPort = 0, wssPort = 0] = await freePorts(4);
     const lines = [await readFile(BASE_CONFIG, 'utf8')];
     if (opts.login) lines.push(...(await passwordFileLines(dir, opts.login)));
+    lines.push(...(opts.extraConfig ?? []));
     lines.push(`listener ${port} 127.0.0.1`);
     if (opts.maxQos !== undefined) lines.push(`max_qos ${opts.maxQos}`);
     let caFile: string | undefined;

@@ -11,6 +11,7 @@ import { InputError } from '../../core/errors.js';
 import type { MetricComparison, RunResult } from '../../core/result/index.js';
 import type { MetricName } from '../../core/verdict/metrics.js';
 import { compareResults as compareWith, hasCaveats, type CompareOptions, type Comparison } from '../../core/verdict/compare.js';
+import { minSamplesFor } from '../../core/verdict/compare-rules.js';
 import { renderComparison, renderComparisonMarkdown } from '../../reports/index.js';
 import { ENVELOPE, censoredLatency, fixtureRun, latencyOf, onSchedule, scaleLatency, scenarioOf, variant } from '../helpers/compare-fixtures.js';
 
@@ -24,6 +25,10 @@ const real: RunResult = (() => {
 const compareResults = (b: RunResult, c: RunResult, options: CompareOptions = {}): Comparison => compareWith(b, c, ENVELOPE, options);
 
 const LATENCY_IDS: MetricId[] = ['p50', 'p90', 'p99', 'p999', 'max'];
+/** The latency metrics judged in the room scenario (600 samples: p99.9 needs 1,000 to differ from the max). */
+const ROOM_JUDGED: MetricId[] = ['p50', 'p90', 'p99', 'max'];
+/** A scenario's warnings other than the percentiles left unjudged for too few samples. */
+const otherWarnings = (c: Comparison, name: string): string[] => inScenario(c, name).warnings.filter((w) => !/^latency p99\.9 not judged/.test(w));
 const inScenario = (c: Comparison, name: string) => {
   const s = c.scenarios.find((x) => x.name === name);
   if (s === undefined) throw new Error(`scenario ${name} not compared`);
@@ -43,12 +48,13 @@ describe('compareResults on a real run', () => {
     expect(real.scenarios.map((s) => [s.name, s.status])).toEqual([['room', 'passed'], ['direct', 'passed']]);
     const c = compareResults(real, structuredClone(real));
     expect(c).toMatchObject({ schemaVersion: 2, kind: 'compare', ...ENVELOPE, aborted: null, regressed: false, onlyInBaseline: [], onlyInCurrent: [], warnings: [], caveats: [] });
+    expect(inScenario(c, 'room').warnings).toEqual(['latency p99.9 not judged: it needs 1,000 samples on each side to differ from the max; the baseline has 600, the current run 600']);
     expect(c.baseline).toMatchObject({ runId: '268t5v', toolVersion: '0.1.0' });
     expect(c.options).toEqual({ tolerance: 0.1, throughputTolerance: 0.05, minLatencyChangeMicros: 1000 });
     for (const s of c.scenarios) {
-      expect(s.metrics.map((m) => [m.id, m.verdict, m.change])).toEqual(s.metrics.map((m) => [m.id, 'unchanged', 0]));
+      expect(s.metrics.map((m) => [m.id, m.verdict, m.change])).toEqual(s.metrics.map((m) => [m.id, m.id === 'p999' ? 'not-measured' : 'unchanged', 0]));
       expect(s.distribution).toMatchObject({ change: 0, relative: 0, verdict: 'unchanged' });
-      expect(s.warnings).toEqual([]);
+      expect(otherWarnings(c, s.name)).toEqual([]);
       expect(s.generatorLagged).toBe(false);
     }
     expect(metric(c, 'room', 'p99').baseline).toBe(scenarioOf(real, 'room').latency.p99);
@@ -66,19 +72,18 @@ describe('compareResults on a real run', () => {
     expect(doubled.p50).toBeLessThanOrEqual(2 * base.p50! * 1.002 + 1);
 
     const c = compareResults(real, slow, { minLatencyChangeMicros: 1 });
-    for (const id of LATENCY_IDS) {
-      expect(verdict(c, 'room', id)).toBe('regressed');
-      expect(metric(c, 'room', id).relative).toBeCloseTo(1, 1);
-    }
+    for (const id of LATENCY_IDS) expect(metric(c, 'room', id).relative).toBeCloseTo(1, 1);
+    for (const id of ROOM_JUDGED) expect(verdict(c, 'room', id)).toBe('regressed');
+    expect(verdict(c, 'room', 'p999')).toBe('not-measured');
     expect(verdict(c, 'room', 'service.p99')).toBe('unchanged');
     expect(inScenario(c, 'room').distribution).toMatchObject({ verdict: 'regressed' });
     expect(inScenario(c, 'room').distribution?.relative).toBeCloseTo(1, 1);
-    expect(inScenario(c, 'room').regressions).toEqual(['latency p50', 'latency p90', 'latency p99', 'latency p99.9', 'latency max', 'latency distribution']);
+    expect(inScenario(c, 'room').regressions).toEqual(['latency p50', 'latency p90', 'latency p99', 'latency max', 'latency distribution']);
     expect(inScenario(c, 'direct').regressed).toBe(false);
     expect(c.regressed).toBe(true);
 
     const back = compareResults(slow, real, { minLatencyChangeMicros: 1 });
-    expect(LATENCY_IDS.map((id) => verdict(back, 'room', id))).toEqual(LATENCY_IDS.map(() => 'improved'));
+    expect(ROOM_JUDGED.map((id) => verdict(back, 'room', id))).toEqual(ROOM_JUDGED.map(() => 'improved'));
     expect(inScenario(back, 'room').distribution?.verdict).toBe('improved');
     expect(back.regressed).toBe(false);
   });
@@ -90,7 +95,7 @@ describe('compareResults on a real run', () => {
     expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange }), 'room', 'max')).toBe('regressed');
     expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange + 1 }), 'room', 'max')).toBe('unchanged');
     const hour = compareResults(real, slow, { minLatencyChangeMicros: 3_600_000_000 });
-    expect(LATENCY_IDS.map((id) => verdict(hour, 'room', id))).toEqual(LATENCY_IDS.map(() => 'unchanged'));
+    expect(ROOM_JUDGED.map((id) => verdict(hour, 'room', id))).toEqual(ROOM_JUDGED.map(() => 'unchanged'));
     expect(hour.regressed).toBe(false);
   });
 
@@ -161,14 +166,21 @@ describe('compareResults on a real run', () => {
     expect(verdict(compareResults(heavier, real), 'room', 'bytesPerDelivered')).toBe('improved');
   });
 
-  it('lists scenarios found on one side only, without failing on them', () => {
+  it('lists scenarios found on one side only; one missing from the current run is a regression, a new one is not', () => {
     const renamed = variant(real, 'direct', (s) => { s.name = 'direct-v2'; });
     const c = compareResults(real, renamed);
     expect(c.scenarios.map((s) => s.name)).toEqual(['room']);
-    expect(c).toMatchObject({ onlyInBaseline: ['direct'], onlyInCurrent: ['direct-v2'], regressed: false, warnings: [] });
+    expect(c).toMatchObject({ onlyInBaseline: ['direct'], onlyInCurrent: ['direct-v2'], regressed: true, warnings: [] });
+    expect(inScenario(c, 'room').regressed).toBe(false);
     const text = renderComparison(c);
-    expect(text).toContain('only in baseline: direct');
+    expect(text.split('\n')[0]).toBe('chatbench compare: regressed');
+    expect(text).toMatch(/^REGRESSED missing from the current run: direct \(not in the current run\)$/m);
     expect(text).toContain('only in current: direct-v2');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('1 baseline scenario missing from the current run: direct (not in the current run)');
+    expect(renderComparisonMarkdown(c)).toContain('❌ **Missing from the current run:** direct (not in the current run)');
+    const added = structuredClone(real);
+    added.scenarios.push(scenarioOf(renamed, 'direct-v2'));
+    expect(compareResults(real, added)).toMatchObject({ onlyInBaseline: [], onlyInCurrent: ['direct-v2'], regressed: false });
     const none = compareResults(real, { ...structuredClone(real), scenarios: [] });
     expect(none.warnings).toEqual(['no scenario in common: nothing was compared']);
     expect(none.onlyInBaseline).toEqual(['room', 'direct']);
@@ -181,10 +193,10 @@ describe('compareResults on a real run', () => {
       r.target = { url: 'xmpp://chat.example:5222', protocol: 'xmpp', protocolVersion: '1.0', embedded: false, tcpNoDelay: false };
     });
     const c = compareResults(real, xmpp);
-    expect(inScenario(c, 'room').warnings).toEqual(['workloads differ: qos 1 vs 2, payloadBytes 128 vs 256 (the comparison may be unfair)']);
-    expect(inScenario(c, 'direct').warnings).toEqual([]);
+    expect(otherWarnings(c, 'room')).toEqual(['workloads differ: qos 1 vs 2, payloadBytes 128 vs 256 (the comparison may be unfair)']);
+    expect(otherWarnings(c, 'direct')).toEqual([]);
     expect(c.warnings).toEqual([
-      'the protocols differ: mqtt 3.1.1 in the baseline, xmpp 1.0 in the current run (the figures measure different things)',
+      'the protocols differ: MQTT 3.1.1 in the baseline, XMPP 1.0 in the current run (the figures measure different things)',
       'TCP_NODELAY was on in the baseline and off in the current run: latencies are not comparable',
     ]);
     expect(c.current.target.protocol).toBe('xmpp');
@@ -193,7 +205,7 @@ describe('compareResults on a real run', () => {
     expect(header).toContain('current   XMPP 1.0 xmpp://chat.example:5222, run 268t5v');
   });
 
-  it('warns about scenarios that did not pass, and still compares an aborted one', () => {
+  it('calls a status that got worse a regression with its reasons, warns, and still compares an aborted one', () => {
     const broken = variant(real, 'room', (s, r) => {
       s.status = 'failed';
       s.reasons = [{ kind: 'threshold', expression: 'p99 < 1us', message: 'threshold p99 < 1us: actual 14,000 us' }];
@@ -203,9 +215,17 @@ describe('compareResults on a real run', () => {
       r.aborted = { scenario: 'direct', cause: 'signal', message: 'interrupted by SIGINT' };
     });
     const c = compareResults(real, broken);
-    expect(inScenario(c, 'room').warnings).toEqual(['current failed: threshold p99 < 1us: actual 14,000 us']);
-    expect(inScenario(c, 'direct').warnings).toEqual(['current was aborted: interrupted by SIGINT (compared anyway: its figures cover only part of the scenario)']);
-    expect(inScenario(c, 'direct').metrics.every((m) => m.verdict === 'unchanged')).toBe(true);
+    expect(otherWarnings(c, 'room')).toEqual(['current failed: threshold p99 < 1us: actual 14,000 us']);
+    expect(otherWarnings(c, 'direct')).toEqual(['current was aborted: interrupted by SIGINT (compared anyway: its figures cover only part of the scenario)']);
+    expect(inScenario(c, 'direct').metrics.every((m) => m.verdict === (m.id === 'p999' ? 'not-measured' : 'unchanged'))).toBe(true);
+    expect(inScenario(c, 'room').regressions).toEqual(['status passed → failed: threshold p99 < 1us: actual 14,000 us']);
+    expect(inScenario(c, 'direct').regressions).toEqual(['status passed → aborted: interrupted by SIGINT']);
+    expect(c.regressed).toBe(true);
+    // Better or equal is no regression: the other way round, and a side against itself.
+    expect(compareResults(broken, real).regressed).toBe(false);
+    expect(compareResults(broken, structuredClone(broken)).regressed).toBe(false);
+    const failedToAborted = variant(broken, 'room', (s) => { s.status = 'aborted'; s.reasons = [{ kind: 'abort', cause: 'stall', message: 'the server stopped responding' }]; });
+    expect(inScenario(compareResults(broken, failedToAborted), 'room').regressions).toEqual(['status failed → aborted: the server stopped responding']);
     expect(inScenario(c, 'direct').current.status).toBe('aborted');
     expect(c.warnings).toEqual(['the current run was aborted: interrupted by SIGINT']);
     expect(c.caveats).toEqual([{ kind: 'aborted', side: 'current', scenario: 'direct', message: 'the current run was aborted: interrupted by SIGINT' }]);
@@ -237,7 +257,12 @@ describe('whole latency distributions (HDR)', () => {
     expect(inScenario(c, 'room').regressions).toEqual(['latency distribution']);
     expect(c.regressed).toBe(true);
     expect(inScenario(compareResults(after(), before()), 'room').distribution?.verdict).toBe('improved');
-    expect(renderComparison(c)).toMatch(/latency shift \(p60\)\s+1\.50 ms\s+3\.00 ms\s+\+100% \(\+1\.50 ms\)\s+✗ regressed/);
+    const text = renderComparison(c);
+    expect(text).toMatch(/^ {2}latency distribution \(p60\)\s+1\.50 ms\s+3\.00 ms\s+\+100% \(\+1\.50 ms\)\s+✗ regressed$/m);
+    // 1,000 arrivals on each side: every percentile up to p99.9 is compared.
+    expect(inScenario(c, 'room').distribution?.percentiles).toEqual([50, 60, 70, 75, 80, 85, 90, 95, 97.5, 99, 99.5, 99.9]);
+    expect(text).toContain('  latency distribution: the largest shift across p50…p99.9 of the whole distribution, found at p60\n');
+    expect(renderComparisonMarkdown(c)).toContain('<sub>latency distribution: the largest shift across p50…p99.9 of the whole distribution, found at p60</sub>');
   });
 
   it('reports a regression above the median even when the median improved by more', () => {
@@ -276,7 +301,8 @@ describe('rendering a comparison', () => {
     expect(text).toMatch(/^ {2}latency p99\s+[\d.]+ (µs|ms)\s+[\d.]+ (µs|ms)\s+\+\d+% \(\+[\d.]+ (µs|ms)\) {2}✗ regressed$/m);
     expect(text).toMatch(/^ {2}violations\s+0\s+0\s+no change {2}unchanged$/m);
     expect(text).toContain('latency: ±10% and ≥ 1us; throughput: ±5% and ≥ 1 msg/s; loss ratio: ±10% and ≥ 0.1 points; counts: any increase from 0, else ±10%; bytes/message: ±10% and ≥ 1 B');
-    expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 2 compared scenarios regressed: room (latency p50, latency p90, latency p99, latency p99.9, latency max, latency distribution)');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 2 compared scenarios regressed: room (latency p50, latency p90, latency p99, latency max, latency distribution)');
+    expect(text).toMatch(/^ {2}latency p99\.9\s+[\d.]+ (µs|ms)\s+[\d.]+ (µs|ms)\s+\+\d+% \(\+[\d.]+ (µs|ms)\) {2}not judged\s*$/m);
     const coloured = renderComparison(c, { color: true });
     expect(coloured).toMatch(/\u001b\[31m {2}latency p99 .*✗ regressed\u001b\[0m/);
     expect(renderComparison(compareResults(real, real)).trimEnd().split('\n').at(-1)).toBe('no regression in 2 compared scenarios');
@@ -348,11 +374,11 @@ describe('caveats: when a comparison means little (--strict fails on them)', () 
     v5.target.protocolVersion = '5.0';
     expect(compareResults(real, v5).caveats).toEqual([{
       kind: 'protocol', side: 'both', scenario: null,
-      message: 'the protocol versions differ: mqtt 3.1.1 in the baseline, mqtt 5.0 in the current run (the figures measure different things)',
+      message: 'the protocol versions differ: MQTT 3.1.1 in the baseline, MQTT 5.0 in the current run (the figures measure different things)',
     }]);
     const xmpp = structuredClone(real);
     xmpp.target = { ...xmpp.target, protocol: 'xmpp', protocolVersion: '1.0' };
-    expect(compareResults(xmpp, real).caveats[0]?.message).toBe('the protocols differ: xmpp 1.0 in the baseline, mqtt 3.1.1 in the current run (the figures measure different things)');
+    expect(compareResults(xmpp, real).caveats[0]?.message).toBe('the protocols differ: XMPP 1.0 in the baseline, MQTT 3.1.1 in the current run (the figures measure different things)');
   });
 
   it('flags an aborted scenario once, and a run aborted between scenarios', () => {
@@ -363,5 +389,94 @@ describe('caveats: when a comparison means little (--strict fails on them)', () 
     const between = structuredClone(real);
     between.aborted = { scenario: null, cause: 'signal', message: 'interrupted by SIGTERM' };
     expect(compareResults(real, between).caveats.map((x) => [x.kind, x.side, x.scenario])).toEqual([['aborted', 'current', null]]);
+  });
+});
+
+describe('a current run whose server crashed mid-run (never an improvement)', () => {
+  const LOST = 'every connection was lost (4 of 4), the server closed them';
+  /** room aborted with its latency halved (it looks faster), direct never ran, the run aborted in room. */
+  const crashed = (): RunResult => {
+    const r = variant(real, 'room', (s) => {
+      s.latency = scaleLatency(s.latency, 0.5);
+      s.status = 'aborted';
+      s.reasons = [{ kind: 'abort', cause: 'connections-lost', message: LOST }];
+    });
+    r.scenarios = r.scenarios.filter((s) => s.name !== 'direct');
+    r.aborted = { scenario: 'room', cause: 'connections-lost', message: LOST };
+    return r;
+  };
+
+  it('regresses on the worse status, with its reasons, though every figure improved', () => {
+    const c = compareResults(real, crashed(), { minLatencyChangeMicros: 1 });
+    expect(verdict(c, 'room', 'p50')).toBe('improved');
+    expect(inScenario(c, 'room')).toMatchObject({ regressed: true, regressions: [`status passed → aborted: ${LOST}`] });
+    expect(c).toMatchObject({ regressed: true, onlyInBaseline: ['direct'] });
+    const text = renderComparison(c);
+    expect(text.split('\n')[0]).toBe('chatbench compare: regressed');
+    expect(text).toMatch(/^REGRESSED room$/m);
+    expect(text).not.toMatch(/IMPROVED/);
+    expect(text).toContain(`REGRESSED missing from the current run: direct (the current run stopped early: room: ${LOST})`);
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      `1 of 1 compared scenario regressed: room (status passed → aborted: ${LOST}). 1 baseline scenario missing from the current run: direct (the current run stopped early: room: ${LOST})`,
+    );
+    const markdown = renderComparisonMarkdown(c);
+    expect(markdown.split('\n')[0]).toBe('## chatbench compare: ❌ regressed');
+    expect(markdown).toContain('### ❌ room: regressed');
+  });
+
+  it('regresses when the run stopped before any scenario the baseline has', () => {
+    const nothing = { ...crashed(), scenarios: [] };
+    const c = compareResults(real, nothing);
+    expect(c).toMatchObject({ regressed: true, scenarios: [], onlyInBaseline: ['room', 'direct'] });
+    expect(renderComparison(c).trimEnd().split('\n').at(-1)).toBe(`2 baseline scenarios missing from the current run: room, direct (the current run stopped early: room: ${LOST})`);
+  });
+});
+
+describe('percentiles from too few samples (they would be the max)', () => {
+  it('needs count × (1 − p) ≥ 1 samples: p50 2, p90 10, p97.5 40, p99 100, p99.9 1,000', () => {
+    expect([50, 60, 90, 97.5, 99, 99.5, 99.9].map(minSamplesFor)).toEqual([2, 3, 10, 40, 100, 200, 1000]);
+  });
+
+  it('leaves p99 and p99.9 of 30 messages unjudged, naming the sample count, and judges what it can', () => {
+    // 30 messages whose slowest doubled: p99 and p99.9 are that one message, as is the max.
+    const base = withRoomLatency([[1000, 29], [5000, 1]]);
+    const c = compareResults(base, withRoomLatency([[1000, 29], [10_000, 1]]));
+    expect(metric(c, 'room', 'p999')).toMatchObject({ baseline: 5003, current: 10_007, verdict: 'not-measured' });
+    expect(verdict(c, 'room', 'p99')).toBe('not-measured');
+    expect(verdict(c, 'room', 'p90')).toBe('unchanged');
+    expect(inScenario(c, 'room').regressions).toEqual(['latency max']);
+    expect(inScenario(c, 'room').warnings).toEqual([
+      'latency p99 not judged: it needs 100 samples on each side to differ from the max; the baseline has 30, the current run 30',
+      'latency p99.9 not judged: it needs 1,000 samples on each side to differ from the max; the baseline has 30, the current run 30',
+    ]);
+    // The distribution is read only where both sides can tell a percentile from the max (p97.5 needs 40).
+    expect(inScenario(c, 'room').distribution?.percentiles).toEqual([50, 60, 70, 75, 80, 85, 90, 95]);
+    const text = renderComparison(c);
+    expect(text).toContain('  latency distribution: the largest shift across p50…p95 of the whole distribution, found at p');
+    expect(text).toContain('(p97.5, p99, p99.5, p99.9 left out: too few arrivals to differ from the max)');
+    expect(text).toMatch(/^ {2}latency p99\.9\s+5\.00 ms\s+10\.0 ms\s+\S+ \(\S+ ms\) {2}not judged\s*$/m);
+    expect(renderComparisonMarkdown(c)).toMatch(/^\| latency p99\.9 \| .* \| ⚠️ not judged \|$/m);
+  });
+
+  it('judges p99 from 100 samples on each side, not from 99', () => {
+    const judge = (n: number) => verdict(compareResults(withRoomLatency([[1000, n]]), withRoomLatency([[5000, n]])), 'room', 'p99');
+    expect(judge(100)).toBe('regressed');
+    expect(judge(99)).toBe('not-measured');
+    // One side short is enough to leave it unjudged.
+    expect(verdict(compareResults(withRoomLatency([[1000, 100]]), withRoomLatency([[5000, 99]])), 'room', 'p99')).toBe('not-measured');
+  });
+
+  it('counts censored deliveries among the samples (98 arrived + 2 owed = 100)', () => {
+    const censored = variant(real, 'room', (s) => { s.latency = censoredLatency(); });
+    expect(scenarioOf(censored, 'room').latency).toMatchObject({ count: 98, censored: 2 });
+    expect(verdict(compareResults(real, censored), 'room', 'p99')).toBe('regressed');
+  });
+
+  it('leaves the distribution out when a side has fewer than 2 arrivals', () => {
+    const c = compareResults(withRoomLatency([[1000, 1]]), withRoomLatency([[5000, 1]]));
+    expect(inScenario(c, 'room').distribution).toBeNull();
+    const room = renderComparison(c).split('UNCHANGED direct')[0] ?? '';
+    expect(room).toMatch(/^REGRESSED room$/m); // on its max, the one thing 1 sample can say
+    expect(room).not.toContain('latency distribution');
   });
 });

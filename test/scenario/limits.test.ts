@@ -47,7 +47,7 @@ describe('impossible workloads are refused before the run', () => {
       const error = inputError(`${target}scenarios:\n  - name: big\n    rate: 1/s\n    payload: 256MiB\n`);
       expect(error.exitCode).toBe(2);
       expect(error.issues.map((i) => [i.path, i.message])).toEqual([
-        ['scenarios[0].payload', `payload (256MiB = 268,435,456 bytes) is more than one mqtt message can carry: at most ${MQTT_MAX.toLocaleString('en-US')} bytes (the protocol's largest packet, less its headers)`],
+        ['scenarios[0].payload', `payload (256MiB = 268,435,456 bytes) is more than one MQTT message can carry: at most ${MQTT_MAX.toLocaleString('en-US')} bytes (the protocol's largest packet, less its headers)`],
       ]);
     }
     // The largest payload the protocol carries is not refused for being too big.
@@ -151,7 +151,7 @@ describe('chatbench run refuses them before connecting (CLI, needs npm run build
     const run = await runCli(['run', path]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${path}:3:12: scenarios[0].users: users (1,000,000,000) is more than one chatbench process can connect`);
-    expect(run.stderr).toContain(`${path}:6:14: scenarios[1].payload: payload (256MiB = 268,435,456 bytes) is more than one mqtt message can carry`);
+    expect(run.stderr).toContain(`${path}:6:14: scenarios[1].payload: payload (256MiB = 268,435,456 bytes) is more than one MQTT message can carry`);
     expect(run.stderr).not.toMatch(/heap out of memory|Invalid variable byte integer/);
   });
 

@@ -39,15 +39,19 @@ describe('credentials in the URL, checked at load', () => {
     expect(problems('target: { url: "mqtt://h", passwordEnv: CHAT_PASS }', { target: 'mqtt://bob:hunter2@h' })).toEqual([expect.stringMatching(/^target\.passwordEnv \| .*one place/)]);
   });
 
-  test('MQTT 3.1.1 needs a user name with a password [MQTT-3.1.2-22], from the URL too, and --mqtt-version counts', () => {
-    expect(problems('target: { url: "mqtt://:pw@h", mqttVersion: 3.1.1 }')).toEqual([
-      'target.url | MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22]: write user:password@ in the URL',
-    ]);
-    expect(problems('target: { url: "mqtt://:pw@h" }')).toEqual([]); // 5.0 allows a password alone
-    // The file says 5.0 (default); --mqtt-version 3.1.1 is laid over it before the rule runs.
-    expect(problems('target: { url: "mqtt://h", passwordEnv: P }', { targetFields: { mqttVersion: '3.1.1' } })).toEqual([
-      'target.passwordEnv | MQTT 3.1.1 sends a password only with a user name [MQTT-3.1.2-22]: set usernameEnv too',
-    ]);
+  test('a password needs a user name [MQTT-3.1.2-22] in 3.1.1 and in 5.0 (MQTT.js cannot send one alone), from the URL, the variables and --target', () => {
+    const why = "a password needs a user name: chatbench's MQTT client (MQTT.js) cannot send a password without one, and MQTT 3.1.1 forbids it [MQTT-3.1.2-22]";
+    expect(problems('target: { url: "mqtt://:pw@h", mqttVersion: 3.1.1 }')).toEqual([`target.url | ${why}: write user:password@ in the URL`]);
+    // 5.0 (the default) allows a password alone on the wire, but MQTT.js refuses to write it.
+    expect(problems('target: { url: "mqtt://:pw@h" }')).toEqual([`target.url | ${why}: write user:password@ in the URL`]);
+    expect(problems('target: { url: "mqtt://h", passwordEnv: P }')).toEqual([`target.passwordEnv | ${why}: set usernameEnv too`]);
+    // --target is checked the same way, with no target: in the file.
+    expect(problems('', { target: 'mqtt://:pw@h' })).toEqual([`target.url | ${why}: write user:password@ in the URL`]);
+    // The file says 5.0; --mqtt-version 3.1.1 is laid over it before the rule runs.
+    expect(problems('target: { url: "mqtt://h", passwordEnv: P }', { targetFields: { mqttVersion: '3.1.1' } })).toEqual([`target.passwordEnv | ${why}: set usernameEnv too`]);
+    // A user name alone, or both, is fine.
+    expect(problems('target: { url: "mqtt://bob@h" }')).toEqual([]);
+    expect(problems('target: { url: "mqtt://h", usernameEnv: U, passwordEnv: P }')).toEqual([]);
   });
 
   test('percent-encoded userinfo is decoded for the login', () => {
@@ -155,5 +159,16 @@ describeWithMosquitto('credentials in the URL against mosquitto with a password 
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(BOTH);
     expect(run.stderr).not.toContain(login.password);
+  });
+
+  test('a password without a user name in --target: exit 2 with the reason, before any connection [MQTT-3.1.2-22]', async () => {
+    const target = m.url.replace('mqtt://', `mqtt://:${login.password}@`);
+    for (const version of [[], ['--mqtt-version', '3.1.1']]) {
+      const run = await runCli(['run', scenarioFile(SMALL), '--target', target, ...version], { timeoutMs: 60_000 });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain("a password needs a user name: chatbench's MQTT client (MQTT.js) cannot send a password without one");
+      expect(run.stderr).not.toMatch(/cannot reach|Run aborted/);
+      expect(run.stderr + run.stdout).not.toContain(login.password);
+    }
   });
 });

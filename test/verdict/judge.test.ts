@@ -28,10 +28,18 @@ describe('judge', () => {
   });
 
   it('fails a threshold with a typed reason naming its expression, actual in its unit', () => {
-    const m = measured('room');
+    const m = measured('room', (s) => { s.scheduleLag = { ...s.scheduleLag, p99: 500 }; }); // the generator kept its schedule
     const result = judge({ ...plain, thresholds: thresholds('p99 < 1μs') }, m, null);
     expect(result.status).toBe('failed');
     expect(result.reasons).toEqual([{ kind: 'threshold', expression: 'p99 < 1μs', message: `threshold p99 < 1μs: actual ${m.latency.p99} us` }]);
+  });
+
+  it('says in a failed threshold when chatbench itself fell behind its schedule, and only then', () => {
+    const lagged = measured('room', (s) => { s.scheduleLag = { ...s.scheduleLag, count: 100, p99: 155_000 }; });
+    const [reason] = judge({ ...plain, thresholds: thresholds('p99 < 1μs') }, lagged, null).reasons;
+    expect(reason?.message).toMatch(/; chatbench itself fell behind \(schedule lag p99 155\.0 ms\), so this may be the tool's delay, not the server's$/);
+    const onTime = measured('room', (s) => { s.scheduleLag = { ...s.scheduleLag, count: 100, p99: 900 }; });
+    expect(judge({ ...plain, thresholds: thresholds('p99 < 1μs') }, onTime, null).reasons[0]?.message).not.toContain('fell behind');
   });
 
   it('counts as a delivery violation only what the level does not permit: QoS 0 may lose, QoS 1 may duplicate', () => {

@@ -33,6 +33,15 @@ describe('the metric table', () => {
     ]);
   });
 
+  it('names the percentile each latency metric reads and its samples (arrived + censored), so compare can tell it from the max', () => {
+    expect(['p50', 'p90', 'p99', 'p999', 'service.p99'].map((n) => metric(n as 'p50').percentile?.at)).toEqual([50, 90, 99, 99.9, 99]);
+    expect(metric('max').percentile).toBeUndefined();
+    expect(metric('mean').percentile).toBeUndefined();
+    const censored = room(variant(real, 'room', EDGES['latency censored']!));
+    expect(metric('p99').percentile?.samples(censored)).toBe(100);
+    expect(metric('service.p99').percentile?.samples(room(real))).toBe(room(real).serviceTime.count);
+  });
+
   it('reads "nothing measured" where there is nothing: no rate without sends, no loss ratio without owed deliveries', () => {
     const none = variant(real, 'room', EDGES['nothing sent']!);
     expect(metric('deliveredPerSecond').read(room(none))).toEqual({ kind: 'nothing' });

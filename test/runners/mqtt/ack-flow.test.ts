@@ -91,8 +91,12 @@ describe('connectionEnd', () => {
     expect(connectionEnd({ ...base, disconnectTimerMs: 5000, peerEnded: true }).by).toBe('chatbench');
     expect(connectionEnd({ ...base, failure: reset, peerEnded: true }))
       .toEqual({ by: 'network', cause: 'connection reset (ECONNRESET), no DISCONNECT from the server' });
+    // The FIN came first (transport.ts): the server closed; the client's earlier error stays as evidence.
     expect(connectionEnd({ ...base, peerEnded: true, clientError: new Error('x') }))
-      .toEqual({ by: 'server', cause: 'the server closed the connection without a DISCONNECT' });
+      .toEqual({ by: 'server', cause: "the server closed the connection without a DISCONNECT (after chatbench's client reported: x)" });
+    // chatbench closed for a malformed packet; whatever the server did next is not the cause.
+    expect(connectionEnd({ ...base, malformedPacket: new Error('Not supported'), clientError: new Error('Not supported') }))
+      .toEqual({ by: 'chatbench', cause: "chatbench's client closed the connection: the server sent a malformed packet (Not supported)" });
     expect(connectionEnd({ protocolVersion: 4, peerEnded: true }))
       .toEqual({ by: 'server', cause: 'the server closed the connection' });
     expect(connectionEnd({ ...base, clientError: new Error('exceeding packets size publish') }))

@@ -11,6 +11,7 @@ import type { Packet } from 'mqtt-packet';
 import { SendIncompleteError, type ChatSession, type ConnectionEnd, type ProtocolAnomaly } from '../../../core/driver.js';
 import { LocalLimitError, TargetUnreachableError } from '../../../core/errors.js';
 import { createMqttDriver, type MqttDriverOptions } from '../../../runners/mqtt/driver.js';
+import type { MqttChatSession } from '../../../runners/mqtt/session.js';
 import { startScriptedBroker, type ScriptOptions, type ScriptedBroker } from '../../helpers/scripted-broker.js';
 
 type Version = '3.1.1' | '5.0';
@@ -164,6 +165,36 @@ describe.each<Version>(['3.1.1', '5.0'])('MQTT %s against a misbehaving server',
     const error = await send;
     expect([error.awaiting, error.because]).toEqual(['PUBACK', 'stopped-waiting']);
     expect(error.message).toMatch(/no PUBACK before chatbench stopped waiting \(chatbench's disconnect timer: sends in flight were not acknowledged within 0\.2 s/);
+    expect(c.ends).toEqual([]);
+    await c.close();
+  });
+
+  it('a malformed packet from the server: chatbench closes first, so the FIN the server sends next is not "closed by the server"', async () => {
+    // Packet type 0 is reserved in both versions: a Malformed Packet [MQTT-2.2.1], §2.1.2 (5.0).
+    // The receiver MUST close the connection [MQTT-4.8.0-1] (5.0 §4.13.1); MQTT.js only reports it.
+    const broker = await scripted({
+      onPacket: (p, conn) => {
+        if (!publishOf(p)) return false;
+        conn.sendRaw(Buffer.from([0x00, 0x00]));
+        setTimeout(() => conn.end(), 50); // the server then closes too
+        return true;
+      },
+    });
+    const c = await connect(broker, version);
+    const error = await incomplete(c.session.sendToRoom('r', payload, 1));
+    const cause = "chatbench's client closed the connection: the server sent a malformed packet (Not supported)";
+    await expect.poll(() => c.ends.length).toBe(1);
+    expect(c.ends).toEqual([{ by: 'chatbench', cause }]);
+    expect(error.message).toBe(`alice: PUBLISH to chatbench/scripted/room/r at QoS 1: no PUBACK before the connection closed (${cause})`);
+    await c.close();
+  });
+
+  it('the FIN that answers chatbench\'s own DISCONNECT does not make the end the server\'s', async () => {
+    const broker = await scripted({}); // answers DISCONNECT with a FIN
+    const c = await connect(broker, version);
+    await c.session.disconnect('graceful');
+    await expect.poll(() => (c.session as MqttChatSession).end).toBeDefined();
+    expect((c.session as MqttChatSession).end?.by).toBe('chatbench');
     expect(c.ends).toEqual([]);
     await c.close();
   });
