@@ -1,7 +1,9 @@
 /**
  * Checkpoints of the --json result file during a run, written one after another (never two at
- * once, so an older one cannot land after a newer one). A checkpoint that cannot be written is
- * reported once; the run goes on and the final write decides.
+ * once, so an older one cannot land after a newer one). One that arrives while another is being
+ * written waits; a newer one arriving meanwhile replaces it (each holds everything measured so
+ * far), so a slow disk delays checkpoints but never piles them up. A checkpoint that cannot be
+ * written is reported once; the run goes on and the final write decides.
  *
  * The JSON text is made in a worker thread (checkpoint-worker.ts), so a checkpoint taken while
  * messages are sent does not hold up the sends due meanwhile; what this thread still does per
@@ -18,6 +20,8 @@ import type { Output } from './output.js';
 
 export class Checkpoints {
   #queue: Promise<void> = Promise.resolve();
+  /** The newest checkpoint not yet being written: replaced by a newer one, never written twice. */
+  #waiting: RunResult | null = null;
   #warned = false;
   #written = 0;
   #renderer: OffThread<RenderCall, string> | null;
@@ -40,9 +44,16 @@ export class Checkpoints {
     return this.#renderer !== null;
   }
 
+  /** Resolves when this checkpoint, or a newer one that replaced it, is on disk (or has failed). */
   write(partial: RunResult): Promise<void> {
+    const queued = this.#waiting !== null;
+    this.#waiting = partial;
+    if (queued) return this.#queue;
     this.#queue = this.#queue.then(async () => {
-      await writeTextFile(this.path, await this.#render(partial));
+      const newest = this.#waiting;
+      this.#waiting = null;
+      if (newest === null) return;
+      await writeTextFile(this.path, await this.#render(newest));
       this.#written++;
     }).catch((error: unknown) => {
       if (!this.#warned) this.out.err(`warning: could not write a checkpoint to ${this.path}: ${(error as Error).message}`);

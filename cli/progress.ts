@@ -7,7 +7,7 @@
  */
 import type { EngineEvent } from '../core/engine/index.js';
 import { parseDuration } from '../core/scenario/index.js';
-import { formatCount, formatMicros } from '../reports/format.js';
+import { formatCount, formatMicros, plural } from '../reports/format.js';
 import type { Output } from './output.js';
 
 type ProgressEvent = Extract<EngineEvent, { type: 'progress' }>;
@@ -115,7 +115,7 @@ export function progressText(event: ProgressEvent, rates: Rates | undefined): st
     event.scenario,
     event.phase,
     `${clock(event.elapsedMs)} / ${clock(event.totalMs)}`,
-    `${formatCount(event.connected)} ${event.connected === 1 ? 'user' : 'users'} connected`,
+    `${plural(event.connected, 'user')} connected`,
     `sent ${formatCount(event.sent)} of ${formatCount(event.planned)}${rate(rates?.sent)}`,
     `delivered ${formatCount(event.delivered)}${rate(rates?.delivered)}`,
   ];

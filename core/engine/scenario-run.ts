@@ -84,7 +84,7 @@ class ScenarioRun {
   #drain: Drain | null = null;
   /** Makes checkpoint summaries off the event loop; started with the scenario when checkpoints are asked for. */
   #summariser: Summariser | null = null;
-  /** A checkpoint being built: the next one waits its turn rather than piling up behind it. */
+  /** A checkpoint being built (until it is handed over): the next tick skips rather than piles up. */
   #snapshotting = false;
   /** Sending and draining are over: a checkpoint still being built is dropped (the final result follows). */
   #snapshotsClosed = false;
@@ -224,11 +224,12 @@ class ScenarioRun {
     const inProgress: AbortInfo = { cause: 'incomplete', message: `in progress: ${seconds} s into the scenario when this checkpoint was written` };
     void measureOffSendPath(this.#parts(inProgress), summariser)
       .then((measured) => {
-        if (!this.#snapshotsClosed) return this.ctx.onSnapshot?.(judge(this.spec, measured, inProgress));
-      })
-      .catch(() => undefined) // a checkpoint that cannot be built is skipped; the final result decides
-      .finally(() => {
         this.#snapshotting = false;
+        // Not awaited: writing is the receiver's business (the CLI keeps only the newest unwritten one).
+        if (!this.#snapshotsClosed) void Promise.resolve(this.ctx.onSnapshot?.(judge(this.spec, measured, inProgress))).catch(() => undefined);
+      })
+      .catch(() => {
+        this.#snapshotting = false; // a checkpoint that cannot be built is skipped; the final result decides
       });
   }
 

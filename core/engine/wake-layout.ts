@@ -7,7 +7,7 @@
 export const WAKE_SLOT = {
   /** Bumped by the main thread whenever it writes a new deadline; the timing thread waits on it. */
   armed: 0,
-  /** The `armed` value whose deadline has passed, written by the timing thread; the main thread waits on it. */
+  /** The `armed` value whose deadline has passed, written by the timing thread (it fires each once). */
   fired: 1,
   /** Non-zero: the timing thread leaves its loop and exits. */
   stop: 2,

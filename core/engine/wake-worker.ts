@@ -1,13 +1,12 @@
 /**
  * The timing thread behind wake.ts: it sleeps in Atomics.wait until the deadline the main thread
  * wrote into the shared buffer (a futex wait with a sub-millisecond timeout, where the main
- * thread's timers only know whole milliseconds), then flips the FIRED word, which resolves the
- * main thread's Atomics.waitAsync. It never spins: every wait is a blocking wait, woken by the
- * timeout or by the main thread re-arming (a new deadline) or stopping it.
- *
- * It never returns to its own event loop while running, so it needs no messages at all.
+ * thread's timers only know whole milliseconds), then posts one small message, which wakes the
+ * main thread's event loop. It never spins: every wait is a blocking wait, woken by the timeout
+ * or by the main thread re-arming (a new deadline) or stopping it. It never returns to its own
+ * event loop while running: it receives nothing, it only posts.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { WAKE_SLOT, wakeViews } from './wake-layout.js';
 
 const { control, deadline } = wakeViews(workerData as SharedArrayBuffer);
@@ -28,5 +27,5 @@ while (Atomics.load(control, WAKE_SLOT.stop) === 0) {
     continue;
   }
   Atomics.store(control, WAKE_SLOT.fired, armed);
-  Atomics.notify(control, WAKE_SLOT.fired);
+  parentPort?.postMessage(armed);
 }

@@ -4,8 +4,9 @@
  * Node's timers only know whole milliseconds (a 1 ms timer fires 1–2 ms later), which at
  * 1,000 sends/s puts schedule lag p99 just over 1 ms. The precise wake hands each deadline to one
  * long-lived timing thread (wake-worker.ts) through shared memory; it sleeps in a futex wait with
- * a sub-millisecond timeout and resolves the main thread's Atomics.waitAsync when the deadline
- * passes: no message is built or parsed, and neither thread ever spins.
+ * a sub-millisecond timeout and posts one small message when the deadline passes, which wakes the
+ * event loop. Neither thread ever spins. (Atomics.waitAsync would save the message, but in Node 20
+ * its promise sometimes never settles — nodejs/node#44729 — which we saw here too.)
  *
  * Every sleep also sets an ordinary timer a millisecond past the deadline. It keeps the process
  * alive while a pacer sleeps (the timing thread never does: it is unref'd), and it wakes the
@@ -24,10 +25,6 @@ export interface Wake {
   release(): void;
 }
 
-/** `waitAsync` is ES2024 (Node ≥ 16 has it); the compiler's lib here stops at ES2023. */
-type WaitAsync = (array: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
-
 /** How long past the deadline the backstop timer fires when the timing thread has not. */
 const BACKSTOP_MS = 1;
 
@@ -39,7 +36,7 @@ let shared: TimingThread | null = null;
 
 /** The precise wake, or the timer wake when no timing thread can run here. */
 export function holdPreciseWake(): Wake {
-  const script = waitAsync === undefined ? null : workerScript(new URL('./wake-worker.js', import.meta.url));
+  const script = workerScript(new URL('./wake-worker.js', import.meta.url));
   if (script === null) return timerWake;
   const thread = (shared ??= new TimingThread(script));
   thread.holders++;
@@ -92,7 +89,6 @@ class TimingThread {
   readonly #sleepers = new Set<Sleeper>();
   /** The deadline the timing thread holds now (µs), or -1. */
   #armedMicros = -1;
-  #listening = false;
   #stopped = false;
 
   constructor(script: URL) {
@@ -101,6 +97,7 @@ class TimingThread {
     Atomics.store(this.#views.deadline, 0, -1n);
     this.#worker = new Worker(script, { workerData: buffer });
     this.#worker.unref();
+    this.#worker.on('message', this.#fired);
     // A timing thread that failed leaves the sleepers to their backstop timers.
     const gone = () => this.stop();
     this.#worker.on('error', gone);
@@ -111,7 +108,6 @@ class TimingThread {
     if (this.#stopped) return;
     this.#sleepers.add(sleeper);
     if (this.#armedMicros < 0 || sleeper.dueMicros < this.#armedMicros) this.#arm(sleeper.dueMicros);
-    this.#listen();
   }
 
   forget(sleeper: Sleeper): void {
@@ -127,9 +123,6 @@ class TimingThread {
     Atomics.store(control, WAKE_SLOT.stop, 1);
     Atomics.add(control, WAKE_SLOT.armed, 1);
     Atomics.notify(control, WAKE_SLOT.armed);
-    // Settle our own pending waitAsync, so nothing waits on a thread that is gone.
-    Atomics.store(control, WAKE_SLOT.fired, -1);
-    Atomics.notify(control, WAKE_SLOT.fired);
   }
 
   #arm(dueMicros: number): void {
@@ -141,17 +134,8 @@ class TimingThread {
     Atomics.notify(control, WAKE_SLOT.armed);
   }
 
-  #listen(): void {
-    if (this.#listening || waitAsync === undefined) return;
-    this.#listening = true;
-    const { control } = this.#views;
-    const result = waitAsync(control, WAKE_SLOT.fired, Atomics.load(control, WAKE_SLOT.fired));
-    if (result.async) void result.value.then(this.#fired);
-    else queueMicrotask(this.#fired);
-  }
-
+  /** A deadline passed (perhaps one no sleeper waits for any more): wake who is due, arm the next. */
   readonly #fired = (): void => {
-    this.#listening = false;
     this.#armedMicros = -1;
     const now = nowMicros();
     let next = Number.POSITIVE_INFINITY;
@@ -159,8 +143,6 @@ class TimingThread {
       if (sleeper.dueMicros <= now) sleeper.wake();
       else next = Math.min(next, sleeper.dueMicros);
     }
-    if (this.#stopped || next === Number.POSITIVE_INFINITY) return;
-    this.#arm(next);
-    this.#listen();
+    if (!this.#stopped && next !== Number.POSITIVE_INFINITY) this.#arm(next);
   };
 }

@@ -62,7 +62,7 @@ export function evaluateThreshold(measured: Measurable, t: ThresholdSpec): Thres
  * `metricName` names the unit of a threshold written without one.
  */
 export function describeValue(base: number, unit: string, metricName: string): string {
-  if (unit in LATENCY_UNIT_MICROS) return exactMicros(base);
+  if (Object.hasOwn(LATENCY_UNIT_MICROS, unit)) return exactMicros(base);
   if (unit === '%') return `${exactNumber(base * 100)}%`;
   return `${exactNumber(base)}${unitSuffix(unit, metricName)}`;
 }

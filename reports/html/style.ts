@@ -68,9 +68,9 @@ th[scope="row"] { font-weight: 500; }
 table.thresholds td { text-align: left; }
 tr.total th, tr.total td { font-weight: 600; border-top: 2px solid var(--border); }
 table.overview { width: 100%; font-size: 13px; }
-table.overview th, table.overview td { padding: 4px 6px; }
-table.overview th[scope="row"] { white-space: normal; overflow-wrap: anywhere; min-width: 7em; max-width: 16em; }
-table.overview td:nth-child(3) { white-space: normal; min-width: 11em; max-width: 17em; text-align: left; }
+table.overview th, table.overview td { padding: 4px 5px; }
+table.overview th[scope="row"] { white-space: normal; overflow-wrap: anywhere; min-width: 6em; max-width: 14em; }
+table.overview td:nth-child(3) { white-space: normal; min-width: 9em; max-width: 15em; text-align: left; }
 .charts figure { margin: 0; flex: 1 1 560px; max-width: 620px; }
 figure.empty { padding: 16px; border: 1px dashed var(--border); border-radius: 6px; }
 figcaption { font-size: 12px; color: var(--muted); margin-top: 2px; }

@@ -43,7 +43,7 @@ describe('chatbench CLI', () => {
     expect(version.stderr).toContain('--mqtt-version needs a target');
     const flag = await runCli(['run', '--tagret', 'mqtt://127.0.0.1:1']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/Unknown option '--tagret'/);
+    expect(flag.stderr).toMatch(/Unknown option '--tagret' \(did you mean --target\?\)/);
     expect(flag.stderr).toContain('Usage: chatbench run [FILE] [flags]');
   });
 

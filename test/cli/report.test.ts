@@ -69,11 +69,14 @@ describe('chatbench report', () => {
   });
 
   it('writes the JUnit, Markdown, HTML and JSON files asked for, and says where', async () => {
-    const out = join(tempDir(), 'ci', 'reports');
+    // Missing folders are made only inside the current directory, and said so.
+    const cwd = tempDir();
+    const out = join(cwd, 'ci', 'reports');
     const files = { junit: join(out, 'junit.xml'), markdown: join(out, 'summary.md'), html: join(out, 'report.html'), json: join(out, 'copy.json') };
-    const r = await report([passed.json, '--junit', files.junit, '--markdown', files.markdown, '--html', files.html, '--json', files.json, '--quiet']);
+    const r = await runCli(['report', passed.json, '--junit', files.junit, '--markdown', files.markdown, '--html', files.html, '--json', files.json, '--quiet'], { cwd });
     expect(r.code).toBe(0);
     expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'created folder ci for --junit',
       `JUnit report written to ${files.junit}`,
       `Markdown summary written to ${files.markdown}`,
       `HTML report written to ${files.html}`,

@@ -160,6 +160,31 @@ describe('checkpoint files written through the render worker', () => {
   });
 });
 
+describe('checkpoints that arrive faster than they are written', () => {
+  it('are replaced by the newest while they wait: the file ends with the last, written once', async () => {
+    const full = await measureRunResult();
+    const path = join(dir, 'coalesced.json');
+    const checkpoints = new Checkpoints(path, quiet);
+    try {
+      const partials = [1, 2, 3, 4, 5].map((n): RunResult => ({ ...full, finishedAt: new Date(Date.UTC(2030, 0, n)).toISOString() }));
+      // All handed over before the first write starts: only the newest is written.
+      const done = partials.map((p) => checkpoints.write(p));
+      await Promise.all(done);
+      expect(checkpoints.written).toBe(1);
+      expect(await readFile(path, 'utf8')).toBe(renderJson(partials[4] as RunResult));
+      // One arriving while another is being written waits for it, then is written too.
+      const sixth = { ...full, finishedAt: new Date(Date.UTC(2030, 0, 6)).toISOString() };
+      const writing = checkpoints.write(partials[0] as RunResult);
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([writing, checkpoints.write(sixth)]);
+      expect(checkpoints.written).toBe(3);
+      expect(await readFile(path, 'utf8')).toBe(renderJson(sixth));
+    } finally {
+      await checkpoints.close();
+    }
+  });
+});
+
 describe('checkpoints of a running scenario', () => {
   it('are built while it sends and drains, and none is handed over once it disconnects', async () => {
     const target = await openTarget(null);

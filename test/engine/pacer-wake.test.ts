@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { nowMicros } from '../../core/clock.js';
 import { workerScript } from '../../core/off-thread.js';
 import { pace } from '../../core/engine/pacer.js';
@@ -45,6 +45,23 @@ describe.skipIf(!built)('pacer woken by the timing thread', () => {
     second.release();
     expect(timingThreadRuns()).toBe(false);
   });
+
+  it('wakes sleepers through the timing thread alone, never before their due time', async () => {
+    // The backstop timers never fire here: only the timing thread can end these sleeps.
+    const timeouts = vi.spyOn(globalThis, 'setTimeout').mockImplementation((() => ({})) as unknown as typeof setTimeout);
+    const wake = holdPreciseWake();
+    try {
+      for (const ahead of [0, 300, 2000, 700]) {
+        const due = nowMicros() + ahead;
+        await wake.sleepUntil(due);
+        expect(nowMicros()).toBeGreaterThanOrEqual(due);
+      }
+      expect(timeouts).toHaveBeenCalled();
+    } finally {
+      wake.release();
+      timeouts.mockRestore();
+    }
+  }, 20_000);
 
   it('wakes a sleeper at once when aborted', async () => {
     const wake = holdPreciseWake();

@@ -33,7 +33,11 @@ describe('renderConsole', () => {
     expect(steady[0]).toBe('PASS steady  4 users, 1 room, QoS 1, 128 B at 400 msg/s');
     const latency = steady.find((l) => l.startsWith('  latency '))?.trim().split(/\s{2,}/);
     expect(latency).toEqual(['latency', ...(['p50', 'p90', 'p99', 'p999', 'max'] as const).map((k) => formatPercentile(s.latency, k)), s.latency.count.toLocaleString('en-US')]);
-    expect(steady).toContain(`  delivery: expected ${s.delivery.expected.toLocaleString('en-US')}, delivered ${s.delivery.delivered.toLocaleString('en-US')}, lost 0, undelivered 0, duplicated 0, reordered 0`);
+    // Three totals, each named by what it covers: the window, the latency samples, the whole scenario.
+    expect(steady[1]).toMatch(new RegExp(`^ {2}measurement window \\(\\d+\\.\\d s after the warm-up\\): sent ${s.throughput.sent.toLocaleString('en-US')} \\([\\d,]+ msg/s\\), ` +
+      `delivered ${s.throughput.delivered.toLocaleString('en-US')} within it \\([\\d,]+ msg/s\\); latency counts every delivery owed for those sends, drain included$`));
+    expect(steady[2]?.trim().split(/\s+/).at(-1)).toBe('samples');
+    expect(steady).toContain(`  delivery (whole scenario, warm-up and drain included): expected ${s.delivery.expected.toLocaleString('en-US')}, delivered ${s.delivery.delivered.toLocaleString('en-US')}, lost 0, undelivered 0, duplicated 0, reordered 0`);
     expect(steady.some((l) => /^ {2}drain: \d+\.\d s, ended because every owed delivery arrived \([\d,]+ owed when it began\)$/.test(l))).toBe(true);
     expect(steady).toContain(`  ✓ p99 < 10s  (actual ${formatMicrosExact(s.latency.p99 ?? NaN)})`);
     expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 3 scenarios passed');
@@ -57,16 +61,27 @@ describe('renderConsole', () => {
     const latency = steady.find((l) => l.startsWith('  latency '))?.trim().split(/\s{2,}/);
     expect(latency?.slice(3, 6)).toEqual(['> 12.0 s', '> 12.0 s', '> 12.0 s']);
     expect(steady).toContain('  500 owed deliveries never arrived: each counts as slower than 12.0 s (how long chatbench waited), so a percentile among them reads "> 12.0 s"');
-    expect(steady.find((l) => l.startsWith('  delivery: '))).toMatch(/, lost 0, undelivered 500, duplicated 0, reordered 0$/);
-    expect(steady).toContain('    500 undelivered: still outstanding when chatbench stopped waiting (nothing arrived for 2.0 s); a server too slow for this load (or a session chatbench ended), not a protocol violation');
-    expect(steady).toContain('  drain: 12.0 s, ended because nothing arrived for 2.0 s (40,000 owed when it began, 500 still owed at its end)');
-    expect(steady).toContain('  ✗ p99 < 10s  (actual > 12.0 s)');
+    expect(steady.find((l) => l.startsWith('  delivery ('))).toMatch(/, lost 0, undelivered 500, duplicated 0, reordered 0$/);
+    expect(steady).toContain('    500 undelivered: still outstanding when chatbench stopped waiting (nothing arrived for 2 s); a server too slow for this load (or a session chatbench ended), not a protocol violation');
+    expect(steady).toContain('  drain: 12.0 s, ended because nothing arrived for 2 s (40,000 owed when it began, 500 still owed at its end)');
+    expect(steady).toContain('  ✗ p99 < 10s  (actual > 12 s)');
     expect(steady.some((l) => l.includes('delivery guarantee violated'))).toBe(false);
     expect(steady.some((l) => /^ {2}! 500 owed deliveries were still outstanding/.test(l))).toBe(true);
 
     const lossy = block(renderConsole(real), 'lossy');
     const lost = scenario(real, 'lossy').delivery.lost;
     expect(lossy).toContain(`    ${lost.toLocaleString('en-US')} lost: the server acknowledged the send and the receiver, whose connection stayed up, got later messages of the same stream but never this one`);
+  });
+
+  it('says which way a cut-short drain ended: the scenario\'s abort cause, not a list of maybes', () => {
+    const copy = abortedVariant(real);
+    const slow = scenario(copy, 'slow');
+    slow.drain = { ...slow.drain, endedBy: 'interrupted' };
+    expect(block(renderConsole(copy), 'slow').find((l) => l.startsWith('  drain: '))).toMatch(/, ended because a signal interrupted the run \(/);
+    slow.reasons = slow.reasons.map((r) => (r.kind === 'abort' ? { ...r, cause: 'connections-lost' as const, message: 'every connection was lost' } : r));
+    const line = block(renderConsole(copy), 'slow').find((l) => l.startsWith('  drain: '));
+    expect(line).toMatch(/, ended because every connection was lost \(/);
+    expect(line).not.toContain('a signal, or');
   });
 
   it('names the granted level of each downgrade, who closed lost connections, missing acknowledgements and anomalies', () => {

@@ -34,6 +34,12 @@ function find(root: XmlElement, match: (e: XmlElement) => boolean): XmlElement[]
 }
 const byClass = (root: XmlElement, name: string, cls: string): XmlElement[] =>
   find(root, (e) => e.name === name && (e.attrs.class ?? '').split(' ').includes(cls));
+/** The figure holding a section's throughput chart (its caption included). */
+const throughputFigure = (sec: XmlElement): XmlElement => {
+  const figure = byClass(sec, 'figure', 'chart').find((f) => byClass(f, 'svg', 'throughput-chart').length > 0);
+  if (figure === undefined) throw new Error('no throughput chart');
+  return figure;
+};
 /** Text content (own text first, then the children's: enough for cells and list items). */
 const text = (e: XmlElement): string => e.text + e.children.map(text).join('');
 function section(doc: XmlElement, name: string): XmlElement {
@@ -91,7 +97,7 @@ describe('renderHtml', () => {
     const doc = parse(renderHtml(real));
     const table = byClass(doc, 'table', 'overview')[0] as XmlElement;
     const head = find(table, (e) => e.name === 'th' && e.attrs.scope === 'col').map(text);
-    expect(head).toEqual(['scenario', 'status', 'users', 'rooms', 'pairs', 'QoS', 'payload', 'rate', 'sent', 'delivered/s',
+    expect(head).toEqual(['scenario', 'status', 'workload', 'sent', 'delivered/s',
       'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered', 'violations']);
     const rows = find(table, (e) => e.name === 'tr').slice(1).map((tr) => tr.children.map(text));
     expect(rows.map((r) => r.slice(0, 2))).toEqual([['steady', 'PASS'], ['slow', 'FAIL'], ['lossy', 'FAIL']]);
@@ -99,11 +105,11 @@ describe('renderHtml', () => {
       const row = rows[i] as string[];
       const [p50, , p99, p999, max] = consoleLatency(real, s.name);
       expect(p99).toBe(formatPercentile(s.latency, 'p99'));
-      expect(row.slice(10, 14)).toEqual([p50, p99, p999, max]);
-      expect(row.slice(2, 10)).toEqual(['4', '1', '0', '1', '128 B', '400 msg/s', formatCount(s.throughput.sent), formatCount(s.throughput.deliveredPerSecond)]);
-      expect(row.slice(14)).toEqual([s.delivery.lost, s.delivery.undelivered, s.delivery.duplicated, s.delivery.reordered, s.delivery.violations].map(formatCount));
+      expect(row.slice(5, 9)).toEqual([p50, p99, p999, max]);
+      expect(row.slice(2, 5)).toEqual(['4 users, 1 room, QoS 1, 128 B at 400 msg/s', formatCount(s.throughput.sent), formatCount(s.throughput.deliveredPerSecond)]);
+      expect(row.slice(9)).toEqual([s.delivery.lost, s.delivery.undelivered, s.delivery.duplicated, s.delivery.reordered, s.delivery.violations].map(formatCount));
     }
-    expect(Number(rows[2]?.[14])).toBeGreaterThan(0);
+    expect(Number(rows[2]?.[9])).toBeGreaterThan(0);
   });
 
   it('draws one latency chart per scenario whose points follow the decoded histogram', () => {
@@ -143,7 +149,7 @@ describe('renderHtml', () => {
     }
   });
 
-  it('draws one throughput bar per second of the window, as tall as its count, the partial last one narrower', () => {
+  it('draws one throughput bar per second of the window, as tall as its rate: a partial last second scaled to a rate and marked', () => {
     const copy = structuredClone(real);
     scenario(copy, 'slow').throughput = { ...scenario(copy, 'slow').throughput, series: [1200, 0, 300, 900, 450], durationSeconds: 4.5, deliveredPerSecond: 2850 / 4.5 };
     const doc = parse(renderHtml(copy));
@@ -151,21 +157,47 @@ describe('renderHtml', () => {
     for (const s of copy.scenarios.filter((x) => x.throughput.series.some((n) => n > 0))) {
       const svg = byClass(section(doc, s.name), 'svg', 'throughput-chart')[0] as XmlElement;
       const bars = byClass(svg, 'rect', 'bar');
-      const series = s.throughput.series;
-      expect(series.length).toBeGreaterThan(0);
-      expect(bars.map((b) => Number(b.attrs['data-count']))).toEqual(series);
-      const top = Math.max(...series);
+      const { series, durationSeconds } = s.throughput;
+      const drawn = bars.map((b) => Number(b.attrs['data-count']));
+      expect(drawn).toEqual(series.slice(0, drawn.length));
+      // Each bar's height follows its rate: its count over the part of a second it covers.
+      const rates = drawn.map((n, i) => n / Math.min(1, durationSeconds - i));
+      const top = Math.max(...rates);
       const tallest = Math.max(...bars.map((b) => Number(b.attrs.height)));
       expect(tallest).toBeGreaterThan(0);
-      for (const [i, b] of bars.entries()) expect(Number(b.attrs.height) / tallest).toBeCloseTo((series[i] ?? 0) / top, 2);
+      for (const [i, b] of bars.entries()) expect(Number(b.attrs.height) / tallest).toBeCloseTo((rates[i] ?? 0) / top, 2);
       expect(text(bars[0] as XmlElement)).toMatch(new RegExp(`^second 1: ${formatCount(series[0] ?? 0)} delivered`));
     }
-    const bars = byClass(section(doc, 'slow'), 'rect', 'bar');
+    const slow = section(doc, 'slow');
+    const bars = byClass(slow, 'rect', 'bar');
     expect(bars).toHaveLength(5);
     expect(Number(bars[4]?.attrs.width)).toBeCloseTo(Number(bars[0]?.attrs.width) / 2, 0);
-    expect(text(bars[4] as XmlElement)).toBe('second 5: 450 delivered (partial: 0.5 s)');
+    // 450 in half a second is 900/s: drawn as tall as the 900 of a whole second, and marked.
+    expect(bars[4]?.attrs.height).toBe(bars[3]?.attrs.height);
+    expect(bars[4]?.attrs.class).toBe('bar partial');
+    expect(byClass(slow, 'rect', 'partial')).toHaveLength(1);
+    expect(text(bars[4] as XmlElement)).toBe('second 5: 450 delivered in 0.5 s: 900/s');
     expect(text(bars[1] as XmlElement)).toBe('second 2: 0 delivered');
     expect(bars[1]?.attrs.height).toBe('0');
+    expect(text(throughputFigure(slow))).toContain('The last bar (lighter) covers only 0.5 s and is drawn as its per-second rate (450 delivered).');
+  });
+
+  it('draws no slot for a few microseconds past the last whole second, and tells a short tail with deliveries in words', () => {
+    const copy = structuredClone(real);
+    const slow = scenario(copy, 'slow');
+    slow.throughput = { ...slow.throughput, series: [1200, 1300, 1250, 1190, 0], durationSeconds: 4.000008 };
+    scenario(copy, 'steady').throughput = { ...slow.throughput, series: [1200, 1300, 1250, 1190, 5], durationSeconds: 4.02 };
+    const doc = parse(renderHtml(copy));
+    for (const name of ['slow', 'steady']) {
+      const figure = throughputFigure(section(doc, name));
+      expect(byClass(figure, 'rect', 'bar').map((b) => b.attrs['data-count'])).toEqual(['1200', '1300', '1250', '1190']);
+      expect(byClass(figure, 'rect', 'partial')).toEqual([]);
+      // The x axis ends at the last drawn second: no empty slot after it.
+      expect(find(figure, (e) => e.name === 'g' && e.attrs.class === 'x-axis').flatMap((g) => byClass(g, 'text', 'tick')).map(text).at(-1)).toBe('4');
+      expect(text(figure)).not.toContain('partial second');
+    }
+    expect(text(throughputFigure(section(doc, 'slow')))).not.toContain('too short');
+    expect(text(throughputFigure(section(doc, 'steady')))).toContain("The window's last 0.02 s (5 deliveries) is too short to draw as a rate.");
   });
 
   it('shows thresholds with verdicts and actuals, the reasons, and delivery per QoS marked allowed or violation', () => {
@@ -173,7 +205,7 @@ describe('renderHtml', () => {
     const slow = section(doc, 'slow');
     const rows = find(byClass(slow, 'table', 'thresholds')[0] as XmlElement, (e) => e.name === 'tr').slice(1).map((tr) => tr.children.map(text));
     const p99 = scenario(real, 'slow').thresholds[0]?.actual ?? NaN;
-    expect(rows[0]).toEqual(['p99 < 1us', '✗ FAIL', formatMicrosExact(p99)]);
+    expect(rows[0]).toEqual(['p99 < 1us', '✗ FAIL', formatMicrosExact(p99)]); // the table's unit, not 609,791 µs
     expect(rows[1]?.slice(0, 2)).toEqual(['deliveredPerSecond >= 1', scenario(real, 'slow').thresholds[1]?.passed ? '✓ PASS' : '✗ FAIL']);
     expect(text(byClass(slow, 'div', 'reasons')[0] as XmlElement)).toContain('p99 < 1us');
 
@@ -212,7 +244,7 @@ describe('renderHtml', () => {
     expect(lossy.attrs.class).toBe('scenario not-run');
     expect(text(lossy)).toContain('Not run: the run stopped before this scenario (slow: interrupted by SIGINT).');
     const row = find(byClass(doc, 'table', 'overview')[0] as XmlElement, (e) => e.name === 'tr').at(-1)?.children.map(text);
-    expect(row).toEqual(['lossy', 'NOT RUN', ...Array<string>(17).fill('-')]);
+    expect(row).toEqual(['lossy', 'NOT RUN', ...Array<string>(12).fill('-')]);
 
     const unreachable = parse(renderHtml(unreachableVariant(real)));
     expect(text(section(unreachable, 'slow'))).toContain('Not run: cannot reach target mqtt://127.0.0.1:1: connection refused');
@@ -267,8 +299,8 @@ describe('renderHtml: what never arrived, and who did what', () => {
     expect(latencyRow?.slice(6)).toEqual([formatCount(s.latency.count), '500']);
     expect(byClass(sec, 'span', 'censored').length).toBeGreaterThanOrEqual(3);
     const overview = find(byClass(doc, 'table', 'overview')[0] as XmlElement, (e) => e.name === 'tr')[1]?.children.map(text);
-    expect(overview?.slice(11, 14)).toEqual(['> 12.0 s', '> 12.0 s', '> 12.0 s']);
-    expect(overview?.slice(14, 16)).toEqual(['0', '500']);
+    expect(overview?.slice(6, 9)).toEqual(['> 12.0 s', '> 12.0 s', '> 12.0 s']);
+    expect(overview?.slice(9, 11)).toEqual(['0', '500']);
 
     const svg = byClass(sec, 'svg', 'latency-chart')[0] as XmlElement;
     const ticks = find(svg, (e) => e.name === 'g' && e.attrs.class === 'y-axis').flatMap((g) => byClass(g, 'text', 'tick'));
@@ -290,11 +322,14 @@ describe('renderHtml: what never arrived, and who did what', () => {
     expect(Number(rect.attrs.x)).toBeGreaterThanOrEqual((pts.at(-1)?.[0] ?? Infinity) - 0.1);
     expect(Number(rect.attrs.y) + Number(rect.attrs.height)).toBeCloseTo(Number(floor.attrs.y1), 0);
     expect(text(band)).toContain('> 12.0 s: never arrived');
-    expect(text(find(sec, (e) => e.name === 'figcaption')[0] as XmlElement)).toContain('500 owed deliveries never arrived (latency): every percentile past');
+    // Latency and service time count the same owed deliveries: told once, naming both.
+    const latencyCaption = text(find(sec, (e) => e.name === 'figcaption')[0] as XmlElement);
+    expect(latencyCaption).toContain('500 owed deliveries never arrived (latency and service time): every percentile past');
+    expect(latencyCaption.split('never arrived')).toHaveLength(2);
 
     const delivery = find(byClass(sec, 'table', 'delivery')[0] as XmlElement, (e) => e.name === 'tr')[1]?.children.map(text);
     expect(delivery?.slice(3, 5)).toEqual(['0', '500']);
-    expect(byClass(sec, 'p', 'drain').map(text)).toEqual(['drain: 12.0 s, ended because nothing arrived for 2.0 s (40,000 owed when it began, 500 still owed at its end)']);
+    expect(byClass(sec, 'p', 'drain').map(text)).toEqual(['drain: 12.0 s, ended because nothing arrived for 2 s (40,000 owed when it began, 500 still owed at its end)']);
     expect(text(sec)).toContain('500 undelivered: still outstanding when chatbench stopped waiting');
   });
 
@@ -314,8 +349,11 @@ describe('renderHtml: what never arrived, and who did what', () => {
     const rows = Object.fromEntries(find(byClass(sec, 'table', 'connections')[0] as XmlElement, (e) => e.name === 'tr').slice(1).map((tr) => tr.children.map(text)));
     expect(rows).toMatchObject({
       'lost mid-run': '3', 'lost: closed by the server': '1', 'lost: ended by the network': '0', 'lost: closed by chatbench': '2',
-      'granted below QoS 1': '20', 'sends not completed': '13',
+      'granted QoS 0 instead of 2': '20', 'granted QoS 1 instead of 2': '1', 'sends not completed': '13',
     });
+    // Only downgrades that happened: no "granted below" row for a run without any (nor "below QoS 0").
+    const plain = section(parse(renderHtml(real)), 'steady');
+    expect(find(byClass(plain, 'table', 'connections')[0] as XmlElement, (e) => e.name === 'tr').map((tr) => text(tr.children[0] as XmlElement)).filter((l) => l.startsWith('granted'))).toEqual([]);
     expect(text(sec)).toContain('the server granted QoS 0 instead of 2 on 20 subscriptions: their deliveries are judged at QoS 0; exactly-once was not exercised on them');
     expect(find(byClass(sec, 'ul', 'lost-reasons')[0] as XmlElement, (e) => e.name === 'li').map(text)).toContain('u3: closed by the server: DISCONNECT: server busy (code 0x89)');
     expect(find(byClass(sec, 'ul', 'unfinished-sends')[0] as XmlElement, (e) => e.name === 'li').map(text)).toEqual([

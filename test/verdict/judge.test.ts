@@ -31,7 +31,10 @@ describe('judge', () => {
     const m = measured('room', (s) => { s.scheduleLag = { ...s.scheduleLag, p99: 500 }; }); // the generator kept its schedule
     const result = judge({ ...plain, thresholds: thresholds('p99 < 1μs') }, m, null);
     expect(result.status).toBe('failed');
-    expect(result.reasons).toEqual([{ kind: 'threshold', expression: 'p99 < 1μs', message: `threshold p99 < 1μs: actual ${m.latency.p99} us` }]);
+    // In the unit the latency tables pick for the value, with separators: what every report shows.
+    const p99 = m.latency.p99 as number;
+    const actual = p99 < 1000 ? `${p99} µs` : `${Number((p99 / 1000).toPrecision(6)).toLocaleString('en-US')} ms`;
+    expect(result.reasons).toEqual([{ kind: 'threshold', expression: 'p99 < 1μs', message: `threshold p99 < 1μs: actual ${actual}` }]);
   });
 
   it('says in a failed threshold when chatbench itself fell behind its schedule, and only then', () => {
@@ -65,11 +68,11 @@ describe('judge', () => {
     expect(result.status).toBe('failed');
     expect(result.reasons).toEqual([{
       kind: 'undelivered', undelivered: 14_637,
-      message: '14,637 owed deliveries were still outstanding when chatbench stopped waiting (the drain reached its cap of 500ms): the server was too slow for this load — not a protocol violation',
+      message: '14,637 owed deliveries were still outstanding when chatbench stopped waiting (the drain reached its cap of 500 ms): the server was too slow for this load — not a protocol violation',
     }]);
     expect(kinds(result.reasons)).not.toContain('delivery');
     const one = measured('room', (s) => { s.delivery.byQos['1']!.undelivered = 1; s.drain = { endedBy: 'quiet', seconds: 2.5, owedAtStart: 9, owedAtEnd: 1 }; });
-    expect(judge(plain, one, null).reasons[0]?.message).toBe('1 owed delivery was still outstanding when chatbench stopped waiting (nothing arrived for 500ms, after a drain of 2.5 s): the server was too slow for this load — not a protocol violation');
+    expect(judge(plain, one, null).reasons[0]?.message).toBe('1 owed delivery was still outstanding when chatbench stopped waiting (nothing arrived for 500 ms, after a drain of 2.5 s): the server was too slow for this load — not a protocol violation');
   });
 
   it('names who closed lost connections', () => {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLatencyHistogram, recordMicros, summarise } from '../../core/metrics/histogram.js';
 import type { ScenarioResult } from '../../core/result/index.js';
-import { evaluateThreshold } from '../../core/verdict/thresholds.js';
+import { describeReading, describeValue, evaluateThreshold } from '../../core/verdict/thresholds.js';
 import { fixtureRun, scenarioOf, variant } from '../helpers/compare-fixtures.js';
 import { thresholds } from '../helpers/scenario.js';
 
@@ -58,5 +58,28 @@ describe('evaluateThreshold', () => {
     expect(evaluate(missing, 'p99 == 12s')).toMatchObject({ passed: false });
     // p50 lies among what arrived: measured, not censored.
     expect(evaluate(missing, 'p50 < 2ms')).toMatchObject({ passed: true, censored: false, actual: 1 });
+  });
+});
+
+describe('describeValue / describeReading: a threshold actual as every report and the judge write it', () => {
+  it('keeps the written unit: a ratio as a ratio, "%" as a percentage, with thousands separators', () => {
+    expect(describeValue(0.1263571, '', 'lossRatio')).toBe('0.126357');
+    expect(describeValue(0.1263571, '%', 'lossRatio')).toBe('12.6357%');
+    expect(describeValue(4498.0512, '', 'deliveredPerSecond')).toBe('4,498.05 msg/s');
+    expect(describeValue(4498.0512, '/s', 'deliveredPerSecond')).toBe('4,498.05 msg/s');
+    expect(describeValue(3538, '', 'sent')).toBe('3,538');
+    expect(describeValue(312.5, '', 'bytesPerDelivered')).toBe('312.5 B');
+  });
+
+  it('reads a latency in the unit the tables pick for it, whatever it was written in', () => {
+    expect(describeValue(609_791, 'us', 'p99')).toBe('609.791 ms');
+    expect(describeValue(1_450_230, 'ms', 'p99')).toBe('1.45023 s');
+    expect(describeValue(850, 's', 'p50')).toBe('850 µs');
+  });
+
+  it('says nothing for nothing measured and "> bound" for a censored value', () => {
+    expect(describeReading({ kind: 'nothing' }, '', 'lossRatio')).toBeNull();
+    expect(describeReading({ kind: 'censored', atLeast: 12_000_000 }, 'ms', 'p99')).toBe('> 12 s');
+    expect(describeReading({ kind: 'value', value: 0.02 }, '%', 'lossRatio')).toBe('2%');
   });
 });
