@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { nowMicros } from '../../core/clock.js';
 import { pace } from '../../core/engine/pacer.js';
+import { timerWake, type Wake } from '../../core/engine/wake.js';
 
 describe('open-model pacer', () => {
   it.each(['precise', 'timer'] as const)('schedules send i at start + i / rate and fires each once, in order (%s wake)', async (wake) => {
@@ -97,5 +98,31 @@ describe('pacer without busy-waiting', () => {
     const byAbort = await pace({ startMicros: abortStart, ratePerSecond: 1, count: 5, signal: controller.signal, fire: () => undefined });
     expect(byAbort).toBe(1);
     expect(nowMicros() - abortStart).toBeLessThan(600_000);
+  });
+});
+
+describe('wake-up spacing', () => {
+  it('sleeps at least 500 µs between wake-ups, so above 2,000 msg/s a wake fires the sends due since the last one', async () => {
+    const targets: number[] = [];
+    const wakes: number[] = [];
+    const fired: { intended: number; at: number }[] = [];
+    const recording: Wake = {
+      sleepUntil: async (due) => {
+        targets.push(due);
+        await timerWake.sleepUntil(due);
+        wakes.push(nowMicros());
+      },
+      release: () => undefined,
+    };
+    const n = await pace({
+      startMicros: nowMicros() + 1000, ratePerSecond: 10_000, count: 100, wake: recording,
+      fire: (_, intended) => fired.push({ intended, at: nowMicros() }),
+    });
+    expect(n).toBe(100);
+    // Each sleep ends no earlier than 500 µs after the previous wake-up...
+    for (let i = 1; i < targets.length; i++) expect((targets[i] as number) - (wakes[i - 1] as number)).toBeGreaterThanOrEqual(500);
+    // ...so 100 sends 100 µs apart need far fewer wake-ups than sends, and none is ever early.
+    expect(targets.length).toBeLessThan(50);
+    for (const f of fired) expect(f.at).toBeGreaterThanOrEqual(f.intended);
   });
 });
