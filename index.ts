@@ -4,7 +4,7 @@
  */
 export { loadScenarioFile, parseScenarioText, scenarioJsonSchema } from './core/scenario/index.js';
 export { runScenarios, runScenario, planScenario, selectScenarios } from './core/engine/index.js';
-export { describeTarget, limitsFor, openTarget, redactTargetUrl, targetFromUrl } from './runners/index.js';
+export { describeTargetSpec, limitsFor, openTarget, redactTargetUrl, targetFromUrl } from './runners/index.js';
 export { registerRunner } from './core/target.js';
 export type { ProtocolRunner, ProtocolLimits } from './core/target.js';
 export { createMqttDriver } from './runners/mqtt/driver.js';

@@ -29,7 +29,12 @@ export interface CommandSpec<Flags extends readonly FlagSpec[] = readonly FlagSp
   notes?: readonly string[];
 }
 
-export const HELP_FLAG = { name: 'help', short: 'h', type: 'boolean', description: 'show this help' } as const satisfies FlagSpec;
+const HELP_FLAG = { name: 'help', short: 'h', type: 'boolean', description: 'show this help' } as const satisfies FlagSpec;
+
+/** --quiet / -q, which every command that prints a report takes; `description` says what it still prints. */
+export function quietFlag(description: string) {
+  return { name: 'quiet', short: 'q', type: 'boolean', description } as const satisfies FlagSpec;
+}
 
 /** The value one flag parses to. */
 export type FlagValue<F extends FlagSpec> = F extends { type: 'boolean' }

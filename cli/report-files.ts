@@ -74,12 +74,22 @@ export async function writeOutputs<T>(files: readonly OutputFile<T>[], value: T,
   }
 }
 
-/** The report-file flags of commands that render a result (`run`, `report`). */
+/** An output-file flag (`--json FILE`); `description` says what this command writes there. */
+function fileFlag<const Name extends keyof ReportPaths>(name: Name, description: string) {
+  return { name, type: 'string', value: 'FILE', description } as const satisfies FlagSpec;
+}
+
+/** --json FILE: the result as JSON (each command says which result). */
+export const jsonFlag = (description: string) => fileFlag('json', description);
+/** --markdown FILE: the result as Markdown. */
+export const markdownFlag = (description: string) => fileFlag('markdown', description);
+
+/** The report-file flags of commands that render a run result (`run`, `report`). */
 export const REPORT_FLAGS = [
-  { name: 'junit', type: 'string', value: 'FILE', description: 'write a JUnit XML report here (one test suite per scenario)' },
-  { name: 'markdown', type: 'string', value: 'FILE', description: 'write a Markdown summary here (for PR comments and CI job summaries)' },
-  { name: 'html', type: 'string', value: 'FILE', description: 'write a self-contained HTML report here' },
-] as const satisfies readonly FlagSpec[];
+  fileFlag('junit', 'write a JUnit XML report here (one test suite per scenario)'),
+  markdownFlag('write a Markdown summary here (for PR comments and CI job summaries)'),
+  fileFlag('html', 'write a self-contained HTML report here'),
+] as const;
 
 export interface ReportPaths {
   json?: string | undefined;

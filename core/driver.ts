@@ -6,6 +6,7 @@
 
 /** Delivery level, in MQTT's numbering: 0 at most once, 1 at least once, 2 exactly once. */
 export type DeliveryLevel = 0 | 1 | 2;
+/** Every level, lowest first: the one list results, verdicts and reports iterate. */
 export const DELIVERY_LEVELS: readonly DeliveryLevel[] = [0, 1, 2];
 
 /** A protocol's name as its runner registers it (core/target.ts): "mqtt", "xmpp", ... */
@@ -79,12 +80,27 @@ export class SendIncompleteError extends Error {
   readonly awaiting: string;
   readonly because: 'connection-closed' | 'stopped-waiting' | 'refused';
   readonly code: number | undefined;
-  constructor(message: string, awaiting: string, because: SendIncompleteError['because'], code?: number, options?: { cause?: unknown }) {
+  /**
+   * The request left chatbench (written to the socket): the server may have it, so its deliveries
+   * stay owed — arriving late, or counted undelivered — unless the server refused it. False when
+   * the connection was gone before the send could be written.
+   */
+  readonly written: boolean;
+  constructor(
+    message: string, awaiting: string, because: SendIncompleteError['because'], code?: number,
+    options?: { cause?: unknown; written?: boolean },
+  ) {
     super(message, options);
     this.name = 'SendIncompleteError';
     this.awaiting = awaiting;
     this.because = because;
     this.code = code;
+    this.written = options?.written ?? true;
+  }
+
+  /** Whether the server may still deliver it: written, and not refused. */
+  get mayBeDelivered(): boolean {
+    return this.written && this.because !== 'refused';
   }
 }
 

@@ -107,10 +107,6 @@ export function registerRunner<F, S extends FieldsSchema>(runner: ProtocolRunner
   generation += 1;
 }
 
-export function registeredRunners(): readonly AnyRunner[] {
-  return runners;
-}
-
 /** Changes whenever a runner registers (for caches of schemas built from the registry). */
 export function registryGeneration(): number {
   return generation;
@@ -246,9 +242,13 @@ export function targetFromUrl(url: string, fields: Readonly<Record<string, unkno
   return target;
 }
 
-/** One line for people; null is the embedded server. */
-export function describeTarget(target: TargetSpec | null): string {
-  if (target === null) return `the embedded ${embeddedRunner()?.protocol ?? '(none)'} server`;
+/**
+ * A target as the scenario file names it, before a run, in one line for people: the runner's
+ * wording (URL with credentials masked, protocol, transport); null is the embedded server.
+ * A result's target (after the run) is described by reports/describe.ts describeResultTarget.
+ */
+export function describeTargetSpec(target: TargetSpec | null): string {
+  if (target === null) return `the embedded ${protocolOf(null) ?? '(none)'} server`;
   return runnerForProtocol(target.protocol)?.describe(target) ?? `${redactTargetUrl(target.url)} (${target.protocol})`;
 }
 

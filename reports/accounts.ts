@@ -149,7 +149,7 @@ export function downgradeLines(s: ScenarioResult): string[] {
 const BY_WORDS: Readonly<Record<End['by'], string>> = { server: 'closed by the server', network: 'ended by the network', chatbench: 'closed by chatbench' };
 
 /** "u12: closed by chatbench: keep-alive timeout (code 0x8d)". */
-export function describeEnd(e: End): string {
+function describeEnd(e: End): string {
   return `${e.user}: ${BY_WORDS[e.by]}: ${e.cause}${e.code === undefined ? '' : ` (code 0x${e.code.toString(16).padStart(2, '0')})`}`;
 }
 
@@ -163,7 +163,7 @@ export function connectionLines(s: ScenarioResult): string[] {
 }
 
 /** "12 sends got no PUBACK before the connection closed". */
-export function describeUnfinished(u: Unfinished): string {
+function describeUnfinished(u: Unfinished): string {
   const sends = plural(u.count, 'send');
   switch (u.because) {
     case 'connection-closed': return `${sends} got no ${u.awaiting} before the connection closed`;

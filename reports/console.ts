@@ -10,7 +10,7 @@ import {
   undeliveredNote, windowLine,
 } from './accounts.js';
 import { palette, type Palette } from './color.js';
-import { describeAbort, describeProtocol, describeWhere, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
+import { describeAbort, describeResultTarget, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
 import { formatBytes, formatCount, formatPercentile, table } from './format.js';
 
 export interface ConsoleOptions {
@@ -21,7 +21,7 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
   const p = palette(options.color);
   const t = result.target;
   const out: string[] = [
-    `${p.bold(`chatbench ${result.tool.version}`)} — ${describeProtocol(t)} ${describeWhere(t)}, run ${result.runId}, TCP_NODELAY ${t.tcpNoDelay ? 'on' : 'off'}`,
+    `${p.bold(`chatbench ${result.tool.version}`)} — ${describeResultTarget(t)}, run ${result.runId}, TCP_NODELAY ${t.tcpNoDelay ? 'on' : 'off'}`,
   ];
   for (const s of result.scenarios) out.push('', ...scenarioLines(s, p));
   if (result.aborted !== null) out.push('', p.yellow(`Run aborted: ${describeAbort(result.aborted)}`));

@@ -17,8 +17,11 @@ export function describeWhere(t: Target, url: (text: string) => string = (text) 
   return t.embedded ? `embedded broker (${url(t.url)})` : url(t.url);
 }
 
-/** "MQTT 3.1.1 embedded broker (mqtt://127.0.0.1:4242)". */
-export function describeTarget(t: Target): string {
+/**
+ * A result's target, as every report heads with it: "MQTT 3.1.1 embedded broker
+ * (mqtt://127.0.0.1:4242)". A target before a run is core/target.ts describeTargetSpec.
+ */
+export function describeResultTarget(t: Target): string {
   return `${describeProtocol(t)} ${describeWhere(t)}`;
 }
 

@@ -7,6 +7,7 @@
  * reason; a scenario the run never reached is <skipped> (or an <error>, for the one it stopped
  * on). Returns a string; writes nothing.
  */
+import { DELIVERY_LEVELS } from '../core/driver.js';
 import type { LevelDelivery, Reason, RunResult, ScenarioResult } from '../core/result/index.js';
 import {
   connectionLines, deliveryCounts, describeAnomaly, drainLine, sendLines, thresholdActual, undeliveredNote,
@@ -56,9 +57,9 @@ function scenarioSuite(result: RunResult, s: ScenarioResult, time: number): Suit
       name: v.expression,
       outcome: v.passed ? PASSED : { kind: 'failure', type: 'threshold', message: `${v.expression}: ${thresholdActual(s, v)}` },
     })),
-    ...(['0', '1', '2'] as const).flatMap((level) => {
+    ...DELIVERY_LEVELS.flatMap((level) => {
       const d = s.delivery.byQos[level];
-      return d === undefined ? [] : [deliveryCase(s, Number(level), d)];
+      return d === undefined ? [] : [deliveryCase(s, level, d)];
     }),
     owedCase(s),
     connectionsCase(s),

@@ -11,5 +11,5 @@ import { mqttRunner } from './mqtt/target.js';
 
 registerRunner(mqttRunner);
 
-export { describeTarget, limitsFor, openTarget, redactTargetUrl, schemeList, targetFromUrl } from '../core/target.js';
+export { describeTargetSpec, limitsFor, openTarget, redactTargetUrl, schemeList, targetFromUrl } from '../core/target.js';
 export type { OpenOptions } from '../core/target.js';

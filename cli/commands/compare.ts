@@ -13,9 +13,9 @@ import { MAX_SCHEDULE_LAG_P99_MICROS } from '../../core/verdict/compare-rules.js
 import { compareResults, hasCaveats, type CompareOptions, type Comparison } from '../../core/verdict/compare.js';
 import { renderConsole } from '../../reports/index.js';
 import { readResultFileOfKind } from '../files.js';
-import { defineCommand, usageLine, type ParsedArgs } from '../flags.js';
+import { defineCommand, quietFlag, usageLine, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
-import { OUTPUT_FOLDERS_NOTE, prepareOutputs, resultOutputs, writeOutputs } from '../report-files.js';
+import { jsonFlag, markdownFlag, OUTPUT_FOLDERS_NOTE, prepareOutputs, resultOutputs, writeOutputs } from '../report-files.js';
 import { toolVersion } from '../version.js';
 
 export const compareCommand = defineCommand({
@@ -28,9 +28,9 @@ export const compareCommand = defineCommand({
     { name: 'throughput-tolerance', type: 'string', value: 'PCT', description: 'the same for delivered messages per second (default 5%)' },
     { name: 'min-latency-change', type: 'string', value: 'TIME', description: 'latency changes smaller than this are unchanged, whatever the ratio (default 1ms)' },
     { name: 'strict', type: 'boolean', description: 'also fail (exit 1) when the comparison means little: a lagging generator, an aborted side, different protocols' },
-    { name: 'json', type: 'string', value: 'FILE', description: 'write the comparison as JSON here (a "compare" result)' },
-    { name: 'markdown', type: 'string', value: 'FILE', description: 'write the comparison as Markdown here (for a pull-request comment)' },
-    { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the verdict' },
+    jsonFlag('write the comparison as JSON here (a "compare" result)'),
+    markdownFlag('write the comparison as Markdown here (for a pull-request comment)'),
+    quietFlag('print only the verdict'),
   ],
   notes: [
     'A metric regresses only when its change passes both the relative tolerance and the absolute floor',
@@ -107,7 +107,7 @@ function compareOptions(args: CompareArgs): CompareOptions {
 const PERCENT = /^(\d+(?:\.\d+)?|\.\d+)\s*%$/;
 
 /** "10%" -> 0.1. The % sign is required: a bare 0.1 could mean 10% or 0.1%. */
-export function parsePercent(text: string, flag: string): number {
+function parsePercent(text: string, flag: string): number {
   const value = text.trim();
   if (value.startsWith('-')) throw new InputError(`${flag} ${text}: a tolerance cannot be negative`);
   const match = PERCENT.exec(value);

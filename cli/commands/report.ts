@@ -7,9 +7,9 @@ import { InputError } from '../../core/errors.js';
 import { renderConsole } from '../../reports/index.js';
 import { resultExitCode } from '../exit-code.js';
 import { readResultFile } from '../files.js';
-import { defineCommand, usageLine, type ParsedArgs } from '../flags.js';
+import { defineCommand, quietFlag, usageLine, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
-import { OUTPUT_FOLDERS_NOTE, prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
+import { jsonFlag, OUTPUT_FOLDERS_NOTE, prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
 
 export const reportCommand = defineCommand({
   name: 'report',
@@ -18,8 +18,8 @@ export const reportCommand = defineCommand({
   maxPositionals: 1,
   flags: [
     ...REPORT_FLAGS,
-    { name: 'json', type: 'string', value: 'FILE', description: 'write the result JSON here (validated, upgraded to the current schema and re-serialised)' },
-    { name: 'quiet', short: 'q', type: 'boolean', description: 'do not print the summary' },
+    jsonFlag('write the result JSON here (validated, upgraded to the current schema and re-serialised)'),
+    quietFlag('do not print the summary'),
   ],
   notes: [
     'RESULT.json is a file written by chatbench --json (any schemaVersion this chatbench reads).',

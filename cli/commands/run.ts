@@ -11,10 +11,10 @@ import { parseMqttVersion } from '../../runners/mqtt/target.js';
 import type { MqttVersion } from '../../runners/mqtt/endpoint.js';
 import { Checkpoints } from '../checkpoints.js';
 import { resultExitCode } from '../exit-code.js';
-import { defineCommand, type ParsedArgs } from '../flags.js';
+import { defineCommand, quietFlag, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
 import { progressEveryMs, ProgressDisplay } from '../progress.js';
-import { createOutputFolders, OUTPUT_FOLDERS_NOTE, prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
+import { createOutputFolders, jsonFlag, OUTPUT_FOLDERS_NOTE, prepareOutputs, REPORT_FLAGS, resultOutputs, writeOutputs } from '../report-files.js';
 import { Interrupts } from '../signals.js';
 import { toolVersion } from '../version.js';
 
@@ -27,10 +27,10 @@ export const runCommand = defineCommand({
     { name: 'target', short: 't', type: 'string', value: 'URL', description: `server to test: ${schemeList()} URL (overrides the file's target)` },
     { name: 'mqtt-version', type: 'string', value: 'V', description: 'MQTT protocol version of the target: 3.1.1 or 5 (default: the file\'s, else 5)' },
     { name: 'scenario', short: 's', type: 'string', multiple: true, value: 'NAME', description: 'run only this scenario' },
-    { name: 'json', type: 'string', value: 'FILE', description: 'write the result JSON here (rewritten after every scenario)' },
+    jsonFlag('write the result JSON here (rewritten after every scenario)'),
     { name: 'checkpoint-every', type: 'string', value: 'TIME', description: 'with --json, also rewrite it this often during a scenario (default 10s)' },
     ...REPORT_FLAGS,
-    { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the summary' },
+    quietFlag('print only the summary'),
   ],
   notes: [
     'FILE defaults to ./scenarios.yaml, else the scenarios shipped with chatbench.',
@@ -45,7 +45,7 @@ export const runCommand = defineCommand({
 
 const SHIPPED_SCENARIOS = fileURLToPath(new URL('../../../scenarios.yaml', import.meta.url));
 
-export function defaultScenarioPath(): string {
+function defaultScenarioPath(): string {
   return existsSync('scenarios.yaml') ? 'scenarios.yaml' : SHIPPED_SCENARIOS;
 }
 

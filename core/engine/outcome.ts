@@ -32,7 +32,7 @@ export interface ScenarioParts {
 }
 
 /** The scenario as run, as the result records it (typed, units normalised). */
-export function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
+function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
   return {
     name: spec.name,
     description: spec.description,

@@ -5,7 +5,7 @@
  * the server is making progress) or what the protocol did not complete.
  */
 import { nowMicros } from '../clock.js';
-import type { ChatSession } from '../driver.js';
+import { SendIncompleteError, type ChatSession } from '../driver.js';
 import { encodeMessage, stampActualSendTime } from '../metrics/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { SendAccount } from './accounts.js';
@@ -75,7 +75,10 @@ export class Sender {
       },
       (error: unknown) => {
         this.inFlight--;
-        recorder.sendFailed(stream, seq);
+        // A send the server may still have (written, not refused) stays owed: it arrives late or is
+        // counted undelivered, and its latency is censored; only a send that never left or was
+        // refused stops being expected.
+        if (!(error instanceof SendIncompleteError && error.mayBeDelivered)) recorder.sendFailed(stream, seq);
         sends.record(error);
       },
     );

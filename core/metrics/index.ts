@@ -28,19 +28,19 @@ export {
   addHistogram,
   snapshotHistogram,
   histogramFromSnapshot,
-  summarise,
-  mergeEncoded,
-  mergeSummaries,
   valuesAtPercentiles,
   recordedBuckets,
   percentileNines,
   ninesPercentiles,
 } from './histogram.js';
+export { mergeEncoded, mergeSummaries, summarise } from './latency-summary.js';
 export { Summariser } from './summariser.js';
-export { DELIVERY_ALLOWANCE, DeliveryTracker, emptyCounts, levelDelivery, mergeDelivery } from './tracker.js';
+export { DELIVERY_ALLOWANCE, emptyCounts, levelDelivery, mergeDelivery } from './delivery-levels.js';
+export { DeliveryTracker } from './tracker.js';
 export { ThroughputMeter, mergeThroughput } from './throughput.js';
 
 export type { MessageHeader, DecodedHeader } from './header.js';
-export type { Censoring, HistogramSnapshot, LatencyPair, RecordedBucket } from './histogram.js';
+export type { HistogramSnapshot, LatencyPair, RecordedBucket } from './histogram.js';
+export type { Censoring } from './latency-summary.js';
 export type { SummaryJob, SummaryRequest } from './summariser.js';
 export type { ReceiveOutcome } from './tracker.js';

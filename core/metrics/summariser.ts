@@ -11,7 +11,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { OffThread, workerScript } from '../off-thread.js';
 import type { LatencySummary } from '../result/index.js';
-import { NOT_CENSORED, histogramFromSnapshot, snapshotHistogram, summarise, type Censoring, type HistogramSnapshot, type LatencyHistogram } from './histogram.js';
+import { histogramFromSnapshot, snapshotHistogram, type HistogramSnapshot, type LatencyHistogram } from './histogram.js';
+import { NOT_CENSORED, summarise, type Censoring } from './latency-summary.js';
 
 /** One histogram to summarise, as it crosses to the worker. */
 export interface SummaryJob {

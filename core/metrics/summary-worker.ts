@@ -4,7 +4,8 @@
  */
 import { serve } from '../off-thread.js';
 import type { LatencySummary } from '../result/index.js';
-import { histogramFromSnapshot, summarise } from './histogram.js';
+import { histogramFromSnapshot } from './histogram.js';
+import { summarise } from './latency-summary.js';
 import type { SummaryJob } from './summariser.js';
 
 serve<SummaryJob[], LatencySummary[]>((jobs) => jobs.map((job) => summarise(histogramFromSnapshot(job.snapshot), job.censoring)));

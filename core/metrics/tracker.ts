@@ -1,6 +1,7 @@
 /**
  * Delivery tracking per (stream, receiver): lost, duplicated and out-of-order messages,
- * reported per delivery level and judged against what the protocol permits there.
+ * reported per delivery level and judged against what the protocol permits there
+ * (delivery-levels.ts).
  *
  * A stream is one sender's messages to one destination, numbered 0, 1, 2, ... (header seq).
  * Memory per (stream, receiver) is flat for in-order traffic: the highest seq seen plus a
@@ -24,23 +25,9 @@
  *   (a sender's own echo).
  */
 import type { DeliveryLevel } from '../driver.js';
-import type { Delivery, DeliveryCounts, LevelDelivery } from '../result/index.js';
+import type { Delivery, DeliveryCounts } from '../result/index.js';
+import { deliveryFromLevels, emptyCounts } from './delivery-levels.js';
 import { SettledSeqs, SortedSeqs } from './settled.js';
-
-type Allowance = LevelDelivery['allowed'];
-
-/**
- * What each level permits. MQTT 3.1.1 / 5.0 §4.3.1 QoS 0 at most once (may lose),
- * §4.3.2 QoS 1 at least once (may duplicate), §4.3.3 QoS 2 exactly once (neither).
- * Reordering is never permitted: MQTT 3.1.1 §4.6 [MQTT-4.6.0-5] every topic is an Ordered
- * Topic by default and [MQTT-4.6.0-6] the server forwards per topic and QoS in the order it
- * received from a client (same rule in MQTT 5.0 §4.6); XMPP: RFC 6120 §10.1 in-order processing.
- */
-export const DELIVERY_ALLOWANCE: Readonly<Record<DeliveryLevel, Allowance>> = {
-  0: { lost: true, duplicated: false, reordered: false },
-  1: { lost: false, duplicated: true, reordered: false },
-  2: { lost: false, duplicated: false, reordered: false },
-};
 
 export type ReceiveOutcome = 'new' | 'duplicate' | 'unexpected';
 
@@ -112,19 +99,6 @@ function fillGap(gaps: Gap[], i: number, seq: number): void {
   }
 }
 
-export function emptyCounts(): DeliveryCounts {
-  return { expected: 0, delivered: 0, lost: 0, undelivered: 0, duplicated: 0, reordered: 0 };
-}
-
-function addCounts(into: DeliveryCounts, c: DeliveryCounts): void {
-  into.expected += c.expected;
-  into.delivered += c.delivered;
-  into.lost += c.lost;
-  into.undelivered += c.undelivered;
-  into.duplicated += c.duplicated;
-  into.reordered += c.reordered;
-}
-
 /**
  * The missing seqs in [from, to) of one receiver: how many, how many of them are lost (evidence:
  * `evidence` is true — a later seq arrived and the connection stayed up — and the send was
@@ -139,48 +113,6 @@ function missingIn(s: StreamState, from: number, to: number, evidence: boolean, 
   into.undelivered += missing - lost;
   const measuredStart = Math.max(from, s.measuredFrom);
   if (measuredStart < to) into.censored += to - measuredStart - s.failed.countIn(measuredStart, to);
-}
-
-/** Counts at one level, with the allowance and the violations it implies. */
-export function levelDelivery(level: DeliveryLevel, c: DeliveryCounts): LevelDelivery {
-  const allowed = DELIVERY_ALLOWANCE[level];
-  const violations =
-    (allowed.lost ? 0 : c.lost) + (allowed.duplicated ? 0 : c.duplicated) + (allowed.reordered ? 0 : c.reordered);
-  return { ...c, allowed: { ...allowed }, violations };
-}
-
-const LEVELS: readonly DeliveryLevel[] = [0, 1, 2];
-
-function assemble(perLevel: ReadonlyMap<DeliveryLevel, DeliveryCounts>, sendErrors: number): Delivery {
-  const total = emptyCounts();
-  const byQos: Delivery['byQos'] = {};
-  let violations = 0;
-  for (const level of LEVELS) {
-    const c = perLevel.get(level);
-    if (c === undefined) continue;
-    const ld = levelDelivery(level, c);
-    byQos[level] = ld;
-    addCounts(total, c);
-    violations += ld.violations;
-  }
-  return { ...total, violations, sendErrors, byQos };
-}
-
-/** Sum Delivery results of workers or shards that tracked disjoint (stream, receiver) pairs. */
-export function mergeDelivery(list: readonly Delivery[]): Delivery {
-  const perLevel = new Map<DeliveryLevel, DeliveryCounts>();
-  let sendErrors = 0;
-  for (const d of list) {
-    sendErrors += d.sendErrors;
-    for (const level of LEVELS) {
-      const ld = d.byQos[level];
-      if (ld === undefined) continue;
-      let c = perLevel.get(level);
-      if (c === undefined) perLevel.set(level, (c = emptyCounts()));
-      addCounts(c, ld);
-    }
-  }
-  return assemble(perLevel, sendErrors);
 }
 
 export class DeliveryTracker {
@@ -349,6 +281,6 @@ export class DeliveryTracker {
         censored += missing.censored;
       }
     }
-    return { delivery: assemble(perLevel, this.#sendErrors), censored };
+    return { delivery: deliveryFromLevels(perLevel, this.#sendErrors), censored };
   }
 }

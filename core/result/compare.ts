@@ -6,9 +6,8 @@
 import { z } from 'zod';
 import { COUNT_METRICS, LATENCY_METRICS, SERVICE_METRICS } from '../scenario/types.js';
 import { envelopeFields, Target } from './envelope.js';
+import { count } from './fields.js';
 import { Aborted, Reason } from './reasons.js';
-
-const count = () => z.number().int().nonnegative();
 
 export const MetricName = z.enum([...LATENCY_METRICS, ...SERVICE_METRICS, ...COUNT_METRICS]);
 /** Base units of the metric table: µs, messages per second, a fraction, a count, bytes. */
@@ -127,7 +126,7 @@ export const Caveat = z.object({
 });
 export type Caveat = z.infer<typeof Caveat>;
 
-export const compareBodyFields = {
+const compareBodyFields = {
   baseline: RunSide,
   current: RunSide,
   options: CompareOptions,

@@ -18,9 +18,14 @@ export const Target = z.object({
 });
 export type Target = z.infer<typeof Target>;
 
+/** "MQTT": how people read a protocol's registered name ("mqtt"). */
+export function protocolName(protocol: string): string {
+  return protocol.toUpperCase();
+}
+
 /** "MQTT 3.1.1": how every report and message names a target's protocol. */
 export function describeProtocol(t: Pick<Target, 'protocol' | 'protocolVersion'>): string {
-  return `${t.protocol.toUpperCase()} ${t.protocolVersion}`;
+  return `${protocolName(t.protocol)} ${t.protocolVersion}`;
 }
 
 export const Environment = z.object({ node: z.string(), platform: z.string(), arch: z.string(), cpus: z.number() });

@@ -3,9 +3,7 @@
  * parsing `message` (which is the same fact in words, for people).
  */
 import { z } from 'zod';
-
-const count = () => z.number().int().nonnegative();
-const level = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+import { count, level } from './fields.js';
 
 /**
  * Why a scenario or a run stopped early:

@@ -4,14 +4,12 @@
  */
 import { z } from 'zod';
 import { envelopeFields } from './envelope.js';
+import { count, level } from './fields.js';
 import { Reason } from './reasons.js';
 import { Delivery, LatencySummary, Throughput, Wire } from './summary.js';
 
-const count = () => z.number().int().nonnegative();
-const level = z.union([z.literal(0), z.literal(1), z.literal(2)]);
-
 /** A threshold as parsed: its value in the metric's base unit, and the unit it was written in. */
-export const ThresholdRecord = z.object({
+const ThresholdRecord = z.object({
   expression: z.string(),
   metric: z.string(),
   comparator: z.enum(['<', '<=', '>', '>=', '==', '!=']),
@@ -60,7 +58,7 @@ export const ThresholdVerdict = z.object({
 export type ThresholdVerdict = z.infer<typeof ThresholdVerdict>;
 
 /** How a connection that chatbench did not end came to an end (core/driver.ts ConnectionEnd). */
-export const ConnectionEndRecord = z.object({
+const ConnectionEndRecord = z.object({
   user: z.string(),
   by: z.enum(['server', 'network', 'chatbench']),
   cause: z.string(),

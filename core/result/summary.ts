@@ -5,8 +5,7 @@
  * Units: latencies in microseconds ("us"), durations in seconds, sizes in bytes.
  */
 import { z } from 'zod';
-
-const count = () => z.number().int().nonnegative();
+import { count } from './fields.js';
 
 /**
  * A latency distribution. The HDR histogram (`hdr`) records what arrived; `censored` counts

@@ -15,11 +15,12 @@
  *   the unlisted rest counted as the server's, as v1 said; sends: `unfinished` [];
  * - anomalies []; threshold verdicts `censored` false, a latency actual in the unit as written.
  */
+import { DELIVERY_LEVELS, type DeliveryLevel } from '../driver.js';
 import { InputError } from '../errors.js';
 import { parseThreshold } from '../scenario/thresholds.js';
 import { LATENCY_UNIT_MICROS, latencyUnit, microsIn } from '../scenario/units.js';
 import type { AbortCause, Aborted, Reason } from './reasons.js';
-import type { LatencySummary, LevelDelivery } from './summary.js';
+import type { Delivery, LatencySummary } from './summary.js';
 import type { RunResult, ScenarioResult, ScenarioSpecRecord, ThresholdVerdict } from './run.js';
 import { RESULT_SCHEMA_VERSION } from './envelope.js';
 import type * as v1 from './v1.js';
@@ -67,10 +68,11 @@ function reasonOf(text: string, s: v1.ScenarioResult): Reason {
   const sends = /^([\d,]+) sends failed/.exec(text);
   if (sends !== null) return { kind: 'send', failed: count(sends[1]), message: text };
   const delivery = /^QoS ([012]) delivery guarantee violated/.exec(text);
-  const level = delivery === null ? undefined : s.delivery.byQos[delivery[1] as '0' | '1' | '2'];
-  if (delivery !== null && level !== undefined) {
+  const at = delivery === null ? undefined : (Number(delivery[1]) as DeliveryLevel);
+  const level = at === undefined ? undefined : s.delivery.byQos[at];
+  if (at !== undefined && level !== undefined) {
     const v = (k: 'lost' | 'duplicated' | 'reordered'): number => (level.allowed[k] ? 0 : level[k]);
-    return { kind: 'delivery', level: Number(delivery[1]) as 0 | 1 | 2, lost: v('lost'), duplicated: v('duplicated'), reordered: v('reordered'), message: text };
+    return { kind: 'delivery', level: at, lost: v('lost'), duplicated: v('duplicated'), reordered: v('reordered'), message: text };
   }
   if (s.status === 'aborted') return { kind: 'abort', cause: abortCauseOf(text), message: text };
   throw new InputError(`scenario "${s.name}": version 1 reason not understood: "${text}"`);
@@ -81,13 +83,13 @@ function latency(l: v1.LatencySummary): LatencySummary {
 }
 
 /** The levels present, each with `undelivered` 0 (absent levels stay absent). */
-function levels(byQos: v1.Delivery['byQos']): Record<'0' | '1' | '2', LevelDelivery | undefined> {
-  const out: Partial<Record<'0' | '1' | '2', LevelDelivery>> = {};
-  for (const key of ['0', '1', '2'] as const) {
-    const d = byQos[key];
-    if (d !== undefined) out[key] = { ...d, undelivered: 0 };
+function levels(byQos: v1.Delivery['byQos']): Delivery['byQos'] {
+  const out: Delivery['byQos'] = {};
+  for (const level of DELIVERY_LEVELS) {
+    const d = byQos[level];
+    if (d !== undefined) out[level] = { ...d, undelivered: 0 };
   }
-  return out as Record<'0' | '1' | '2', LevelDelivery | undefined>;
+  return out;
 }
 
 function spec(s: v1.ScenarioResult): ScenarioSpecRecord {
@@ -132,7 +134,7 @@ function scenario(s: v1.ScenarioResult): ScenarioResult {
   const record = spec(s);
   return {
     ...s,
-    qos: s.qos as 0 | 1 | 2,
+    qos: s.qos as DeliveryLevel,
     reasons: s.reasons.map((r) => reasonOf(r, s)),
     spec: record,
     latency: latency(s.latency),

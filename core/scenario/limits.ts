@@ -14,7 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import { limitsFor, registeredRunners } from '../target.js';
+import { protocolName } from '../result/envelope.js';
+import { limitsFor, protocolOf } from '../target.js';
 import { formatSize } from './units.js';
 import type { ScenarioSpec, TargetSpec } from './types.js';
 
@@ -43,7 +44,7 @@ export interface LimitContext {
  */
 export function limitContextFor(target: TargetSpec | null | undefined, machine: MachineFacts = readMachine()): LimitContext {
   const limits = target === undefined ? undefined : limitsFor(target);
-  const name = target === undefined ? undefined : (target?.protocol ?? registeredRunners().find((r) => r.openEmbedded !== undefined)?.protocol);
+  const name = target === undefined ? undefined : protocolOf(target);
   return {
     protocol: limits && name !== undefined ? { name, maxPayloadBytes: limits.maxPayloadBytes } : undefined,
     embedded: target === null,
@@ -74,7 +75,7 @@ export const ABSOLUTE_CAPS = {
  * a client connection ~16 KB heap / ~30 KB resident; the embedded server's end adds ~8 KB heap /
  * ~18 KB resident; each (stream, receiver) pair ~152 B heap. Rounded up: an estimate, not a bound.
  */
-export const COST = {
+const COST = {
   connectionHeap: 16 * 1024,
   connectionMemory: 32 * 1024,
   embeddedConnectionHeap: 8 * 1024,
@@ -129,7 +130,7 @@ export function checkWorkload(spec: Workload, context: LimitContext): LimitIssue
   if (protocol && spec.payloadBytes > protocol.maxPayloadBytes) {
     issues.push({
       field: ['payload'],
-      message: `payload (${size(spec.payloadBytes)}) is more than one ${protocol.name.toUpperCase()} message can carry: `
+      message: `payload (${size(spec.payloadBytes)}) is more than one ${protocolName(protocol.name)} message can carry: `
         + `at most ${count(protocol.maxPayloadBytes)} bytes (the protocol's largest packet, less its headers)`,
     });
   }
@@ -189,7 +190,7 @@ function suggestedLimit(needed: number, hard: number): number {
 }
 
 /** The machine chatbench runs on, now. */
-export function readMachine(): MachineFacts {
+function readMachine(): MachineFacts {
   return { totalMemoryBytes: totalmem(), availableMemoryBytes: freemem(), heapLimitBytes: getHeapStatistics().heap_size_limit, openFiles: openFileLimits() };
 }
 

@@ -17,7 +17,7 @@ import type { Parsed } from './units.js';
 /** The chatbench header (run id, stream id, sequence, two timestamps) takes 48 bytes; leave room. */
 export const HEADER_MIN_PAYLOAD = 64;
 
-export const SCENARIO_NAME = /^[A-Za-z0-9._-]+$/;
+const SCENARIO_NAME = /^[A-Za-z0-9._-]+$/;
 
 /** What a scenario gets for every key that neither it nor `defaults:` sets. */
 export const SCENARIO_DEFAULTS: Readonly<Omit<ScenarioSpec, 'name' | 'rooms' | 'connect' | 'thresholds'>> & {

@@ -19,10 +19,10 @@ export type CompareOptions = Partial<ResolvedCompareOptions>;
 export const DEFAULT_COMPARE_OPTIONS: ResolvedCompareOptions = { tolerance: 0.1, throughputTolerance: 0.05, minLatencyChangeMicros: 1000 };
 
 /** Fixed floors of the metrics that have no option: below these a change is noise. */
-export const THROUGHPUT_FLOOR = 1; // msg/s
-export const LOSS_RATIO_FLOOR = 0.001; // 0.1 percentage point
-export const COUNT_FLOOR = 1; // one message: with a baseline of 0, any increase regresses
-export const BYTES_FLOOR = 1; // byte per delivered message
+const THROUGHPUT_FLOOR = 1; // msg/s
+const LOSS_RATIO_FLOOR = 0.001; // 0.1 percentage point
+const COUNT_FLOOR = 1; // one message: with a baseline of 0, any increase regresses
+const BYTES_FLOOR = 1; // byte per delivered message
 
 export { MAX_SCHEDULE_LAG_P99_MICROS } from './generator.js';
 

@@ -5,6 +5,7 @@
  *
  * Status: aborted when the scenario stopped early, failed when there is any reason, else passed.
  */
+import { DELIVERY_LEVELS } from '../driver.js';
 import type { AbortCause, LevelDelivery, Reason, ScenarioResult, ThresholdVerdict } from '../result/index.js';
 import type { ScenarioSpec, ThresholdSpec } from '../scenario/types.js';
 import { count as n, duration, plural } from '../words.js';
@@ -17,8 +18,6 @@ export interface AbortInfo {
   cause: AbortCause;
   message: string;
 }
-
-const LEVELS = ['0', '1', '2'] as const;
 
 export function judge(spec: ScenarioSpec, measured: Measured, aborted: AbortInfo | null): ScenarioResult {
   const thresholds = spec.thresholds.map((t) => evaluateThreshold(measured, t));
@@ -65,13 +64,12 @@ function violationsAt(d: LevelDelivery): { lost: number; duplicated: number; reo
  * that promises delivery is the server breaking its guarantee. Late messages are `undelivered`.
  */
 function deliveryReasons(m: Measured): Reason[] {
-  return LEVELS.flatMap((key) => {
-    const d = m.delivery.byQos[key];
+  return DELIVERY_LEVELS.flatMap((level) => {
+    const d = m.delivery.byQos[level];
     if (d === undefined) return [];
     const v = violationsAt(d);
     const kinds = (['lost', 'duplicated', 'reordered'] as const).filter((k) => v[k] > 0).map((k) => `${n(v[k])} ${k}`);
     if (kinds.length === 0) return [];
-    const level = Number(key) as 0 | 1 | 2;
     const evidence = v.lost > 0 ? ' (lost: later messages of the same sender arrived on a connection that stayed up, and the server had acknowledged these)' : '';
     return [{ kind: 'delivery', level, ...v, message: `QoS ${level} delivery guarantee violated: ${kinds.join(', ')}${evidence}` }];
   });
@@ -83,8 +81,8 @@ function deliveryReasons(m: Measured): Reason[] {
  * served — but they are the server being slow, not breaking the protocol, and the message says so.
  */
 function undeliveredReasons(m: Measured): Reason[] {
-  const undelivered = LEVELS.reduce((sum, key) => {
-    const d = m.delivery.byQos[key];
+  const undelivered = DELIVERY_LEVELS.reduce<number>((sum, level) => {
+    const d = m.delivery.byQos[level];
     return d === undefined || d.allowed.lost ? sum : sum + d.undelivered;
   }, 0);
   if (undelivered === 0) return [];

@@ -1,7 +1,7 @@
 /** A comparison as a side-by-side table per scenario for the console. Returns a string. */
 import type { CompareResult, Verdict } from '../../core/result/index.js';
 import { palette } from '../color.js';
-import { describeTarget } from '../describe.js';
+import { describeResultTarget } from '../describe.js';
 import { table } from '../format.js';
 import {
   describeRun, describeSide, distributionNote, laggedNote, missingScenarios, rowCells, rowsOf, rowVerdict, rulesLine, scenarioVerdict, summaryLine, VERDICT_TEXT,
@@ -18,8 +18,8 @@ export function renderComparison(c: CompareResult, options: CompareRenderOptions
 
   const out = [
     p.bold(`chatbench compare: ${c.regressed ? 'regressed' : 'no regression'}`),
-    `  baseline  ${describeTarget(c.baseline.target)}, ${describeRun(c.baseline)}`,
-    `  current   ${describeTarget(c.current.target)}, ${describeRun(c.current)}`,
+    `  baseline  ${describeResultTarget(c.baseline.target)}, ${describeRun(c.baseline)}`,
+    `  current   ${describeResultTarget(c.current.target)}, ${describeRun(c.current)}`,
     `  rules     ${rulesLine(c) || '-'}`,
     ...c.warnings.map((w) => p.yellow(`  ! ${w}`)),
   ];

@@ -1,6 +1,6 @@
 /** A comparison as GitHub-flavoured Markdown for a pull-request comment. Returns a string. */
 import type { CompareResult } from '../../core/result/index.js';
-import { describeTarget } from '../describe.js';
+import { describeResultTarget } from '../describe.js';
 import { mdCode, mdRow, mdText } from '../escape-markdown.js';
 import {
   describeRun, describeSide, distributionNote, laggedNote, missingScenarios, rowCells, rowsOf, rowVerdict, rulesLine, scenarioVerdict, summaryLine, VERDICT_MARKDOWN,
@@ -14,7 +14,7 @@ export function renderComparisonMarkdown(c: CompareResult): string {
     '',
     mdRow(['', 'baseline', 'current']),
     mdRow(['---', '---', '---']),
-    mdRow(['target', mdText(describeTarget(c.baseline.target)), mdText(describeTarget(c.current.target))]),
+    mdRow(['target', mdText(describeResultTarget(c.baseline.target)), mdText(describeResultTarget(c.current.target))]),
     mdRow(['run', mdText(describeRun(c.baseline)), mdText(describeRun(c.current))]),
   ];
   if (c.warnings.length > 0) out.push('', ...c.warnings.map((w) => `> ⚠️ ${mdText(w)}  `));

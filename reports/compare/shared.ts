@@ -8,7 +8,7 @@ import { describeAbort, describeWorkload, statusLabel } from '../describe.js';
 import { formatMetric, plural } from '../format.js';
 
 /** A value in its unit; a censored side reads "> value" (it is more than that); "-" when not measured. */
-export function formatValue(value: number | null, unit: MetricUnit, censored = false): string {
+function formatValue(value: number | null, unit: MetricUnit, censored = false): string {
   if (value === null) return '-';
   return `${censored ? '> ' : ''}${formatMetric(value, unit)}`;
 }
@@ -21,7 +21,7 @@ function formatDelta(change: number, unit: MetricUnit): string {
 }
 
 /** "+100% (+200 µs)"; from a baseline of 0 only the absolute change; "no change". */
-export function formatChange(m: Pick<MetricComparison, 'change' | 'relative' | 'unit'>): string {
+function formatChange(m: Pick<MetricComparison, 'change' | 'relative' | 'unit'>): string {
   if (m.change === null) return '-';
   if (m.change === 0) return 'no change';
   if (m.relative === null) return formatDelta(m.change, m.unit);

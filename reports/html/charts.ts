@@ -14,7 +14,7 @@ import {
 } from './chart-parts.js';
 import { el } from './markup.js';
 /** The percentile chart's x axis runs to 99.99 % (four nines). */
-export const CHART_MAX_NINES = 4;
+const CHART_MAX_NINES = 4;
 /** The percentiles plotted, 10 per nine from 0 to 99.99: every series' polyline has one point per entry. */
 export const CHART_PERCENTILES: readonly number[] = ninesPercentiles(CHART_MAX_NINES, 10);
 const NINES_LABELS = ['0%', '90%', '99%', '99.9%', '99.99%'];
@@ -24,7 +24,7 @@ const HEIGHT = 300;
 const PLOT: Plot = { left: 70, top: 30, width: WIDTH - 70 - 20, height: HEIGHT - 30 - 48 };
 
 /** A tick label on a log latency axis: 1 µs, 20 µs, 5 ms, 1 s. */
-export function tickMicros(us: number): string {
+function tickMicros(us: number): string {
   if (us < 1000) return `${formatExact(us)} µs`;
   if (us < 1_000_000) return `${formatExact(us / 1000)} ms`;
   return `${formatExact(us / 1_000_000)} s`;
@@ -142,7 +142,7 @@ export function latencyChart(s: ScenarioResult, id: string): string {
 }
 
 /** A trailing part-second shorter than this is too short to draw as a rate: it is told in words. */
-export const MIN_PARTIAL_SECONDS = 0.1;
+const MIN_PARTIAL_SECONDS = 0.1;
 
 /**
  * Deliveries in each second of the measurement window, as rates: a last, partial second is

@@ -4,6 +4,7 @@
  * or a violation, lost beside undelivered), the drain, connections (downgrades, who closed the
  * lost ones), unfinished sends, anomalies and the wire bytes. Every text from the result is escaped.
  */
+import { DELIVERY_LEVELS } from '../../core/driver.js';
 import type { LatencySummary, LevelDelivery, ScenarioResult, ThresholdVerdict } from '../../core/result/index.js';
 import {
   DELIVERY_SCOPE, censoredNote, connectionLines, lagNote, describeAnomaly, downgradeLines, drainLine, lostNote, sendLines, thresholdValue, undeliveredNote, windowLine,
@@ -63,7 +64,7 @@ function notes(lines: ReadonlyArray<readonly [string | null | undefined, string]
 
 function deliveryTable(s: ScenarioResult): string {
   const d = s.delivery;
-  const levels = (['0', '1', '2'] as const).flatMap((q) => (d.byQos[q] === undefined ? [] : [[q, d.byQos[q]] as const]));
+  const levels = DELIVERY_LEVELS.flatMap((q) => (d.byQos[q] === undefined ? [] : [[q, d.byQos[q]] as const]));
   const rows = levels.map(([q, l]) => [
     `QoS ${q}`, xmlText(formatCount(l.expected)), xmlText(formatCount(l.delivered)), deliveryCell(l, 'lost'), undeliveredCell(l.undelivered),
     deliveryCell(l, 'duplicated'), deliveryCell(l, 'reordered'), countCell(l.violations, true),

@@ -30,7 +30,7 @@ interface Flow {
 /** The packets each stage has already seen after the PUBLISH, for an anomaly's `seen`. */
 const TRAIL: Record<Stage, readonly string[]> = { published: [], recorded: ['PUBREC'], released: ['PUBREC', 'PUBREL'] };
 
-export const ACK_FLOW_ANOMALY = 'ack-flow';
+const ACK_FLOW_ANOMALY = 'ack-flow';
 
 /** A PUBACK/PUBREC reason code >= 0x80 ends the flow with a refusal [MQTT-3.4.2.1], [MQTT-3.5.2.1]. */
 const FAILURE_CODE = 0x80;

@@ -77,6 +77,11 @@ export function connectionEnd(e: EndEvidence): ConnectionEnd {
   return { by: 'network', cause: 'the connection closed with no goodbye, no FIN and no socket error seen' };
 }
 
+/** "not connected (server sent DISCONNECT: …)" — why a verb was not even sent. */
+export function notConnected(end: ConnectionEnd): string {
+  return `not connected (${end.cause})`;
+}
+
 /** "before the connection closed (server sent DISCONNECT: …)" — the tail of an unfinished send's message. */
 export function endPhrase(end: ConnectionEnd, stoppedWaiting: boolean): string {
   return stoppedWaiting ? `before chatbench stopped waiting (${end.cause})` : `before the connection closed (${end.cause})`;

@@ -33,7 +33,7 @@ export interface OpenedClient {
   maximumPacketSize: number | undefined;
 }
 
-export const DEFAULT_KEEPALIVE_SECONDS = 30;
+const DEFAULT_KEEPALIVE_SECONDS = 30;
 const TRY_3_1_1 = 'a server that does not speak MQTT 5.0 does this: try --mqtt-version 3.1.1';
 
 const PHASE_TIMEOUT: Record<Phase, string> = {

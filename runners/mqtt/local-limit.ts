@@ -13,7 +13,7 @@ const LOCAL_CODES = new Set(['EMFILE', 'ENFILE']);
  * reading /proc takes a file descriptor too and fails. Node cannot change its own limit, so the
  * value stays true for the process's life.
  */
-export const OPEN_FILE_LIMIT = openFileLimits()?.soft;
+const OPEN_FILE_LIMIT = openFileLimits()?.soft;
 
 /** A LocalLimitError for an EMFILE/ENFILE socket error; undefined for any other error. */
 export function localLimitError(error: Error, what: string): LocalLimitError | undefined {

@@ -2,46 +2,27 @@
  * One connected chat user on MQTT: rooms are topic subscriptions, sends are PUBLISHes at the
  * delivery level's QoS, presence is a retained PUBLISH (and the Last Will says "offline").
  * Every promise settles on the server's acknowledgement, or rejects when the server refuses
- * (reason code >= 0x80) or the connection goes away first. A QoS 1/2 send that did not
- * complete rejects with SendIncompleteError naming the acknowledgement it was waiting for
- * (ack-flow.ts) and why chatbench stopped expecting it; a connection that ended without
- * chatbench asking is reported with the party that ended it and the evidence (close-reason.ts).
+ * (reason code >= 0x80) or the connection goes away first. Sends are publish.ts's (a QoS 1/2
+ * send that did not complete names the acknowledgement it was waiting for); a connection that
+ * ended without chatbench asking is reported with the party that ended it and the evidence
+ * (close-reason.ts).
  */
-import type { MqttClient, Packet, PacketCallback } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { ISubackPacket } from 'mqtt-packet';
-import {
-  SendIncompleteError,
-  type ChatSession, type ConnectionEnd, type DeliveryLevel, type InboundHandler, type ProtocolAnomaly, type WireBytes,
-} from '../../core/driver.js';
+import type { ChatSession, ConnectionEnd, DeliveryLevel, InboundHandler, ProtocolAnomaly, WireBytes } from '../../core/driver.js';
 import { nowMicros } from '../../core/clock.js';
 import { AckFlow } from './ack-flow.js';
-import { connectionEnd, endPhrase, type EndEvidence } from './close-reason.js';
+import { connectionEnd, type EndEvidence } from './close-reason.js';
 import { reasonName } from './connection.js';
 import { watchKeepAlive } from './keep-alive.js';
+import { Publisher } from './publish.js';
 import type { RunTopics } from './topics.js';
 import type { Transport } from './transport.js';
-
-/** A verb the server refused or could not complete; reasonCode when the server sent one. */
-export class MqttVerbError extends Error {
-  readonly reasonCode: number | undefined;
-  constructor(message: string, reasonCode?: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MqttVerbError';
-    this.reasonCode = reasonCode;
-  }
-}
+import { MqttVerbError, PendingVerbs } from './verbs.js';
 
 /** Acknowledgement codes with the top bit set are failures: SUBACK 0x80 in 3.1.1 [MQTT-3.9.3], any code >= 0x80 in 5.0. */
 const FAILURE_CODE = 0x80;
-export const DEFAULT_DISCONNECT_TIMEOUT_MS = 5000;
-
-function notConnected(end: ConnectionEnd): string {
-  return `not connected (${end.cause})`;
-}
-
-function asBuffer(payload: Uint8Array): Buffer {
-  return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-}
+const DEFAULT_DISCONNECT_TIMEOUT_MS = 5000;
 
 export interface SessionParts {
   user: string;
@@ -60,14 +41,6 @@ export interface SessionParts {
   disconnectTimeoutMs?: number | undefined;
 }
 
-/** A QoS 1/2 send MQTT.js holds; its packet identifier once the PUBLISH was written. */
-interface PendingSend {
-  messageId: number | undefined;
-}
-
-/** How a tracked verb fails when the connection ends under it, or had ended before it (`notSent`). */
-type OnEnd = (end: ConnectionEnd, notSent: boolean) => Error;
-
 export class MqttChatSession implements ChatSession {
   readonly user: string;
   private readonly client: MqttClient;
@@ -76,10 +49,9 @@ export class MqttChatSession implements ChatSession {
   private readonly v5: boolean;
   /** QoS the server granted per subscribed topic filter (may be lower than asked). */
   private readonly grants = new Map<string, DeliveryLevel>();
-  private readonly pending = new Map<(err: Error) => void, OnEnd>();
-  /** QoS 1/2 sends in flight, by the callback MQTT.js keeps for them in `client.outgoing`. */
-  private readonly sends = new Map<PacketCallback, PendingSend>();
+  private readonly verbs: PendingVerbs;
   private readonly ackFlow: AckFlow;
+  private readonly publisher: Publisher;
   private readonly evidence: EndEvidence;
   private readonly disconnectTimeoutMs: number;
   private closed = false;
@@ -105,6 +77,12 @@ export class MqttChatSession implements ChatSession {
     this.disconnectTimeoutMs = parts.disconnectTimeoutMs ?? DEFAULT_DISCONNECT_TIMEOUT_MS;
     this.evidence = { protocolVersion: parts.protocolVersion, peerEnded: false };
     this.ackFlow = new AckFlow(parts.onAnomaly ?? (() => {}));
+    this.verbs = new PendingVerbs(parts.user, () => this.refusal());
+    this.publisher = new Publisher({
+      user: parts.user, client: parts.client, transport: parts.transport, ackFlow: this.ackFlow, verbs: this.verbs,
+      stoppedWaiting: () => this.stoppedWaiting,
+      currentEnd: () => this.currentEnd(),
+    });
     const { onMessage, topics, client } = parts;
     client.on('message', (topic, payload, packet) => {
       const receivedAt = nowMicros();
@@ -115,7 +93,10 @@ export class MqttChatSession implements ChatSession {
       this.evidence.serverDisconnect = packet.reasonCode ?? 0;
     });
     client.on('error', (err) => this.onClientError(err));
-    client.on('packetsend', (packet) => this.onSent(packet));
+    client.on('packetsend', (packet) => {
+      this.ackFlow.sent(packet);
+      this.publisher.written(packet);
+    });
     client.on('packetreceive', (packet) => {
       this.packetChunk = this.transport.chunkInHand;
       this.ackFlow.received(packet);
@@ -171,7 +152,7 @@ export class MqttChatSession implements ChatSession {
 
   leaveRoom(room: string): Promise<void> {
     const topic = this.topics.room(room);
-    return this.track<void>(this.verbLost(`UNSUBSCRIBE ${topic}`), (resolve, reject) => {
+    return this.verbs.track<void>(this.verbs.lost(`UNSUBSCRIBE ${topic}`), (resolve, reject) => {
       this.client.unsubscribe(topic, (err, packet) => {
         if (err) return reject(new MqttVerbError(`UNSUBSCRIBE ${topic}: ${err.message}`, undefined, { cause: err }));
         // 5.0 UNSUBACK carries a reason code per filter; 0x11 "no subscription existed" is fine.
@@ -186,16 +167,16 @@ export class MqttChatSession implements ChatSession {
   }
 
   sendToRoom(room: string, payload: Uint8Array, level: DeliveryLevel): Promise<void> {
-    return this.publish(this.topics.room(room), asBuffer(payload), level, false);
+    return this.publisher.publish(this.topics.room(room), payload, level, false);
   }
 
   sendToUser(user: string, payload: Uint8Array, level: DeliveryLevel): Promise<void> {
-    return this.publish(this.topics.inbox(user), asBuffer(payload), level, false);
+    return this.publisher.publish(this.topics.inbox(user), payload, level, false);
   }
 
   setPresence(status: string): Promise<void> {
     this.presenceSet = true;
-    return this.publish(this.topics.presence(this.user), Buffer.from(status), 1, true);
+    return this.publisher.publish(this.topics.presence(this.user), Buffer.from(status), 1, true);
   }
 
   disconnect(mode: 'graceful' | 'abrupt'): Promise<void> {
@@ -237,15 +218,6 @@ export class MqttChatSession implements ChatSession {
     this.onEnded?.(this);
   }
 
-  private onSent(packet: Packet): void {
-    this.ackFlow.sent(packet);
-    if (packet.cmd !== 'publish' || packet.qos === 0 || packet.messageId === undefined) return;
-    // MQTT.js keeps our callback under the packet identifier it chose: that links the two.
-    const cb = this.client.outgoing[packet.messageId]?.cb as PacketCallback | undefined;
-    const send = cb && this.sends.get(cb);
-    if (send) send.messageId = packet.messageId;
-  }
-
   /**
    * Keeps the first error MQTT.js reports before the server's FIN (later ones are consequences
    * of that close). An error raised while MQTT.js parses an inbound chunk, before any packet of
@@ -263,6 +235,12 @@ export class MqttChatSession implements ChatSession {
     this.transport.destroy();
   }
 
+  /** Why no verb can start now (the connection is gone or going); undefined when one can. */
+  private refusal(): ConnectionEnd | undefined {
+    if (!this.closed && this.client.connected && !this.client.disconnecting) return undefined;
+    return this.ended ?? { by: 'chatbench', cause: 'chatbench is ending this session' };
+  }
+
   private currentEnd(): ConnectionEnd {
     return connectionEnd({ ...this.evidence, failure: this.transport.failure, peerEnded: this.transport.peerEnded });
   }
@@ -271,9 +249,8 @@ export class MqttChatSession implements ChatSession {
     this.closed = true;
     const end = this.currentEnd();
     this.ended = end;
-    for (const [reject, lost] of this.pending) reject(lost(end, false));
-    this.pending.clear();
-    this.sends.clear();
+    this.verbs.failAll(end);
+    this.publisher.clear();
     this.ackFlow.clear();
     if (this.ending) return;
     onConnectionLost?.(end);
@@ -281,7 +258,7 @@ export class MqttChatSession implements ChatSession {
   }
 
   private subscribe(topic: string, level: DeliveryLevel, noLocal: boolean): Promise<DeliveryLevel> {
-    return this.track<DeliveryLevel>(this.verbLost(`SUBSCRIBE ${topic}`), (resolve, reject) => {
+    return this.verbs.track<DeliveryLevel>(this.verbs.lost(`SUBSCRIBE ${topic}`), (resolve, reject) => {
       const options = this.v5 ? { qos: level, nl: noLocal } : { qos: level };
       this.client.subscribe(topic, options, (err, _granted, packet?: ISubackPacket) => {
         const code = packet?.granted[0];
@@ -294,74 +271,6 @@ export class MqttChatSession implements ChatSession {
         this.grants.set(topic, code as DeliveryLevel);
         resolve(code as DeliveryLevel);
       });
-    });
-  }
-
-  private publish(topic: string, payload: Buffer, qos: DeliveryLevel, retain: boolean): Promise<void> {
-    if (qos === 0) {
-      return this.track<void>(this.verbLost(`PUBLISH ${topic} at QoS 0 not written`), (resolve) => {
-        // No callback for MQTT.js: one shared 'drain' wait instead (Transport.whenWritable).
-        this.client.publish(topic, payload, { qos, retain });
-        const backedUp = this.transport.whenWritable();
-        if (backedUp) void backedUp.then(resolve);
-        else resolve();
-      });
-    }
-    const send: PendingSend = { messageId: undefined };
-    const what = `${this.user}: PUBLISH to ${topic} at QoS ${qos}`;
-    const incomplete = (end: ConnectionEnd, notSent: boolean): SendIncompleteError => {
-      const awaiting = this.ackFlow.awaiting(send.messageId, qos);
-      const because = this.stoppedWaiting ? 'stopped-waiting' : 'connection-closed';
-      const why = notSent ? `not sent: ${notConnected(end)}` : `no ${awaiting} ${endPhrase(end, this.stoppedWaiting)}`;
-      return new SendIncompleteError(`${what}: ${why}`, awaiting, because, end.code);
-    };
-    return this.track<void>(incomplete, (resolve, reject) => {
-      const done: PacketCallback = (err, packet) => {
-        this.sends.delete(done);
-        if (!err) return resolve();
-        const code = (err as { code?: unknown }).code;
-        if (typeof code === 'number') {
-          // The server answered with a failure reason code [MQTT-3.4.2.1], [MQTT-3.5.2.1].
-          const ack = packet?.cmd.toUpperCase() ?? this.ackFlow.awaiting(send.messageId, qos);
-          return reject(new SendIncompleteError(`${what} refused: ${ack} ${reasonName(code)} (${code})`, ack, 'refused', code, { cause: err }));
-        }
-        // MQTT.js failed the send as it closed the connection (its keep-alive timeout, say).
-        reject(incomplete(this.currentEnd(), false));
-      };
-      this.sends.set(done, send);
-      this.client.publish(topic, payload, { qos, retain }, done);
-    });
-  }
-
-  /** The error of a verb other than a QoS 1/2 send that the connection's end cut short. */
-  private verbLost(what: string): OnEnd {
-    return (end, notSent) => new MqttVerbError(
-      `${this.user}: ${what}: ${notSent ? notConnected(end) : `connection closed before the server acknowledged (${end.cause})`}`,
-      end.code,
-    );
-  }
-
-  /**
-   * Runs a verb; it rejects at once when the connection is gone or going, or with `lost(end)`
-   * when it closes before the acknowledgement.
-   */
-  private track<T>(lost: OnEnd, run: (resolve: (value: T) => void, reject: (err: Error) => void) => void): Promise<T> {
-    if (this.closed || !this.client.connected || this.client.disconnecting) {
-      return Promise.reject(lost(this.ended ?? { by: 'chatbench', cause: 'chatbench is ending this session' }, true));
-    }
-    return new Promise<T>((resolve, reject) => {
-      const fail = (err: Error): void => reject(err);
-      this.pending.set(fail, lost);
-      run(
-        (value) => {
-          this.pending.delete(fail);
-          resolve(value);
-        },
-        (err) => {
-          this.pending.delete(fail);
-          reject(err);
-        },
-      );
     });
   }
 }

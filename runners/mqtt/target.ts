@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import type { Driver, TargetHandle } from '../../core/driver.js';
+import { describeProtocol } from '../../core/result/envelope.js';
 import type { Parsed } from '../../core/scenario/units.js';
 import { redactTargetUrl } from '../../core/target.js';
 import type { FieldIssue, ProtocolRunner } from '../../core/target.js';
@@ -20,7 +21,7 @@ import type { MqttTarget, MqttVersion } from './endpoint.js';
 export type MqttTargetFields = Omit<MqttTarget, 'url'>;
 
 /** What `mqttVersion:` and --mqtt-version accept; protocol level 4 is 3.1.1. */
-export const MQTT_VERSION_VALUES = [4, 5, '3.1.1', '4', '5', '5.0'] as const;
+const MQTT_VERSION_VALUES = [4, 5, '3.1.1', '4', '5', '5.0'] as const;
 const MQTT_VERSIONS: Readonly<Record<string, MqttVersion>> = { '4': '3.1.1', '3.1.1': '3.1.1', '5': '5.0', '5.0': '5.0' };
 /** MQTT 3.1 (protocol level 3) is a different protocol from 3.1.1, not an older spelling of it. */
 const MQTT_31 = new Set(['3', '3.1', '3.1.0']);
@@ -94,7 +95,7 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
 
   describe(target) {
     const scheme = new URL(target.url).protocol.replace(/:$/, '');
-    return `${redactTargetUrl(target.url)} (MQTT ${target.fields.mqttVersion} over ${TRANSPORT[scheme] ?? scheme})`;
+    return `${redactTargetUrl(target.url)} (${describeProtocol(target)} over ${TRANSPORT[scheme] ?? scheme})`;
   },
 
   async open(target, options) {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { MessageSource } from '../../core/driver.js';
 
-export const TOPIC_ROOT = 'chatbench';
+const TOPIC_ROOT = 'chatbench';
 
 /** encodeURIComponent escapes '/', '#', '+' and NUL; '%' itself is escaped, so decoding is exact. */
 function encodeLevel(name: string): string {

@@ -137,8 +137,9 @@ describe('accounts of what the driver reported', () => {
     const d = withSend(
       driver,
       (real, i) => {
-        if (i % 10 === 3) return Promise.reject(new SendIncompleteError('no PUBACK', 'PUBACK', 'connection-closed'));
-        if (i % 10 === 7) return Promise.reject(new SendIncompleteError('no PUBREC', 'PUBREC', 'stopped-waiting'));
+        // Neither reached the server (the fake drops them before the real send): not written.
+        if (i % 10 === 3) return Promise.reject(new SendIncompleteError('no PUBACK', 'PUBACK', 'connection-closed', undefined, { written: false }));
+        if (i % 10 === 7) return Promise.reject(new SendIncompleteError('no PUBREC', 'PUBREC', 'stopped-waiting', undefined, { written: false }));
         return real();
       },
       (o) => {
@@ -158,6 +159,26 @@ describe('accounts of what the driver reported', () => {
     // Failed sends are not owed: everything else arrived.
     expect(r.delivery).toMatchObject({ expected: 80, delivered: 80, lost: 0, undelivered: 0 });
     expect(r.anomalies).toEqual([{ kind: 'ack-flow', detail: 'PUBLISH qos 2 answered with PUBACK', seen: ['PUBLISH qos2', 'PUBACK'], count: 2 }]);
+  });
+
+  it('keeps a written but unacknowledged send owed: undelivered and censored, never silently dropped; a refused one is not owed', async () => {
+    const { runId, driver } = fresh();
+    const d = withSend(driver, (_real, i) => {
+      // Written to a server that then went quiet (no PUBACK before chatbench stopped waiting)...
+      if (i % 10 === 3) return Promise.reject(new SendIncompleteError('no PUBACK', 'PUBACK', 'stopped-waiting'));
+      // ...and refused by the server with a reason code: not owed.
+      if (i % 10 === 7) return Promise.reject(new SendIncompleteError('PUBACK not authorized (135)', 'PUBACK', 'refused', 135));
+      return _real();
+    });
+    const s = spec({ users: 2, rooms: { count: 1, members: 2 }, rate: 200, messages: 100, durationMs: 1000, warmupMs: 0, drainMs: 200 });
+    const r = await runScenario(s, { runId, driver: d });
+    await driver.close();
+    expect(r.sends.failed).toBe(20);
+    expect(r.delivery.sendErrors).toBe(10);
+    expect(r.delivery).toMatchObject({ expected: 90, delivered: 80, lost: 0, undelivered: 10 });
+    // The ten that never arrived count in the percentiles as slower than the wait.
+    expect(r.latency.censored).toBe(10);
+    expect(r.reasons.map((x) => x.kind)).toEqual(expect.arrayContaining(['undelivered', 'send']));
   });
 
   it('reports progress for a status line and checkpoints that match the result schema', async () => {

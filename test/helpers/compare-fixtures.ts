@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runScenarios } from '../../core/engine/index.js';
-import { createLatencyHistogram, decodeHistogram, recordMicros, recordedBuckets, summarise } from '../../core/metrics/histogram.js';
+import { createLatencyHistogram, decodeHistogram, recordMicros, recordedBuckets } from '../../core/metrics/histogram.js';
+import { summarise } from '../../core/metrics/latency-summary.js';
 import type { LatencySummary, RunResult, ScenarioResult } from '../../core/result/index.js';
 import { expectKind, parseResult } from '../../core/result/read.js';
 import type { CompareEnvelope } from '../../core/verdict/compare.js';

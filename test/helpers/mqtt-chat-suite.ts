@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { DeliveryLevel, Driver } from '../../core/driver.js';
+import { DELIVERY_LEVELS, type Driver } from '../../core/driver.js';
 import type { MqttVersion } from '../../runners/mqtt/endpoint.js';
 import type { TlsSpec } from '../../runners/common/tls.js';
 import { createMqttDriver } from '../../runners/mqtt/driver.js';
@@ -18,8 +18,6 @@ export interface SuiteTarget {
   tls?: TlsSpec;
   embedded?: boolean;
 }
-
-const LEVELS: DeliveryLevel[] = [0, 1, 2];
 
 /** Retained messages matching `filter`, as a fresh plain MQTT.js client sees them on subscribing. */
 export async function retainedUnder(url: string, filter: string): Promise<Map<string, string>> {
@@ -58,7 +56,7 @@ export function defineChatSuite(target: () => SuiteTarget): void {
     await driver?.close();
   });
 
-  it.each(LEVELS)('delivers a room message at QoS %i with source, level and payload', async (level) => {
+  it.each(DELIVERY_LEVELS)('delivers a room message at QoS %i with source, level and payload', async (level) => {
     const room = freshRoom();
     await alice.session.joinRoom(room, level);
     await bob.session.joinRoom(room, level);
@@ -70,7 +68,7 @@ export function defineChatSuite(target: () => SuiteTarget): void {
     expect(got.receivedAt).toBeGreaterThan(0);
   });
 
-  it.each(LEVELS)('delivers a direct message at QoS %i to the inbox', async (level) => {
+  it.each(DELIVERY_LEVELS)('delivers a direct message at QoS %i to the inbox', async (level) => {
     const payload = uniquePayload('dm');
     await alice.session.sendToUser('bob', payload, level);
     const got = await bob.inbox.waitFor(samePayload(payload));

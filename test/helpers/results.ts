@@ -8,7 +8,8 @@
  */
 import type { TargetHandle } from '../../core/driver.js';
 import { runScenarios } from '../../core/engine/index.js';
-import { decodeHistogram, summarise } from '../../core/metrics/histogram.js';
+import { decodeHistogram } from '../../core/metrics/histogram.js';
+import { summarise } from '../../core/metrics/latency-summary.js';
 import type { LatencySummary, RunResult, ScenarioResult } from '../../core/result/index.js';
 import type { ScenarioSpec } from '../../core/scenario/types.js';
 import { judge } from '../../core/verdict/judge.js';

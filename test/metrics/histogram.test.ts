@@ -9,14 +9,12 @@ import {
   decodeHistogram,
   encodeHistogram,
   latencyFromIntended,
-  mergeEncoded,
-  mergeSummaries,
   recordDelivery,
   recordMicros,
   serviceTime,
-  summarise,
   type LatencyHistogram,
 } from '../../core/metrics/histogram.js';
+import { mergeEncoded, mergeSummaries, summarise } from '../../core/metrics/latency-summary.js';
 import { LatencySummary } from '../../core/result/index.js';
 
 /** HDR with 3 significant digits: a reported value is within 0.1% of the true one. */

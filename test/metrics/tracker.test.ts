@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryLevel } from '../../core/driver.js';
-import { DeliveryTracker, mergeDelivery } from '../../core/metrics/tracker.js';
+import { mergeDelivery } from '../../core/metrics/delivery-levels.js';
+import { DeliveryTracker } from '../../core/metrics/tracker.js';
 import { Delivery } from '../../core/result/index.js';
 
 /**

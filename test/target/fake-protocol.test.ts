@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { runScenarios } from '../../core/engine/index.js';
 import type { InputError } from '../../core/errors.js';
 import { parseScenarioText, scenarioJsonSchema } from '../../core/scenario/index.js';
-import { checkTargetUrl, describeTarget, limitsFor, openTarget, registerRunner } from '../../core/target.js';
+import { checkTargetUrl, describeTargetSpec, limitsFor, openTarget, registerRunner } from '../../core/target.js';
 import '../../runners/index.js';
 import { fakeRunner, switchboards } from './fake-runner.js';
 import type { FakeFields } from './fake-runner.js';
@@ -31,7 +31,7 @@ describe('a protocol registered from the test folder', () => {
   test('a scenario runs on it through runScenarios, its field reaches its runner, its URL is redacted', async () => {
     const file = parseScenarioText(`target: { url: "fake://alice:pw123@switchboard", domain: chat.test }\n${WORKLOAD}`, 'fake.yaml');
     expect(file.target).toEqual({ url: 'fake://alice:pw123@switchboard', protocol: 'fake', protocolVersion: '1', fields: { domain: 'chat.test' } });
-    expect(describeTarget(file.target)).toBe('fake://alice:***@switchboard (fake chat, domain chat.test)');
+    expect(describeTargetSpec(file.target)).toBe('fake://alice:***@switchboard (fake chat, domain chat.test)');
 
     const before = switchboards.length;
     const handle = await openTarget(file.target);

@@ -4,16 +4,16 @@
  */
 import { expect, test } from 'vitest';
 import { parseScenarioText } from '../../core/scenario/index.js';
-import { describeTarget, limitsFor, openTarget, protocolOf } from '../../core/target.js';
+import { describeTargetSpec, limitsFor, openTarget, protocolOf } from '../../core/target.js';
 import '../../runners/index.js';
 
 const WORKLOAD = 'scenarios: [{ name: a }]\n';
 
 test('describe: URL with the password masked, MQTT version and transport', () => {
   const target = (url: string, version = 5) => parseScenarioText(`target: { url: "${url}", mqttVersion: ${version} }\n${WORKLOAD}`, 'd.yaml').target;
-  expect(describeTarget(target('mqtts://bob:hunter2@h:8883'))).toBe('mqtts://bob:***@h:8883 (MQTT 5.0 over TLS)');
-  expect(describeTarget(target('ws://h:9001/mqtt', 4))).toBe('ws://h:9001/mqtt (MQTT 3.1.1 over WebSocket)');
-  expect(describeTarget(null)).toBe('the embedded mqtt server');
+  expect(describeTargetSpec(target('mqtts://bob:hunter2@h:8883'))).toBe('mqtts://bob:***@h:8883 (MQTT 5.0 over TLS)');
+  expect(describeTargetSpec(target('ws://h:9001/mqtt', 4))).toBe('ws://h:9001/mqtt (MQTT 3.1.1 over WebSocket)');
+  expect(describeTargetSpec(null)).toBe('the embedded mqtt server');
 });
 
 test('limits: the largest MQTT payload is the largest Remaining Length less the PUBLISH header allowance', () => {

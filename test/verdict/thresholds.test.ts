@@ -5,7 +5,8 @@
  * upper bound — `p99 < 250ms` fails when more than 1 % of owed deliveries are missing.
  */
 import { describe, expect, it } from 'vitest';
-import { createLatencyHistogram, recordMicros, summarise } from '../../core/metrics/histogram.js';
+import { createLatencyHistogram, recordMicros } from '../../core/metrics/histogram.js';
+import { summarise } from '../../core/metrics/latency-summary.js';
 import type { ScenarioResult } from '../../core/result/index.js';
 import { describeReading, describeValue, evaluateThreshold } from '../../core/verdict/thresholds.js';
 import { fixtureRun, scenarioOf, variant } from '../helpers/compare-fixtures.js';

@@ -163,7 +163,10 @@ describe.each<Version>(['3.1.1', '5.0'])('MQTT %s against a misbehaving server',
     const send = incomplete(c.session.sendToRoom('r', payload, 1));
     await c.session.disconnect('graceful');
     const error = await send;
-    expect([error.awaiting, error.because]).toEqual(['PUBACK', 'stopped-waiting']);
+    expect([error.awaiting, error.because, error.written, error.mayBeDelivered]).toEqual(['PUBACK', 'stopped-waiting', true, true]);
+    // A send asked for after the session ended never leaves chatbench: not written, not owed.
+    const late = await incomplete(c.session.sendToRoom('r', payload, 1));
+    expect([late.written, late.mayBeDelivered]).toEqual([false, false]);
     expect(error.message).toMatch(/no PUBACK before chatbench stopped waiting \(chatbench's disconnect timer: sends in flight were not acknowledged within 0\.2 s/);
     expect(c.ends).toEqual([]);
     await c.close();
