@@ -6,11 +6,13 @@
 import type { ScenarioResult } from '../result/index.js';
 
 /**
- * The generator kept its schedule when its schedule-lag p99 stays at or below this (µs). Above
- * it, sends left late enough that latency and rates partly measure chatbench itself: 1 ms is
- * the bound the generator is held to at 1,000 msg/s, and well under the latencies worth comparing.
+ * The generator kept its schedule when its schedule-lag p99 stays at or below this (µs). The
+ * pacer sleeps between sends (it never spins), and a wake-up lands up to about a millisecond after
+ * its send was due (measured with `npm run bench:cpu`: p99 0.6–2.3 ms at 1,000 msg/s on a
+ * 2-core machine shared with the broker). Above 2 ms the generator is behind for a reason other
+ * than that granularity, and its latency and rates partly measure chatbench itself.
  */
-export const MAX_SCHEDULE_LAG_P99_MICROS = 1_000;
+export const MAX_SCHEDULE_LAG_P99_MICROS = 2_000;
 
 /** The generator's schedule-lag p99 in a scenario, µs; null when it sent nothing measured. */
 export function lagP99(s: Pick<ScenarioResult, 'scheduleLag'>): number | null {

@@ -151,14 +151,14 @@ describe('chatbench compare', () => {
     const help = (await compare(['--help'])).stdout;
     expect(help).toContain('Usage: chatbench compare BASELINE.json CURRENT.json [flags]');
     for (const flag of ['--tolerance PCT', '--throughput-tolerance PCT', '--min-latency-change TIME', '--strict', '--json FILE', '--markdown FILE', '--quiet']) expect(help).toContain(flag);
-    expect(help).toContain("either side's schedule lag p99 above 1 ms");
+    expect(help).toContain("either side's schedule lag p99 above 2 ms");
     expect(help).toContain('Exit codes: 0 no regression; 1 a regression (or, with --strict, a caveat); 2 bad input');
   });
 
   it('warns when the generator lagged, and fails on it with --strict', async () => {
     const warned = await compare([file('base.json'), file('lagged.json')]);
     expect(warned.code).toBe(0);
-    expect(warned.stderr).toContain('the generator fell behind in the current scenario room: schedule lag p99 5 ms > 1 ms (its figures partly measure chatbench)');
+    expect(warned.stderr).toContain('the generator fell behind in the current scenario room: schedule lag p99 5 ms > 2 ms (its figures partly measure chatbench)');
     const strict = await compare([file('base.json'), file('lagged.json'), '--strict']);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain('--strict: failing on a caveat: the generator fell behind in the current scenario room');
