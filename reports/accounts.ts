@@ -117,17 +117,33 @@ function cutShort(s: ScenarioResult): string {
 export function drainLine(s: ScenarioResult): string {
   const d: Drain = s.drain;
   const owed = d.owedAtEnd > 0
-    ? `${formatCount(d.owedAtStart)} owed when it began, ${formatCount(d.owedAtEnd)} still owed at its end`
+    ? `${formatCount(d.owedAtStart)} owed when it began, ${formatCount(d.owedAtEnd)} still owed at its end${lateArrivals(s)}`
     : `${formatCount(d.owedAtStart)} owed when it began`;
   return `drain: ${formatSeconds(d.seconds)}, ended because ${drainEnd(s)} (${owed})`;
+}
+
+/**
+ * Deliveries owed when the drain ended that are not missing in the final counts arrived after
+ * it, while chatbench was closing its connections: without this the drain's "still owed" and
+ * the delivery counts' "undelivered" disagree with nothing to say why.
+ */
+function lateArrivals(s: ScenarioResult): string {
+  const late = s.drain.owedAtEnd - (s.delivery.undelivered + s.delivery.lost);
+  return late > 0 ? `; ${formatCount(late)} of them arrived while chatbench was disconnecting` : '';
 }
 
 /** Undelivered is not lost: say so, with how the waiting ended. */
 export function undeliveredNote(s: ScenarioResult): string | null {
   const n = s.delivery.undelivered;
   if (n === 0) return null;
-  return `${formatCount(n)} undelivered: still outstanding when chatbench stopped waiting (${drainEnd(s)}); ` +
-    'a server too slow for this load (or a session chatbench ended), not a protocol violation';
+  const why = stalled(s) ? 'the server stopped responding — not a protocol violation'
+    : 'a server too slow for this load (or a session chatbench ended), not a protocol violation';
+  return `${formatCount(n)} undelivered: still outstanding when chatbench stopped waiting (${drainEnd(s)}); ${why}`;
+}
+
+/** The server stopped responding (the stall watch fired), as opposed to serving the load slowly. */
+function stalled(s: ScenarioResult): boolean {
+  return s.drain.endedBy === 'stall' || s.reasons.some((r) => r.kind === 'abort' && r.cause === 'stall');
 }
 
 /** Lost comes with evidence: say what it is. */

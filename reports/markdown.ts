@@ -5,13 +5,15 @@
  */
 import { runStatus, type RunResult, type ScenarioResult } from '../core/result/index.js';
 import {
-  censoredNote, connectionLines, lagNote, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
+  DELIVERY_SCOPE, censoredNote, connectionLines, lagNote, describeAnomaly, downgradeLines, drainLine, lostNote, otherReasons, sendLines, thresholdActual, undeliveredNote,
 } from './accounts.js';
 import { describeAbort, describeProtocol, describeWhere, describeWorkload, notRunScenarios, passedSummary, statusLabel, workloadOf } from './describe.js';
 import { mdCode, mdRow, mdText } from './escape-markdown.js';
 import { formatCount, formatPercentile } from './format.js';
 
-const HEAD = ['scenario', 'status', 'sent', 'delivered/s', 'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered'];
+// The rates cover the measurement window, the delivery counts the whole scenario: the heads and the note under the table say so.
+const HEAD = ['scenario', 'status', 'sent (window)', 'delivered/s (window)', 'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered'];
+const TABLE_SCOPE = `sent and delivered/s: the measurement window (after the warm-up); lost, undelivered, dup and reordered: the ${DELIVERY_SCOPE}`;
 
 export function renderMarkdown(result: RunResult): string {
   const t = result.target;
@@ -29,6 +31,8 @@ export function renderMarkdown(result: RunResult): string {
     mdRow([':---', ':---', ...Array<string>(HEAD.length - 2).fill('---:')]),
     ...result.scenarios.map(scenarioRow),
     ...notRun.map((name) => mdRow([mdText(name), 'NOT RUN', ...Array<string>(HEAD.length - 2).fill('-')])),
+    '',
+    mdText(TABLE_SCOPE),
   );
 
   for (const s of result.scenarios) out.push('', ...scenarioSection(s));
@@ -67,11 +71,19 @@ function scenarioSection(s: ScenarioResult): string[] {
   if (reasons.length > 0) out.push('', ...reasons);
   const [lost, ...ends] = connectionLines(s);
   const account = [
-    lagNote(s), censoredNote(s), lostNote(s), undeliveredNote(s), drainLine(s), ...downgradeLines(s),
+    lagNote(s), censoredNote(s), lostNote(s), undeliveredNote(s), unremarkableDrain(s) ? null : drainLine(s), ...downgradeLines(s),
     lost === undefined ? null : `connections: ${lost}${ends.length > 0 ? ` (${ends.join('; ')})` : ''}`,
     ...sendLines(s).map((line) => `unfinished sends: ${line}`),
     ...s.anomalies.map((a) => `protocol anomaly: ${describeAnomaly(a)}`),
   ].filter((line): line is string => line !== null);
   out.push('', ...account.map((line) => `> ${mdText(line)}  `));
   return out;
+}
+
+/** Under this, a drain that delivered everything is not worth a line in a pull-request comment. */
+const BRIEF_DRAIN_SECONDS = 0.1;
+
+/** A passing scenario whose drain ended at once with everything delivered: "drain: 0.0 s" says nothing. */
+function unremarkableDrain(s: ScenarioResult): boolean {
+  return s.status === 'passed' && s.drain.endedBy === 'all-delivered' && s.drain.seconds < BRIEF_DRAIN_SECONDS;
 }

@@ -92,6 +92,6 @@ function stallMessage(timeoutMs: number, atMicros: number, progress: Progress): 
   const seconds = (x: number) => String(Math.round(x * 10) / 10);
   const inFlight = progress.inFlight();
   const owed = progress.owed();
-  return `the server stopped responding for ${seconds(timeoutMs / 1000)} s at t = ${seconds(Math.max(0, atMicros) / MICROS_PER_SECOND)} s`
+  return `the server stopped responding for at least ${seconds(timeoutMs / 1000)} s at t = ${seconds(Math.max(0, atMicros) / MICROS_PER_SECOND)} s`
     + ` (no acknowledgement and no delivery; ${plural(inFlight, 'send')} in flight, ${plural(owed, 'delivery')} owed)`;
 }

@@ -15,7 +15,10 @@ import { addHistogram, createLatencyHistogram, decodeHistogram, encodeHistogram,
 export interface Censoring {
   /** How many never arrived. */
   censored: number;
-  /** Every one of them waited at least this long, µs. */
+  /**
+   * Every one of them waited at least this long, µs. The summary shows them as more than this
+   * or the longest arrival, whichever is larger (they rank above every arrival).
+   */
   waited: number;
 }
 
@@ -76,7 +79,10 @@ export function summarise(h: LatencyHistogram, censoring: Censoring = NOT_CENSOR
     while (next < ranks.length && (ranks[next] as number) <= seen) values[next++] = x.highestEquivalentValue(value);
   }
   const [p50 = null, p90 = null, p99 = null, p999 = null, max = null] = values;
-  return { unit: 'us', count, censored, waited, min, mean: count === 0 ? 0 : sum / count, p50, p90, p99, p999, max, hdr };
+  // A censored delivery ranks above everything that arrived, so the bound it is shown with
+  // ("> waited") is at least the longest arrival too: percentiles never read lower as they rise.
+  const bound = censored > 0 ? Math.max(waited, count > 0 ? x.highestEquivalentValue(x.maxValue) : 0) : 0;
+  return { unit: 'us', count, censored, waited: bound, min, mean: count === 0 ? 0 : sum / count, p50, p90, p99, p999, max, hdr };
 }
 
 /**

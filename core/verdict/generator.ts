@@ -19,8 +19,14 @@ export function lagP99(s: Pick<ScenarioResult, 'scheduleLag'>): number | null {
   return s.scheduleLag.count === 0 ? null : s.scheduleLag.p99;
 }
 
-/** The schedule-lag p99 (µs) when it exceeds the bound, else null. */
+/** A p99 means something with at least 100 samples (count × (1 − 0.99) ≥ 1); below that it is the max. */
+const MIN_LAG_SAMPLES = 100;
+
+/**
+ * The schedule-lag p99 (µs) when it exceeds the bound, else null. With fewer than 100 measured
+ * sends one late wake-up would decide it, so no verdict about the generator is drawn from them.
+ */
 export function generatorLag(s: Pick<ScenarioResult, 'scheduleLag'>): number | null {
   const p99 = lagP99(s);
-  return p99 !== null && p99 > MAX_SCHEDULE_LAG_P99_MICROS ? p99 : null;
+  return p99 !== null && s.scheduleLag.count >= MIN_LAG_SAMPLES && p99 > MAX_SCHEDULE_LAG_P99_MICROS ? p99 : null;
 }

@@ -28,7 +28,7 @@ export function judge(spec: ScenarioSpec, measured: Measured, aborted: AbortInfo
       ? [{ kind: 'nothing-measured' as const, message: 'nothing was measured: no message was sent after the warm-up' }]
       : []),
     ...deliveryReasons(measured),
-    ...undeliveredReasons(measured),
+    ...undeliveredReasons(measured, aborted),
     ...connectionReasons(measured),
     ...sendReasons(measured),
     ...protocolReasons(measured),
@@ -80,17 +80,20 @@ function deliveryReasons(m: Measured): Reason[] {
  * they are within the contract; elsewhere they fail the scenario because the workload was not
  * served — but they are the server being slow, not breaking the protocol, and the message says so.
  */
-function undeliveredReasons(m: Measured): Reason[] {
+function undeliveredReasons(m: Measured, aborted: AbortInfo | null): Reason[] {
   const undelivered = DELIVERY_LEVELS.reduce<number>((sum, level) => {
     const d = m.delivery.byQos[level];
     return d === undefined || d.allowed.lost ? sum : sum + d.undelivered;
   }, 0);
   if (undelivered === 0) return [];
   const stopped = drainEnd(m);
+  // A stalled server did not serve the load slowly: it stopped serving it.
+  const stalled = m.drain.endedBy === 'stall' || aborted?.cause === 'stall';
+  const why = stalled ? 'the server stopped responding' : 'the server was too slow for this load';
   return [{
     kind: 'undelivered',
     undelivered,
-    message: `${plural(undelivered, 'owed delivery was', 'owed deliveries were')} still outstanding when chatbench stopped waiting (${stopped}): the server was too slow for this load — not a protocol violation`,
+    message: `${plural(undelivered, 'owed delivery was', 'owed deliveries were')} still outstanding when chatbench stopped waiting (${stopped}): ${why} — not a protocol violation`,
   }];
 }
 

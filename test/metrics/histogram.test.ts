@@ -94,6 +94,15 @@ describe('censored summaries', () => {
     expect(s.p999).toBeNull();
   });
 
+  it('shows the censored as more than the longest arrival when that is longer than the wait: percentiles never fall as they rise', () => {
+    // After a stall the last sends waited 3.55 s, while earlier messages arrived after 6 s.
+    const s = summarise(histogramOf([...range(1, 50)].map((i) => 6_000_000 + i)), { censored: 50, waited: 3_550_000 });
+    expect(s.p50).not.toBeNull();
+    expect(s.p90).toBeNull();
+    expect(s.waited).toBeGreaterThanOrEqual(6_000_050);
+    expect(s.waited).toBeGreaterThanOrEqual(s.p50 as number);
+  });
+
   it('never reads a small number when nothing arrived', () => {
     const s = summarise(createLatencyHistogram(), { censored: 3, waited: 500 });
     expect(s).toMatchObject({ count: 0, censored: 3, waited: 500, p50: null, p99: null, max: null, min: 0, mean: 0 });
