@@ -29,6 +29,12 @@ export interface OpenOptions {
 export interface FieldIssue {
   path: (string | number)[];
   message: string;
+  /**
+   * Set when the problem is with a value the command line gave, not the file: 'url' for
+   * --target, else the runner field it set (mqttVersion for --mqtt-version). Reported without
+   * a file position.
+   */
+  commandLine?: string;
 }
 
 export interface ResolveContext {
@@ -197,7 +203,8 @@ export function resolveTarget(
   const url = options.url ?? fileUrl;
   if (url === undefined) return { target: null, issues: [] };
   const checked = checkTargetUrl(url);
-  if (!checked.ok) return { target: null, issues: [{ path: ['url'], message: checked.error }] };
+  const urlFrom = options.url === undefined ? {} : { commandLine: 'url' };
+  if (!checked.ok) return { target: null, issues: [{ path: ['url'], message: checked.error, ...urlFrom }] };
   const parsed = new URL(url);
   const runner = runnerForUrl(parsed);
   if (!runner) return { target: null, issues: [{ path: ['url'], message: `no runner for ${parsed.protocol}//` }] };
@@ -216,18 +223,19 @@ export function resolveTarget(
   for (const [key, value] of Object.entries(options.fields ?? {})) {
     const schema = runner.fields.shape[key];
     if (!schema) {
-      issues.push({ path: [], message: `${notHere(key)} (given on the command line)` });
+      issues.push({ path: [], message: `${notHere(key)} (given on the command line)`, commandLine: key });
       continue;
     }
     const result = schema.safeParse(value);
     if (result.success) fields[key] = result.data;
-    else issues.push({ path: [key], message: `${key} from the command line: ${result.error.issues[0]?.message ?? 'invalid'}` });
+    else issues.push({ path: [key], message: `${key} from the command line: ${result.error.issues[0]?.message ?? 'invalid'}`, commandLine: key });
   }
   if (issues.length > 0) return { target: null, issues };
   const urlSource = options.url === undefined ? 'target.url' : '--target';
   const resolved = runner.resolve(fields, { url: parsed, baseDir: options.baseDir, urlSource });
   const target: TargetSpec = { url, protocol: runner.protocol, protocolVersion: resolved.protocolVersion, fields: resolved.fields };
-  return { target, issues: resolved.issues };
+  // A runner's issue with the URL is about --target when the command line gave the URL.
+  return { target, issues: resolved.issues.map((i) => (i.path[0] === 'url' && i.commandLine === undefined ? { ...i, ...urlFrom } : i)) };
 }
 
 /**

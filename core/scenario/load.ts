@@ -54,6 +54,8 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
   });
 
   let result: ScenarioFile | undefined;
+  // Problems with what --target or a runner flag gave: no line of the file is at fault.
+  const flagProblems: string[] = [];
   if (doc.errors.every((error) => RECOVERABLE.has(error.code))) {
     if (doc.contents === null) {
       issues.push({ file, line: 1, column: 1, path: '', message: 'the file is empty: expected a map with a "scenarios" list' });
@@ -64,16 +66,28 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
       } else {
         const baseDir = opts.baseDir ?? dirname(resolve(file));
         const { value, issues: found } = normaliseScenarioData(converted.data, { target: opts.target, targetFields: opts.targetFields, baseDir });
-        for (const issue of found) issues.push({ file, ...position(offsetOf(doc, issue)), path: formatPath(issue.path), message: issue.message });
+        for (const issue of found) {
+          if (issue.commandLine !== undefined) flagProblems.push(`invalid ${flagFor(issue.commandLine)}: ${issue.message}`);
+          else issues.push({ file, ...position(offsetOf(doc, issue)), path: formatPath(issue.path), message: issue.message });
+        }
         if (value) result = { file, ...value };
       }
     }
   }
-  if (issues.length > 0 || !result) {
+  if (issues.length > 0) {
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new InputError(`invalid scenario file ${file}`, issues);
+    throw new InputError([...flagProblems, `invalid scenario file ${file}`].join('\n'), issues);
   }
+  if (flagProblems.length > 0 || !result) throw new InputError(flagProblems.length > 0 ? flagProblems.join('\n') : `invalid scenario file ${file}`);
   return result;
+}
+
+/**
+ * The flag that gave a command-line target value: --target for the URL; a runner field's flag
+ * is its name in kebab case (mqttVersion: --mqtt-version), as cli/commands/run.ts names it.
+ */
+function flagFor(commandLine: string): string {
+  return commandLine === 'url' ? '--target' : `--${commandLine.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /**

@@ -13,6 +13,8 @@ export interface PathIssue {
   path: IssuePath;
   message: string;
   at: 'value' | 'key';
+  /** The command-line value the problem is with ('url': --target; else the runner field set by a flag); absent for the file's. */
+  commandLine?: string;
 }
 
 const EXPECTED: Readonly<Record<string, string>> = {

@@ -275,5 +275,11 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
 /** File target + --target (+ the runner's fields from the command line) -> TargetSpec (null: embedded broker). */
 function resolveFileTarget(entry: Readonly<Record<string, unknown>> | undefined, opts: NormaliseOptions): { target: TargetSpec | null; issues: PathIssue[] } {
   const { target, issues } = resolveTarget(entry, { url: opts.target, fields: opts.targetFields, baseDir: opts.baseDir });
-  return { target, issues: issues.map((issue) => ({ path: ['target', ...issue.path], message: issue.message, at: 'value' })) };
+  return {
+    target,
+    issues: issues.map((issue) => ({
+      path: ['target', ...issue.path], message: issue.message, at: 'value',
+      ...(issue.commandLine === undefined ? {} : { commandLine: issue.commandLine }),
+    })),
+  };
 }

@@ -89,12 +89,17 @@ export function censoredVerdictOf(baseline: number, current: number, censored: {
 /** Percentiles at which whole latency distributions are compared (HDR, p50 to p99.9). */
 export const SHIFT_PERCENTILES: readonly number[] = [50, 60, 70, 75, 80, 85, 90, 95, 97.5, 99, 99.5, 99.9];
 
+/** The highest percentile compare judges; the max (p100) is judged with as many samples. */
+const HIGHEST_JUDGED_PERCENTILE = 99.9;
+
 /**
  * The fewest samples at which percentile `p` (e.g. 99.9) is distinct from the max:
  * count × (1 − p/100) ≥ 1, so p99 needs 100 samples and p99.9 needs 1,000. With fewer, the
- * percentile is the largest sample, and judging it judges one outlier. The slack absorbs
- * floating point (100 − 99.9 is not exactly 0.1).
+ * percentile is the largest sample, and judging it judges one outlier. The max itself (p100) is
+ * always one sample: it is judged only with as many samples as p99.9 needs, so that a single
+ * slow message in a tiny run does not fail the build where p99 and p99.9 could not. The slack
+ * absorbs floating point (100 − 99.9 is not exactly 0.1).
  */
 export function minSamplesFor(percentile: number): number {
-  return Math.ceil(100 / (100 - percentile) - 1e-9);
+  return Math.ceil(100 / (100 - Math.min(percentile, HIGHEST_JUDGED_PERCENTILE)) - 1e-9);
 }

@@ -8,21 +8,28 @@
 import { InputError } from '../errors.js';
 import { decodeHistogram, valuesAtPercentiles } from '../metrics/histogram.js';
 import type {
-  CompareResult, DistributionShift, MetricComparison, ResolvedCompareOptions, RunResult, RunSide, ScenarioComparison, ScenarioResult, ScenarioSide,
+  AbortCause, CompareResult, DistributionShift, MetricComparison, ResolvedCompareOptions, RunResult, RunSide, ScenarioComparison, ScenarioResult, ScenarioSide,
 } from '../result/index.js';
 import { RESULT_SCHEMA_VERSION } from '../result/index.js';
 import {
-  DEFAULT_COMPARE_OPTIONS, MAX_SCHEDULE_LAG_P99_MICROS, SHIFT_PERCENTILES, censoredVerdictOf, minSamplesFor, relativeChange, ruleFor, verdictOf, type CompareOptions,
+  DEFAULT_COMPARE_OPTIONS, SHIFT_PERCENTILES, censoredVerdictOf, minSamplesFor, relativeChange, ruleFor, verdictOf, type CompareOptions,
 } from './compare-rules.js';
 import { COMPARED_METRICS, type Reading } from './metrics.js';
 import { caveatsOf } from './compare-caveats.js';
-import { lagP99 } from './generator.js';
+import { generatorLag, lagP99 } from './generator.js';
 
 export type { CompareOptions } from './compare-rules.js';
 export type Comparison = CompareResult;
 
 /** Envelope fields of the comparison itself (the CLI fills them: tool version, id, clock, machine). */
 export type CompareEnvelope = Pick<CompareResult, 'tool' | 'runId' | 'startedAt' | 'finishedAt' | 'environment'>;
+
+/**
+ * The name of the whole-distribution comparison. It reads the HDR histograms, which hold only
+ * the deliveries that arrived, whereas the latency metrics also count those that never did
+ * (censored): the name says so, or "p50 6.22 s" beside "distribution p50 5.37 s" looks wrong.
+ */
+export const DISTRIBUTION_LABEL = 'latency distribution of what arrived';
 
 const WORKLOAD_KEYS = ['qos', 'payloadBytes', 'users', 'rooms', 'targetRate'] as const;
 
@@ -59,9 +66,24 @@ export function compareResults(baseline: RunResult, current: RunResult, envelope
     caveats,
     warnings,
     // A scenario the current run lacks is a regression: a server that crashed mid-run leaves
-    // its later scenarios unmeasured, and that must not pass the gate.
+    // its later scenarios unmeasured, and that must not pass the gate. Even after an interrupt:
+    // what was not measured cannot be passed (fail closed).
     regressed: scenarios.some((s) => s.regressed) || baseline.scenarios.some((s) => !currentByName.has(s.name)),
   };
+}
+
+/**
+ * Whether a stop with this cause says something about the server. An interrupt (Ctrl-C,
+ * SIGTERM) is the user's doing: the side is a caveat, not a regression. A stall, an
+ * unreachable target, lost connections, a timeout or a run killed mid-scenario still regress.
+ */
+export function abortRegresses(cause: AbortCause): boolean {
+  return cause !== 'signal';
+}
+
+/** A figure (a metric or the whole distribution) regressed, as opposed to only the status. */
+export function figuresRegressed(s: Pick<ScenarioComparison, 'metrics' | 'distribution'>): boolean {
+  return s.metrics.some((m) => m.verdict === 'regressed') || s.distribution?.verdict === 'regressed';
 }
 
 /** True when the comparison holds a caveat: with --strict that fails it. */
@@ -96,9 +118,14 @@ const numberOf = (r: Reading): number | null => (r.kind === 'nothing' ? null : r
 /** How bad a status is: a current side worse than its baseline regressed, whatever its figures. */
 const STATUS_RANK: Readonly<Record<ScenarioResult['status'], number>> = { passed: 0, failed: 1, aborted: 2 };
 
-/** "status passed → aborted: every connection was lost" when the status got worse, else null. */
+/**
+ * "status passed → aborted: every connection was lost" when the status got worse, else null;
+ * null too when the current side was aborted by the user (abortRegresses: a caveat instead).
+ */
 function statusRegression(b: ScenarioResult, c: ScenarioResult): string | null {
   if (STATUS_RANK[c.status] <= STATUS_RANK[b.status]) return null;
+  const abort = c.reasons.find((r) => r.kind === 'abort');
+  if (c.status === 'aborted' && abort !== undefined && !abortRegresses(abort.cause)) return null;
   const why = c.reasons.length > 0 ? `: ${c.reasons.map((r) => r.message).join('; ')}` : '';
   return `status ${b.status} → ${c.status}${why}`;
 }
@@ -118,11 +145,13 @@ function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompar
     let verdict = measured && (censored.baseline || censored.current) ? censoredVerdictOf(baseline, current, censored, rule) : verdictOf(baseline, current, rule);
     if (measured && m.percentile !== undefined) {
       // With fewer samples the percentile is the max: one outlier would decide the verdict.
+      // The max is one sample by nature: it needs as many as the highest judged percentile.
       const needed = minSamplesFor(m.percentile.at);
       const [nb, nc] = [m.percentile.samples(b), m.percentile.samples(c)];
       if (nb < needed || nc < needed) {
         verdict = 'not-measured';
-        unjudged.push(`${m.label} not judged: it needs ${count(needed)} samples on each side to differ from the max; the baseline has ${count(nb)}, the current run ${count(nc)}`);
+        const why = m.percentile.at === 100 ? ', as p99.9 does, so that one slow message does not decide it' : ' to differ from the max';
+        unjudged.push(`${m.label} not judged: it needs ${count(needed)} samples on each side${why}; the baseline has ${count(nb)}, the current run ${count(nc)}`);
       }
     }
     return {
@@ -148,13 +177,14 @@ function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompar
     if (missing.length > 0) warnings.push(`not measured in the ${side}, not compared: ${missing.join(', ')}`);
   }
   warnings.push(...unjudged);
-  const lagged = ([['baseline', b], ['current', c]] as const).filter(([, s]) => (lagP99(s) ?? 0) > MAX_SCHEDULE_LAG_P99_MICROS);
+  const lagged = ([['baseline', b], ['current', c]] as const).filter(([, s]) => generatorLag(s) !== null);
 
   const status = statusRegression(b, c);
   const regressions = [...(status === null ? [] : [status]), ...metrics.filter((m) => m.verdict === 'regressed').map((m) => m.label)];
-  if (distribution?.verdict === 'regressed') regressions.push('latency distribution');
+  if (distribution?.verdict === 'regressed') regressions.push(DISTRIBUTION_LABEL);
   const generatorLagged = lagged.length > 0;
-  if (generatorLagged && regressions.length > 0) {
+  // Only figures can be chatbench's own delay; a status that got worse (an abort) never is.
+  if (generatorLagged && figuresRegressed({ metrics, distribution })) {
     warnings.push(`regression found while the generator lagged (${lagged.map(([side]) => side).join(' and ')}): it may be chatbench's own delay, re-run with a lower rate or more CPU`);
   }
   return {

@@ -39,8 +39,9 @@ export interface Metric {
   nothing: string;
   read(s: Measurable): Reading;
   /**
-   * For a percentile: which one (99.9 for p99.9) and how many samples it is read over (owed
-   * deliveries, arrived or censored), so `compare` judges it only where it differs from the max.
+   * For a percentile: which one (99.9 for p99.9, 100 for the max) and how many samples it is
+   * read over (owed deliveries, arrived or censored), so `compare` judges it only where one
+   * sample does not decide it (compare-rules minSamplesFor).
    */
   percentile?: { at: number; samples(s: Measurable): number };
 }
@@ -87,8 +88,8 @@ function count(name: MetricName, label: string, rule: RuleKind | null, better: B
 
 const WORDS: Readonly<Record<PercentileKey, string>> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 const KEYS = Object.keys(WORDS) as PercentileKey[];
-/** Where each key sits in the distribution; the max is not a percentile of it. */
-const AT: Readonly<Record<PercentileKey, number | null>> = { p50: 50, p90: 90, p99: 99, p999: 99.9, max: null };
+/** Where each key sits in the distribution: the max is its p100 (compare-rules minSamplesFor). */
+const AT: Readonly<Record<PercentileKey, number>> = { p50: 50, p90: 90, p99: 99, p999: 99.9, max: 100 };
 
 /** Latency percentiles, all compared; service time only at p99 (its shape follows latency's). */
 const latencyPercentiles = KEYS.map((key) => latency(key, `latency ${WORDS[key]}`, true, (s) => s.latency, (l) => percentile(l, key), AT[key]));

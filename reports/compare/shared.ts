@@ -3,6 +3,7 @@
  * changes, verdict words, the sides described, the rules and the closing summary.
  */
 import type { CompareResult, DistributionShift, MetricComparison, MetricUnit, RunSide, ScenarioComparison, ScenarioSide, Verdict } from '../../core/result/index.js';
+import { DISTRIBUTION_LABEL, figuresRegressed } from '../../core/verdict/compare.js';
 import { SHIFT_PERCENTILES } from '../../core/verdict/compare-rules.js';
 import { describeAbort, describeWorkload, statusLabel } from '../describe.js';
 import { formatMetric, plural } from '../format.js';
@@ -38,9 +39,12 @@ export function scenarioVerdict(s: ScenarioComparison): ScenarioVerdict {
   return improved ? 'IMPROVED' : 'UNCHANGED';
 }
 
-/** A regression found while the generator lagged partly measures chatbench: say so beside it. */
+/**
+ * A regressed figure found while the generator lagged partly measures chatbench: say so beside
+ * it. Never beside a status that alone got worse: an abort is not chatbench's delay.
+ */
 export function laggedNote(s: ScenarioComparison): string {
-  return s.generatorLagged && s.regressed ? ' (found while the generator lagged)' : '';
+  return s.generatorLagged && figuresRegressed(s) ? ' (found while the generator lagged)' : '';
 }
 
 export function describeRun(side: RunSide): string {
@@ -54,14 +58,16 @@ export function describeSide(s: ScenarioSide): string {
 /** One table row: a metric, or the largest shift between the two HDR distributions. */
 export type Row = Pick<MetricComparison, 'label' | 'unit' | 'baseline' | 'current' | 'change' | 'relative' | 'verdict' | 'censored'>;
 
-/** The row's label is the regression's name ("latency distribution"); distributionNote explains it. */
+/** The row's label is the regression's name (DISTRIBUTION_LABEL); distributionNote explains it. */
 function shiftRow(d: DistributionShift): Row {
-  return { ...d, label: `latency distribution (p${d.percentile})`, unit: 'us', censored: { baseline: false, current: false } };
+  return { ...d, label: `${DISTRIBUTION_LABEL} (p${d.percentile})`, unit: 'us', censored: { baseline: false, current: false } };
 }
 
 /**
- * What the distribution row means: "latency distribution: the largest shift across p50…p99.9
- * of the whole distribution, found at p97.5", naming the percentiles left out for too few samples.
+ * What the distribution row means, and why its p50 may differ from the "latency p50" row:
+ * "latency distribution of what arrived: the largest shift across p50…p99.9 of the delivered
+ * messages' HDR histograms, found at p97.5 (the latency rows also count deliveries that never
+ * arrived)", naming the percentiles left out for too few samples.
  */
 export function distributionNote(s: ScenarioComparison): string | null {
   const d = s.distribution;
@@ -70,7 +76,7 @@ export function distributionNote(s: ScenarioComparison): string | null {
   const last = d.percentiles.at(-1);
   const left = SHIFT_PERCENTILES.filter((p) => !d.percentiles.includes(p));
   const out = left.length === 0 ? '' : ` (${left.map((p) => `p${p}`).join(', ')} left out: too few arrivals to differ from the max)`;
-  return `latency distribution: the largest shift across p${first}…p${last} of the whole distribution, found at p${d.percentile}${out}`;
+  return `${DISTRIBUTION_LABEL}: the largest shift across p${first}…p${last} of the delivered messages' HDR histograms, found at p${d.percentile}${out}; the latency rows above also count deliveries that never arrived`;
 }
 
 export function rowsOf(s: ScenarioComparison): Row[] {

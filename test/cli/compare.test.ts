@@ -43,6 +43,13 @@ beforeAll(async () => {
     r.aborted = { scenario: 'room', cause: 'connections-lost', message: lost };
   });
   save('drop.json', drop);
+  // Ctrl-C in the last scenario, while the generator lagged: the user stopped it, not the server.
+  save('interrupted.json', variant(real, 'direct', (s, r) => {
+    s.status = 'aborted';
+    s.scheduleLag = latencyOf([[5_000, 100]]);
+    s.reasons = [{ kind: 'abort', cause: 'signal', message: 'interrupted by SIGINT' }];
+    r.aborted = { scenario: 'direct', cause: 'signal', message: 'interrupted by SIGINT' };
+  }));
   save('drop-early.json', { ...drop, scenarios: [] });
   save('not-a-result.json', { schemaVersion: 1, kind: 'run', tool: { name: 'chatbench' } });
   writeFileSync(file('broken.json'), '{"schemaVersion": 1,');
@@ -93,7 +100,7 @@ describe('chatbench compare', () => {
   it('--quiet prints only the verdict', async () => {
     const r = await compare([file('base.json'), file('slow.json'), '--min-latency-change', '1us', '--quiet']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^1 of 2 compared scenarios regressed: room \(latency p50, .*latency distribution\)\n$/);
+    expect(r.stderr).toMatch(/^1 of 2 compared scenarios regressed: room \(latency p50, .*latency distribution of what arrived\)\n$/);
   });
 
   it('exits 1 when the server crashed mid-run: a worse status and a scenario that never ran are regressions', async () => {
@@ -108,6 +115,18 @@ describe('chatbench compare', () => {
     const early = await compare([file('base.json'), file('drop-early.json')]);
     expect(early.code).toBe(1);
     expect(early.stderr.trimEnd().split('\n').at(-1)).toBe('2 baseline scenarios missing from the current run: room, direct (the current run stopped early: room: every connection was lost (4 of 4))');
+  });
+
+  it('exits 0 when the user interrupted the current run (a caveat), 1 with --strict', async () => {
+    const r = await compare([file('base.json'), file('interrupted.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^UNCHANGED direct$/m);
+    expect(r.stderr).toContain('! the current run was aborted: interrupted by SIGINT');
+    expect(r.stderr).not.toContain('found while the generator lagged');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('no regression in 2 compared scenarios');
+    const strict = await compare([file('base.json'), file('interrupted.json'), '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('--strict: failing on 2 caveats: the current run was aborted: interrupted by SIGINT');
   });
 
   it('exits 2 naming every result file it cannot use', async () => {

@@ -73,7 +73,7 @@ describeWithMosquitto('verdicts against mosquitto under overload', () => {
     expect(stoppedAt).toBeGreaterThan(0);
     expect(RunResult.parse(result)).toEqual(result);
     expect(result.aborted).toMatchObject({ scenario: 'frozen', cause: 'stall' });
-    expect(result.aborted?.message).toMatch(/^the server stopped responding for 1\.5 s at t = \d+(\.\d)? s/);
+    expect(result.aborted?.message).toMatch(/^the server stopped responding for at least 1\.5 s at t = \d+(\.\d)? s/);
     expect(resultExitCode(result)).toBe(3);
     // Aborted long before the 10 s schedule ended.
     expect(finished - stoppedAt).toBeLessThan(8_000 + 5_000);

@@ -8,10 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
-import type { MetricComparison, RunResult } from '../../core/result/index.js';
+import type { AbortCause, MetricComparison, RunResult, ScenarioResult } from '../../core/result/index.js';
 import type { MetricName } from '../../core/verdict/metrics.js';
 import { compareResults as compareWith, hasCaveats, type CompareOptions, type Comparison } from '../../core/verdict/compare.js';
 import { minSamplesFor } from '../../core/verdict/compare-rules.js';
+import { createLatencyHistogram, recordMicros } from '../../core/metrics/histogram.js';
+import { summarise } from '../../core/metrics/latency-summary.js';
 import { renderComparison, renderComparisonMarkdown } from '../../reports/index.js';
 import { ENVELOPE, censoredLatency, fixtureRun, latencyOf, onSchedule, scaleLatency, scenarioOf, variant } from '../helpers/compare-fixtures.js';
 
@@ -25,10 +27,10 @@ const real: RunResult = (() => {
 const compareResults = (b: RunResult, c: RunResult, options: CompareOptions = {}): Comparison => compareWith(b, c, ENVELOPE, options);
 
 const LATENCY_IDS: MetricId[] = ['p50', 'p90', 'p99', 'p999', 'max'];
-/** The latency metrics judged in the room scenario (600 samples: p99.9 needs 1,000 to differ from the max). */
-const ROOM_JUDGED: MetricId[] = ['p50', 'p90', 'p99', 'max'];
+/** The latency metrics judged in the room scenario (600 samples: p99.9 and the max need 1,000). */
+const ROOM_JUDGED: MetricId[] = ['p50', 'p90', 'p99'];
 /** A scenario's warnings other than the percentiles left unjudged for too few samples. */
-const otherWarnings = (c: Comparison, name: string): string[] => inScenario(c, name).warnings.filter((w) => !/^latency p99\.9 not judged/.test(w));
+const otherWarnings = (c: Comparison, name: string): string[] => inScenario(c, name).warnings.filter((w) => !/^latency (p99\.9|max) not judged/.test(w));
 const inScenario = (c: Comparison, name: string) => {
   const s = c.scenarios.find((x) => x.name === name);
   if (s === undefined) throw new Error(`scenario ${name} not compared`);
@@ -48,11 +50,14 @@ describe('compareResults on a real run', () => {
     expect(real.scenarios.map((s) => [s.name, s.status])).toEqual([['room', 'passed'], ['direct', 'passed']]);
     const c = compareResults(real, structuredClone(real));
     expect(c).toMatchObject({ schemaVersion: 2, kind: 'compare', ...ENVELOPE, aborted: null, regressed: false, onlyInBaseline: [], onlyInCurrent: [], warnings: [], caveats: [] });
-    expect(inScenario(c, 'room').warnings).toEqual(['latency p99.9 not judged: it needs 1,000 samples on each side to differ from the max; the baseline has 600, the current run 600']);
+    expect(inScenario(c, 'room').warnings).toEqual([
+      'latency p99.9 not judged: it needs 1,000 samples on each side to differ from the max; the baseline has 600, the current run 600',
+      'latency max not judged: it needs 1,000 samples on each side, as p99.9 does, so that one slow message does not decide it; the baseline has 600, the current run 600',
+    ]);
     expect(c.baseline).toMatchObject({ runId: '268t5v', toolVersion: '0.1.0' });
     expect(c.options).toEqual({ tolerance: 0.1, throughputTolerance: 0.05, minLatencyChangeMicros: 1000 });
     for (const s of c.scenarios) {
-      expect(s.metrics.map((m) => [m.id, m.verdict, m.change])).toEqual(s.metrics.map((m) => [m.id, m.id === 'p999' ? 'not-measured' : 'unchanged', 0]));
+      expect(s.metrics.map((m) => [m.id, m.verdict, m.change])).toEqual(s.metrics.map((m) => [m.id, m.id === 'p999' || m.id === 'max' ? 'not-measured' : 'unchanged', 0]));
       expect(s.distribution).toMatchObject({ change: 0, relative: 0, verdict: 'unchanged' });
       expect(otherWarnings(c, s.name)).toEqual([]);
       expect(s.generatorLagged).toBe(false);
@@ -75,10 +80,11 @@ describe('compareResults on a real run', () => {
     for (const id of LATENCY_IDS) expect(metric(c, 'room', id).relative).toBeCloseTo(1, 1);
     for (const id of ROOM_JUDGED) expect(verdict(c, 'room', id)).toBe('regressed');
     expect(verdict(c, 'room', 'p999')).toBe('not-measured');
+    expect(verdict(c, 'room', 'max')).toBe('not-measured');
     expect(verdict(c, 'room', 'service.p99')).toBe('unchanged');
     expect(inScenario(c, 'room').distribution).toMatchObject({ verdict: 'regressed' });
     expect(inScenario(c, 'room').distribution?.relative).toBeCloseTo(1, 1);
-    expect(inScenario(c, 'room').regressions).toEqual(['latency p50', 'latency p90', 'latency p99', 'latency max', 'latency distribution']);
+    expect(inScenario(c, 'room').regressions).toEqual(['latency p50', 'latency p90', 'latency p99', 'latency distribution of what arrived']);
     expect(inScenario(c, 'direct').regressed).toBe(false);
     expect(c.regressed).toBe(true);
 
@@ -90,10 +96,10 @@ describe('compareResults on a real run', () => {
 
   it('keeps a latency change under --min-latency-change unchanged, and counts one exactly at it', () => {
     const slow = variant(real, 'room', (s) => { s.latency = scaleLatency(s.latency, 2); });
-    const maxChange = scenarioOf(slow, 'room').latency.max! - scenarioOf(real, 'room').latency.max!;
-    expect(maxChange).toBeGreaterThan(0);
-    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange }), 'room', 'max')).toBe('regressed');
-    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: maxChange + 1 }), 'room', 'max')).toBe('unchanged');
+    const p99Change = scenarioOf(slow, 'room').latency.p99! - scenarioOf(real, 'room').latency.p99!;
+    expect(p99Change).toBeGreaterThan(0);
+    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: p99Change }), 'room', 'p99')).toBe('regressed');
+    expect(verdict(compareResults(real, slow, { minLatencyChangeMicros: p99Change + 1 }), 'room', 'p99')).toBe('unchanged');
     const hour = compareResults(real, slow, { minLatencyChangeMicros: 3_600_000_000 });
     expect(ROOM_JUDGED.map((id) => verdict(hour, 'room', id))).toEqual(ROOM_JUDGED.map(() => 'unchanged'));
     expect(hour.regressed).toBe(false);
@@ -217,9 +223,10 @@ describe('compareResults on a real run', () => {
     const c = compareResults(real, broken);
     expect(otherWarnings(c, 'room')).toEqual(['current failed: threshold p99 < 1us: actual 14,000 us']);
     expect(otherWarnings(c, 'direct')).toEqual(['current was aborted: interrupted by SIGINT (compared anyway: its figures cover only part of the scenario)']);
-    expect(inScenario(c, 'direct').metrics.every((m) => m.verdict === (m.id === 'p999' ? 'not-measured' : 'unchanged'))).toBe(true);
+    expect(inScenario(c, 'direct').metrics.every((m) => m.verdict === (m.id === 'p999' || m.id === 'max' ? 'not-measured' : 'unchanged'))).toBe(true);
     expect(inScenario(c, 'room').regressions).toEqual(['status passed → failed: threshold p99 < 1us: actual 14,000 us']);
-    expect(inScenario(c, 'direct').regressions).toEqual(['status passed → aborted: interrupted by SIGINT']);
+    // Interrupted by the user: a caveat (below), not the server regressing.
+    expect(inScenario(c, 'direct')).toMatchObject({ regressions: [], regressed: false });
     expect(c.regressed).toBe(true);
     // Better or equal is no regression: the other way round, and a side against itself.
     expect(compareResults(broken, real).regressed).toBe(false);
@@ -230,6 +237,43 @@ describe('compareResults on a real run', () => {
     expect(c.warnings).toEqual(['the current run was aborted: interrupted by SIGINT']);
     expect(c.caveats).toEqual([{ kind: 'aborted', side: 'current', scenario: 'direct', message: 'the current run was aborted: interrupted by SIGINT' }]);
     expect(renderComparison(c)).toContain('current was aborted: interrupted by SIGINT');
+  });
+
+  it('calls a scenario the user interrupted a caveat, not a regression; a stall, unreachable target, lost connections or timeout regress', () => {
+    const stopped = (cause: AbortCause, message: string) => variant(real, 'room', (s, r) => {
+      s.status = 'aborted';
+      s.reasons = [{ kind: 'abort', cause, message }];
+      r.aborted = { scenario: 'room', cause, message };
+    });
+    const interrupted = compareResults(real, stopped('signal', 'interrupted by SIGINT'));
+    expect(inScenario(interrupted, 'room')).toMatchObject({ regressed: false, regressions: [] });
+    expect(interrupted.regressed).toBe(false);
+    expect(interrupted.caveats).toEqual([{ kind: 'aborted', side: 'current', scenario: 'room', message: 'the current run was aborted: interrupted by SIGINT' }]);
+    expect(hasCaveats(interrupted)).toBe(true);
+    const text = renderComparison(interrupted);
+    expect(text).not.toMatch(/REGRESSED/);
+    expect(text.trimEnd().split('\n').at(-1)).toBe('no regression in 2 compared scenarios');
+    for (const cause of ['stall', 'unreachable', 'connections-lost', 'timeout'] as const) {
+      const c = compareResults(real, stopped(cause, `stopped: ${cause}`));
+      expect(inScenario(c, 'room').regressions).toEqual([`status passed → aborted: stopped: ${cause}`]);
+      expect(c.regressed).toBe(true);
+    }
+  });
+
+  it('never marks an abort "found while the generator lagged", only regressed figures', () => {
+    const lagged = (s: ScenarioResult) => { s.scheduleLag = latencyOf([[5000, 100]]); };
+    const stalled = variant(real, 'room', (s) => {
+      lagged(s);
+      s.status = 'aborted';
+      s.reasons = [{ kind: 'abort', cause: 'stall', message: 'the server stopped responding' }];
+    });
+    const c = compareResults(real, stalled);
+    expect(inScenario(c, 'room')).toMatchObject({ regressed: true, generatorLagged: true, regressions: ['status passed → aborted: the server stopped responding'] });
+    expect(inScenario(c, 'room').warnings.filter((w) => w.includes('generator lagged'))).toEqual([]);
+    for (const text of [renderComparison(c), renderComparisonMarkdown(c)]) expect(text).not.toContain('found while the generator lagged');
+    // A regressed figure on the same lagging side is still marked.
+    const slower = variant(stalled, 'room', (s) => { s.latency = scaleLatency(s.latency, 3); });
+    expect(renderComparison(compareResults(real, slower))).toMatch(/^REGRESSED room \(found while the generator lagged\)$/m);
   });
 
   it('marks metrics one side did not measure, instead of judging them', () => {
@@ -254,15 +298,17 @@ describe('whole latency distributions (HDR)', () => {
     expect(LATENCY_IDS.map((id) => verdict(c, 'room', id))).toEqual(LATENCY_IDS.map(() => 'unchanged'));
     // HDR reports the highest value of a bucket: 3000 sits in [3000, 3001] at 3 significant digits.
     expect(inScenario(c, 'room').distribution).toMatchObject({ percentile: 60, baseline: 1500, current: 3001, change: 1501, verdict: 'regressed' });
-    expect(inScenario(c, 'room').regressions).toEqual(['latency distribution']);
+    expect(inScenario(c, 'room').regressions).toEqual(['latency distribution of what arrived']);
     expect(c.regressed).toBe(true);
     expect(inScenario(compareResults(after(), before()), 'room').distribution?.verdict).toBe('improved');
     const text = renderComparison(c);
-    expect(text).toMatch(/^ {2}latency distribution \(p60\)\s+1\.50 ms\s+3\.00 ms\s+\+100% \(\+1\.50 ms\)\s+✗ regressed$/m);
+    expect(text).toMatch(/^ {2}latency distribution of what arrived \(p60\)\s+1\.50 ms\s+3\.00 ms\s+\+100% \(\+1\.50 ms\)\s+✗ regressed$/m);
+    expect(renderComparisonMarkdown(c)).toMatch(/^\| \*\*latency distribution of what arrived \(p60\)\*\* \| 1\.50 ms \| 3\.00 ms \| .* \| ❌ regressed \|$/m);
     // 1,000 arrivals on each side: every percentile up to p99.9 is compared.
     expect(inScenario(c, 'room').distribution?.percentiles).toEqual([50, 60, 70, 75, 80, 85, 90, 95, 97.5, 99, 99.5, 99.9]);
-    expect(text).toContain('  latency distribution: the largest shift across p50…p99.9 of the whole distribution, found at p60\n');
-    expect(renderComparisonMarkdown(c)).toContain('<sub>latency distribution: the largest shift across p50…p99.9 of the whole distribution, found at p60</sub>');
+    const note = "latency distribution of what arrived: the largest shift across p50…p99.9 of the delivered messages' HDR histograms, found at p60; the latency rows above also count deliveries that never arrived";
+    expect(text).toContain(`  ${note}\n`);
+    expect(renderComparisonMarkdown(c)).toContain(`<sub>${note}</sub>`);
   });
 
   it('reports a regression above the median even when the median improved by more', () => {
@@ -301,7 +347,7 @@ describe('rendering a comparison', () => {
     expect(text).toMatch(/^ {2}latency p99\s+[\d.]+ (µs|ms)\s+[\d.]+ (µs|ms)\s+\+\d+% \(\+[\d.]+ (µs|ms)\) {2}✗ regressed$/m);
     expect(text).toMatch(/^ {2}violations\s+0\s+0\s+no change {2}unchanged$/m);
     expect(text).toContain('latency: ±10% and ≥ 1us; throughput: ±5% and ≥ 1 msg/s; loss ratio: ±10% and ≥ 0.1 points; counts: any increase from 0, else ±10%; bytes/message: ±10% and ≥ 1 B');
-    expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 2 compared scenarios regressed: room (latency p50, latency p90, latency p99, latency max, latency distribution)');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 2 compared scenarios regressed: room (latency p50, latency p90, latency p99, latency distribution of what arrived)');
     expect(text).toMatch(/^ {2}latency p99\.9\s+[\d.]+ (µs|ms)\s+[\d.]+ (µs|ms)\s+\+\d+% \(\+[\d.]+ (µs|ms)\) {2}not judged\s*$/m);
     const coloured = renderComparison(c, { color: true });
     expect(coloured).toMatch(/\u001b\[31m {2}latency p99 .*✗ regressed\u001b\[0m/);
@@ -438,22 +484,24 @@ describe('percentiles from too few samples (they would be the max)', () => {
     expect([50, 60, 90, 97.5, 99, 99.5, 99.9].map(minSamplesFor)).toEqual([2, 3, 10, 40, 100, 200, 1000]);
   });
 
-  it('leaves p99 and p99.9 of 30 messages unjudged, naming the sample count, and judges what it can', () => {
+  it('leaves p99, p99.9 and the max of 30 messages unjudged, naming the sample count, and judges what it can', () => {
     // 30 messages whose slowest doubled: p99 and p99.9 are that one message, as is the max.
     const base = withRoomLatency([[1000, 29], [5000, 1]]);
     const c = compareResults(base, withRoomLatency([[1000, 29], [10_000, 1]]));
     expect(metric(c, 'room', 'p999')).toMatchObject({ baseline: 5003, current: 10_007, verdict: 'not-measured' });
+    expect(metric(c, 'room', 'max')).toMatchObject({ baseline: 5003, current: 10_007, verdict: 'not-measured' });
     expect(verdict(c, 'room', 'p99')).toBe('not-measured');
     expect(verdict(c, 'room', 'p90')).toBe('unchanged');
-    expect(inScenario(c, 'room').regressions).toEqual(['latency max']);
+    expect(inScenario(c, 'room')).toMatchObject({ regressions: [], regressed: false });
     expect(inScenario(c, 'room').warnings).toEqual([
       'latency p99 not judged: it needs 100 samples on each side to differ from the max; the baseline has 30, the current run 30',
       'latency p99.9 not judged: it needs 1,000 samples on each side to differ from the max; the baseline has 30, the current run 30',
+      'latency max not judged: it needs 1,000 samples on each side, as p99.9 does, so that one slow message does not decide it; the baseline has 30, the current run 30',
     ]);
     // The distribution is read only where both sides can tell a percentile from the max (p97.5 needs 40).
     expect(inScenario(c, 'room').distribution?.percentiles).toEqual([50, 60, 70, 75, 80, 85, 90, 95]);
     const text = renderComparison(c);
-    expect(text).toContain('  latency distribution: the largest shift across p50…p95 of the whole distribution, found at p');
+    expect(text).toContain("  latency distribution of what arrived: the largest shift across p50…p95 of the delivered messages' HDR histograms, found at p");
     expect(text).toContain('(p97.5, p99, p99.5, p99.9 left out: too few arrivals to differ from the max)');
     expect(text).toMatch(/^ {2}latency p99\.9\s+5\.00 ms\s+10\.0 ms\s+\S+ \(\S+ ms\) {2}not judged\s*$/m);
     expect(renderComparisonMarkdown(c)).toMatch(/^\| latency p99\.9 \| .* \| ⚠️ not judged \|$/m);
@@ -467,6 +515,21 @@ describe('percentiles from too few samples (they would be the max)', () => {
     expect(verdict(compareResults(withRoomLatency([[1000, 100]]), withRoomLatency([[5000, 99]])), 'room', 'p99')).toBe('not-measured');
   });
 
+  it('judges the max from 1,000 samples on each side, as p99.9, and counts censored ones among them', () => {
+    const judge = (nb: number, nc: number) => verdict(compareResults(withRoomLatency([[1000, nb]]), withRoomLatency([[1000, nc - 1], [5000, 1]])), 'room', 'max');
+    expect(judge(1000, 1000)).toBe('regressed');
+    expect(judge(1000, 999)).toBe('not-measured');
+    expect(judge(999, 1000)).toBe('not-measured');
+    const owed = (arrived: number, censored: number) => variant(real, 'room', (s) => {
+      const h = createLatencyHistogram();
+      for (let i = 0; i < arrived; i++) recordMicros(h, 1000);
+      s.latency = summarise(h, { censored, waited: 5_000_000 });
+    });
+    // 998 arrived + 2 never arrived = 1,000 samples: a max known only as "> 5 s" regresses.
+    expect(metric(compareResults(withRoomLatency([[1000, 1000]]), owed(998, 2)), 'room', 'max')).toMatchObject({ censored: { baseline: false, current: true }, verdict: 'regressed' });
+    expect(verdict(compareResults(withRoomLatency([[1000, 1000]]), owed(997, 2)), 'room', 'max')).toBe('not-measured');
+  });
+
   it('counts censored deliveries among the samples (98 arrived + 2 owed = 100)', () => {
     const censored = variant(real, 'room', (s) => { s.latency = censoredLatency(); });
     expect(scenarioOf(censored, 'room').latency).toMatchObject({ count: 98, censored: 2 });
@@ -477,7 +540,7 @@ describe('percentiles from too few samples (they would be the max)', () => {
     const c = compareResults(withRoomLatency([[1000, 1]]), withRoomLatency([[5000, 1]]));
     expect(inScenario(c, 'room').distribution).toBeNull();
     const room = renderComparison(c).split('UNCHANGED direct')[0] ?? '';
-    expect(room).toMatch(/^REGRESSED room$/m); // on its max, the one thing 1 sample can say
+    expect(room).toMatch(/^UNCHANGED room$/m); // not even on its max: one sample decides nothing
     expect(room).not.toContain('latency distribution');
   });
 });

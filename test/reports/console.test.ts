@@ -73,6 +73,22 @@ describe('renderConsole', () => {
     expect(lossy).toContain(`    ${lost.toLocaleString('en-US')} lost: the server acknowledged the send and the receiver, whose connection stayed up, got later messages of the same stream but never this one`);
   });
 
+  it('after a stall: says the server stopped responding, and how many owed at the drain\'s end arrived while chatbench disconnected', () => {
+    const copy = overloadVariant(real);
+    const s = scenario(copy, 'steady');
+    s.status = 'aborted';
+    s.reasons = [...s.reasons, { kind: 'abort', cause: 'stall', message: 'the server stopped responding for at least 5 s at t = 3.2 s' }];
+    s.drain = { endedBy: 'stall', seconds: 0, owedAtStart: 17_586, owedAtEnd: 17_586 };
+    const steady = block(renderConsole(copy), 'steady');
+    // 17,586 owed when the drain ended, 500 still missing at the end: 17,086 came in while chatbench disconnected.
+    expect(steady).toContain('  drain: 0.0 s, ended because the server stopped responding (17,586 owed when it began, 17,586 still owed at its end; 17,086 of them arrived while chatbench was disconnecting)');
+    expect(steady).toContain('    500 undelivered: still outstanding when chatbench stopped waiting (the server stopped responding); the server stopped responding — not a protocol violation');
+    // Nothing arrived late when the counts still miss everything owed at the drain's end (lost counts as missing too).
+    s.delivery.undelivered = 17_000;
+    s.delivery.lost = 586;
+    expect(block(renderConsole(copy), 'steady')).toContain('  drain: 0.0 s, ended because the server stopped responding (17,586 owed when it began, 17,586 still owed at its end)');
+  });
+
   it('says which way a cut-short drain ended: the scenario\'s abort cause, not a list of maybes', () => {
     const copy = abortedVariant(real);
     const slow = scenario(copy, 'slow');

@@ -43,8 +43,10 @@ describe('renderMarkdown', () => {
 
   it('has one table row per scenario with its status and measured figures', () => {
     const md = renderMarkdown(real);
-    expect(rowOf(md, 'scenario')).toEqual(['scenario', 'status', 'sent', 'delivered/s', 'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered']);
+    // Window figures and whole-scenario counts side by side, each labelled with what it covers.
+    expect(rowOf(md, 'scenario')).toEqual(['scenario', 'status', 'sent (window)', 'delivered/s (window)', 'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered']);
     expect(rowOf(md, ':---')).toHaveLength(12);
+    expect(md).toContain('\nsent and delivered/s: the measurement window (after the warm-up); lost, undelivered, dup and reordered: the whole scenario, warm-up and drain included\n');
     for (const s of real.scenarios) {
       const l = s.latency;
       expect(rowOf(md, s.name)).toEqual([
@@ -76,7 +78,16 @@ describe('renderMarkdown', () => {
     expect(lossy).toContain(`- QoS 1 delivery guarantee violated: ${formatCount(lost)} lost`);
     expect(lossy).toContain(`> ${formatCount(lost)} lost: the server acknowledged the send and the receiver`);
     expect(section(md, 'PASS steady')).not.toMatch(/^- |FAIL/m);
-    expect(section(md, 'PASS steady')).toMatch(/^> drain: \d+\.\d s, ended because every owed delivery arrived \([\d,]+ owed when it began\) {2}$/m);
+    // A passing scenario's drain that delivered everything at once is not worth a line; a longer one is.
+    const brief = structuredClone(real);
+    scenario(brief, 'steady').drain = { endedBy: 'all-delivered', seconds: 0.04, owedAtStart: 120, owedAtEnd: 0 };
+    expect(section(renderMarkdown(brief), 'PASS steady')).not.toContain('drain:');
+    scenario(brief, 'steady').drain.seconds = 0.1;
+    expect(section(renderMarkdown(brief), 'PASS steady')).toMatch(/^> drain: 0\.1 s, ended because every owed delivery arrived \(120 owed when it began\) {2}$/m);
+    // Kept for a failing scenario, however short.
+    const failing = structuredClone(brief);
+    scenario(failing, 'slow').drain = { endedBy: 'all-delivered', seconds: 0.04, owedAtStart: 120, owedAtEnd: 0 };
+    expect(section(renderMarkdown(failing), 'FAIL slow')).toContain('> drain: 0.0 s, ended because every owed delivery arrived (120 owed when it began)');
   });
 
   it('shows an aborted run, the aborted scenario and the ones never run', () => {

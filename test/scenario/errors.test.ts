@@ -285,6 +285,37 @@ describe('file-level problems', () => {
     const text = 'target: { url: "mqtts://h", tls: { ca: ca.pem } }\nscenarios: [{ name: a }]\n';
     expect(problems(text, { target: 'mqtt://other' })).toEqual(['1:34 target.tls | tls is set but --target uses mqtt://; use mqtts:// or wss://']);
   });
+
+  test('a value given by --target or --mqtt-version is reported as the flag, at no line of the file', () => {
+    const file = yaml('target:', '  url: "mqtt://h"', 'scenarios: [{ name: a }]');
+    const thrown = (opts: { target?: string; targetFields?: Record<string, unknown> }, text = file): InputError => {
+      try {
+        parseScenarioText(text, 'scenarios.yaml', opts);
+      } catch (error) {
+        if (error instanceof InputError) return error;
+        throw error;
+      }
+      throw new Error('expected the flags to be rejected');
+    };
+    // A password without a user name in the --target URL [MQTT-3.1.2-22]: the URL is the flag's, not target.url's.
+    const noUser = thrown({ target: 'mqtt://:pw@127.0.0.1:1883' });
+    expect(noUser.message).toMatch(/^invalid --target: a password needs a user name: .*: write user:password@ in the URL$/);
+    expect(noUser.message).not.toContain('scenarios.yaml');
+    expect(noUser.issues).toEqual([]);
+    expect(noUser.exitCode).toBe(2);
+    // A runner field set by a flag the target's runner does not take.
+    const version = thrown({ target: 'mqtt://h', targetFields: { mqttVersion: '6' } });
+    expect(version.message).toMatch(/^invalid --mqtt-version: mqttVersion from the command line: /);
+    expect(version.issues).toEqual([]);
+    // Both wrong: the flag first, then the file's issues at their positions.
+    const both = thrown({ target: 'mqtt://:pw@h' }, yaml('scenarios: [{ name: a, qos: 5 }]'));
+    expect(both.message.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^invalid --target: a password needs a user name/), 'invalid scenario file scenarios.yaml']);
+    expect(both.issues.map((i) => `${i.line}:${i.column} ${i.path}`)).toEqual(['1:29 scenarios[0].qos']);
+    // The same URL written in the file is still the file's, at its line.
+    expect(problems(yaml('target:', '  url: "mqtt://:pw@h"', 'scenarios: [{ name: a }]'))).toEqual([
+      expect.stringMatching(/^2:8 target\.url \| a password needs a user name/),
+    ]);
+  });
 });
 
 test('issues format as file:line:column: path: message', () => {

@@ -75,6 +75,17 @@ describe('judge', () => {
     expect(judge(plain, one, null).reasons[0]?.message).toBe('1 owed delivery was still outstanding when chatbench stopped waiting (nothing arrived for 500 ms, after a drain of 2.5 s): the server was too slow for this load — not a protocol violation');
   });
 
+  it('says a stalled server stopped responding, not that it was too slow', () => {
+    const stalled = measured('room', (s) => {
+      s.delivery.byQos['1']!.undelivered = 17_586;
+      s.drain = { endedBy: 'stall', seconds: 0, owedAtStart: 17_586, owedAtEnd: 17_586 };
+    });
+    const result = judge(plain, stalled, { cause: 'stall', message: 'the server stopped responding for at least 5 s at t = 12.3 s' });
+    expect(result.reasons.find((r) => r.kind === 'undelivered')?.message).toBe(
+      '17,586 owed deliveries were still outstanding when chatbench stopped waiting (the server stopped responding, after a drain of 0 ms): the server stopped responding — not a protocol violation',
+    );
+  });
+
   it('names who closed lost connections', () => {
     const lost = measured('room', (s) => {
       s.connections.lost = 3;
