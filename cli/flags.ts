@@ -71,7 +71,9 @@ export function parseFlags<Flags extends readonly FlagSpec[]>(command: CommandSp
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional.*$/s, '');
+    // parseArgs capitalises its messages ("Unknown option"); chatbench's start in lower case.
+    const raw = (error as Error).message.replace(/\. To specify a positional.*$/s, '');
+    const message = raw.charAt(0).toLowerCase() + raw.slice(1);
     throw new InputError(`${message}${suggestFlag(error, all)}\n\n${usageLine(command)}\nRun 'chatbench ${command.name} --help' for the flags.`);
   }
   if (parsed.positionals.length > command.maxPositionals) {

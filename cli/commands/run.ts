@@ -68,8 +68,9 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
   await prepareOutputs(outputs, new Map([[file, 'the scenario file']]));
   // --mqtt-version is the MQTT runner's mqttVersion field, given on the command line.
   const scenarioFile = await loadScenarioFile(file, { target, ...(version === undefined ? {} : { targetFields: { mqttVersion: version } }) });
-  if (version !== undefined && scenarioFile.target === null) {
-    throw new InputError('--mqtt-version needs a target (--target URL or target: in the file); the embedded broker speaks MQTT 3.1.1 only');
+  // The embedded broker speaks 3.1.1: asking for that is fine, asking for 5.0 needs a target.
+  if (version !== undefined && version !== '3.1.1' && scenarioFile.target === null) {
+    throw new InputError(`--mqtt-version ${version} needs a target (--target URL or target: in the file); the embedded broker speaks MQTT 3.1.1 only`);
   }
   selectScenarios(scenarioFile.scenarios, only);
   await createOutputFolders(outputs, out);

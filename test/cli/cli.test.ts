@@ -40,10 +40,14 @@ describe('chatbench CLI', () => {
     expect(badVersion.stderr).toContain('--mqtt-version 7: expected 3.1.1 or 5.0');
     const version = await runCli(['run', '--mqtt-version', '5']);
     expect(version.code).toBe(2);
-    expect(version.stderr).toContain('--mqtt-version needs a target');
+    expect(version.stderr).toContain('--mqtt-version 5.0 needs a target');
+    // The embedded broker speaks 3.1.1: asking for that version is no error.
+    const embedded311 = await runCli(['run', scenarioFile(SMALL), '--mqtt-version', '3.1.1', '--quiet']);
+    expect(embedded311.stderr).not.toContain('needs a target');
+    expect(embedded311.code).toBe(0);
     const flag = await runCli(['run', '--tagret', 'mqtt://127.0.0.1:1']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/Unknown option '--tagret' \(did you mean --target\?\)/);
+    expect(flag.stderr).toMatch(/unknown option '--tagret' \(did you mean --target\?\)/);
     expect(flag.stderr).toContain('Usage: chatbench run [FILE] [flags]');
   });
 

@@ -149,9 +149,9 @@ describe('chatbench compare', () => {
       [['--throughput-tolerance=-5%'], '--throughput-tolerance -5%: a tolerance cannot be negative'],
       [['--min-latency-change', '100'], '--min-latency-change 100: give a unit, e.g. 100us or 100ms'],
       [['--min-latency-change', 'fast'], '--min-latency-change fast: invalid latency "fast": write a number with a unit: 100us, 2.5ms, 1s, 1m'],
-      [['--strict=yes'], "Option '--strict' does not take an argument"],
+      [['--strict=yes'], "option '--strict' does not take an argument"],
       [['--json', ''], '--json needs a file name'],
-      [['--tolerence', '5%'], "Unknown option '--tolerence'"],
+      [['--tolerence', '5%'], "unknown option '--tolerence'"],
     ];
     const one = await compare([file('base.json')]);
     expect(one.code).toBe(2);

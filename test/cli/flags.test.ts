@@ -52,11 +52,11 @@ describe('parseFlags', () => {
       try { parseFlags(runCommand, argv); } catch (e) { return (e as InputError).message; }
       return '';
     };
-    expect(messageOf(['--targt', 'mqtt://h'])).toMatch(/^Unknown option '--targt' \(did you mean --target\?\)\n\nUsage: chatbench run /);
+    expect(messageOf(['--targt', 'mqtt://h'])).toMatch(/^unknown option '--targt' \(did you mean --target\?\)\n\nUsage: chatbench run /);
     expect(messageOf(['--targt=mqtt://h'])).toContain('(did you mean --target?)');
-    expect(messageOf(['--qiet'])).toContain("Unknown option '--qiet' (did you mean --quiet?)");
+    expect(messageOf(['--qiet'])).toContain("unknown option '--qiet' (did you mean --quiet?)");
     expect(messageOf(['--checkpoint'])).toContain('(did you mean --checkpoint-every?)');
-    expect(messageOf(['--zzzzzz'])).toMatch(/^Unknown option '--zzzzzz'\n/);
+    expect(messageOf(['--zzzzzz'])).toMatch(/^unknown option '--zzzzzz'\n/);
   });
 
   it('renders --help from the same table', () => {

@@ -45,8 +45,9 @@ describe('credentials in the URL, checked at load', () => {
     // 5.0 (the default) allows a password alone on the wire, but MQTT.js refuses to write it.
     expect(problems('target: { url: "mqtt://:pw@h" }')).toEqual([`target.url | ${why}: write user:password@ in the URL`]);
     expect(problems('target: { url: "mqtt://h", passwordEnv: P }')).toEqual([`target.passwordEnv | ${why}: set usernameEnv too`]);
-    // --target is checked the same way, with no target: in the file.
-    expect(problems('', { target: 'mqtt://:pw@h' })).toEqual([`target.url | ${why}: write user:password@ in the URL`]);
+    // --target is checked the same way, with no target: in the file, and named as the flag's problem.
+    expect(() => parseScenarioText('scenarios: [{ name: a }]\n', 'c.yaml', { target: 'mqtt://:pw@h' }))
+      .toThrow(`invalid --target: ${why}: write user:password@ in the URL`);
     // The file says 5.0; --mqtt-version 3.1.1 is laid over it before the rule runs.
     expect(problems('target: { url: "mqtt://h", passwordEnv: P }', { targetFields: { mqttVersion: '3.1.1' } })).toEqual([`target.passwordEnv | ${why}: set usernameEnv too`]);
     // A user name alone, or both, is fine.
