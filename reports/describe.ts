@@ -39,10 +39,13 @@ export function workloadOf(s: ScenarioResult): WorkloadShape {
   return { users: s.users, rooms: s.rooms, directPairs: s.spec.directPairs, qos: s.qos, payloadBytes: s.payloadBytes, targetRate: s.targetRate };
 }
 
-/** "50 users, 5 rooms, QoS 1, 256 B at 500 msg/s" (direct pairs named when there are any). */
+/**
+ * "50 users, 5 rooms, QoS 1, 256 B at 500 msg/s": rooms and direct pairs named when there are
+ * any ("4 users, 2 direct pairs, …" for direct messages only, never "0 rooms").
+ */
 export function describeWorkload(w: WorkloadShape): string {
   const pairs = w.directPairs ?? 0;
-  const shape = [plural(w.users, 'user'), plural(w.rooms, 'room'), ...(pairs > 0 ? [plural(pairs, 'direct pair')] : [])].join(', ');
+  const shape = [plural(w.users, 'user'), ...(w.rooms > 0 ? [plural(w.rooms, 'room')] : []), ...(pairs > 0 ? [plural(pairs, 'direct pair')] : [])].join(', ');
   return `${shape}, QoS ${w.qos}, ${formatBytes(w.payloadBytes)} at ${formatRate(w.targetRate)}`;
 }
 

@@ -3,8 +3,8 @@
  * one <testcase> per threshold, per delivery level ("delivery guarantees (QoS n)"), for the
  * owed deliveries, the connections and the acknowledgement flow. Each case fails on the typed
  * reasons the verdict gave (never on a figure the renderer judges itself) and says what was
- * expected and what was measured; an aborted scenario's cases are <error>s with the abort
- * reason; a scenario the run never reached is <skipped> (or an <error>, for the one it stopped
+ * expected and what was measured; an aborted scenario gets one <error> case ("ran to the end")
+ * with the abort reason, its other cases judged what was measured before it (and say so); a scenario the run never reached is <skipped> (or an <error>, for the one it stopped
  * on). Returns a string; writes nothing.
  */
 import { DELIVERY_LEVELS } from '../core/driver.js';
@@ -24,6 +24,8 @@ type Outcome =
 interface Case {
   name: string;
   outcome: Outcome;
+  /** The case's own <system-out>: "measured before the abort" on an aborted scenario's cases. */
+  systemOut?: string;
 }
 
 interface Suite {
@@ -68,11 +70,13 @@ function scenarioSuite(result: RunResult, s: ScenarioResult, time: number): Suit
     ...s.reasons.filter((r) => !COVERED.has(r.kind)).map((r): Case => ({ name: r.kind, outcome: { kind: 'failure', type: r.kind, message: r.message } })),
   ];
   if (s.status === 'aborted') {
+    // Only the abort is an error. The other cases judged what was measured before it: a check
+    // that passed on that stays passed, a threshold that failed on it stays a failure; each says so.
     const abort = s.reasons.find((r) => r.kind === 'abort')?.message ?? (result.aborted === null ? 'aborted' : result.aborted.message);
     for (const c of cases) {
-      const before = c.outcome.kind === 'passed' ? 'measured before the abort: passed' : `measured before the abort: ${c.outcome.message}`;
-      c.outcome = { kind: 'error', type: 'aborted', message: `aborted: ${abort}`, detail: before };
+      c.systemOut = c.outcome.kind === 'passed' ? 'measured before the abort: passed' : `measured before the abort: ${c.outcome.message}`;
     }
+    cases.unshift({ name: 'ran to the end', outcome: { kind: 'error', type: 'aborted', message: `aborted: ${abort}` } });
   }
   const single: RunResult = { ...result, aborted: null, selected: [], scenarios: [s] };
   return {
@@ -86,7 +90,7 @@ function scenarioSuite(result: RunResult, s: ScenarioResult, time: number): Suit
 }
 
 const PASSED: Outcome = { kind: 'passed' };
-/** Reason kinds a case of their own reports (abort turns every case into an error). */
+/** Reason kinds a case of their own reports (an abort: the "ran to the end" error case). */
 const COVERED: ReadonlySet<Reason['kind']> = new Set(['threshold', 'delivery', 'undelivered', 'connection', 'send', 'protocol', 'abort']);
 
 const KINDS = ['lost', 'duplicated', 'reordered'] as const;
@@ -182,13 +186,14 @@ function renderSuite(suite: Suite): string[] {
   for (const c of suite.cases) {
     const open = `    <testcase${attrs({ name: c.name, classname: `chatbench.${suite.name}`, time: '0' })}`;
     const o = c.outcome;
+    const out = c.systemOut === undefined ? [] : [`      <system-out>${xmlText(c.systemOut)}</system-out>`];
     if (o.kind === 'passed') {
-      lines.push(`${open}/>`);
+      lines.push(...(out.length === 0 ? [`${open}/>`] : [`${open}>`, ...out, '    </testcase>']));
     } else if (o.kind === 'skipped') {
-      lines.push(`${open}>`, `      <skipped${attrs({ message: o.message })}/>`, '    </testcase>');
+      lines.push(`${open}>`, `      <skipped${attrs({ message: o.message })}/>`, ...out, '    </testcase>');
     } else {
       const body = o.detail === undefined ? '/>' : `>${xmlText(o.detail)}</${o.kind}>`;
-      lines.push(`${open}>`, `      <${o.kind}${attrs({ message: o.message, type: o.type })}${body}`, '    </testcase>');
+      lines.push(`${open}>`, `      <${o.kind}${attrs({ message: o.message, type: o.type })}${body}`, ...out, '    </testcase>');
     }
   }
   if (suite.systemOut !== undefined) lines.push(`    <system-out>${xmlText(suite.systemOut)}</system-out>`);

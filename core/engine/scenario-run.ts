@@ -141,7 +141,8 @@ class ScenarioRun {
     const { spec } = this;
     this.#emit('connect', `${plural(this.#plan.users.length, 'user')}, ${count(spec.connect.concurrency)} at a time`);
     await this.#users.connectAll(() => this.#throwIfStopped());
-    this.#emit('join', plural(this.#plan.rooms.size, 'room'));
+    const rooms = this.#plan.rooms.size;
+    this.#emit('join', rooms > 0 ? plural(rooms, 'room') : spec.directPairs > 0 ? 'no rooms (direct messages only)' : 'no rooms');
     await this.#users.joinAll();
     this.#handshake = this.#users.wire();
     this.#throwIfStopped();

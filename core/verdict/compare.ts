@@ -8,7 +8,7 @@
 import { InputError } from '../errors.js';
 import { decodeHistogram, valuesAtPercentiles } from '../metrics/histogram.js';
 import type {
-  AbortCause, CompareResult, DistributionShift, MetricComparison, ResolvedCompareOptions, RunResult, RunSide, ScenarioComparison, ScenarioResult, ScenarioSide,
+  AbortCause, Caveat, CompareResult, DistributionShift, MetricComparison, ResolvedCompareOptions, RunResult, RunSide, ScenarioComparison, ScenarioResult, ScenarioSide,
 } from '../result/index.js';
 import { RESULT_SCHEMA_VERSION } from '../result/index.js';
 import {
@@ -43,7 +43,11 @@ export function compareResults(baseline: RunResult, current: RunResult, envelope
   });
 
   const caveats = caveatsOf(baseline, current);
-  const warnings = caveats.map((c) => c.message);
+  const compared = new Set(scenarios.map((s) => s.name));
+  const warnings = caveats.map((c) => abortWarning(c, compared, { baseline, current }) ?? c.message);
+  if (baseline.runId === current.runId && baseline.startedAt === current.startedAt) {
+    warnings.push(`both sides are the same run (runId ${current.runId}): nothing changed by construction`);
+  }
   if (baseline.target.tcpNoDelay !== current.target.tcpNoDelay) {
     const onOff = (r: RunResult): string => (r.target.tcpNoDelay ? 'on' : 'off');
     warnings.push(`TCP_NODELAY was ${onOff(baseline)} in the baseline and ${onOff(current)} in the current run: latencies are not comparable`);
@@ -70,6 +74,17 @@ export function compareResults(baseline: RunResult, current: RunResult, envelope
     // what was not measured cannot be passed (fail closed).
     regressed: scenarios.some((s) => s.regressed) || baseline.scenarios.some((s) => !currentByName.has(s.name)),
   };
+}
+
+/**
+ * An abort caveat on a compared scenario, worded without its reason: the scenario's block
+ * gives the reason once ("the current run was aborted in room (the reason is under room)").
+ * Null for any other caveat, which keeps its message.
+ */
+function abortWarning(c: Caveat, compared: ReadonlySet<string>, runs: Readonly<Record<'baseline' | 'current', RunResult>>): string | null {
+  if (c.kind !== 'aborted' || c.scenario === null || !compared.has(c.scenario) || c.side === 'both') return null;
+  const where = runs[c.side].aborted?.scenario === c.scenario ? `the ${c.side} run was aborted in ${c.scenario}` : `the ${c.side} scenario ${c.scenario} was aborted`;
+  return `${where} (the reason is under ${c.scenario})`;
 }
 
 /**
@@ -119,15 +134,15 @@ const numberOf = (r: Reading): number | null => (r.kind === 'nothing' ? null : r
 const STATUS_RANK: Readonly<Record<ScenarioResult['status'], number>> = { passed: 0, failed: 1, aborted: 2 };
 
 /**
- * "status passed → aborted: every connection was lost" when the status got worse, else null;
+ * "status passed → aborted" when the status got worse, else null (the reasons are the
+ * scenario's own, given once in its block);
  * null too when the current side was aborted by the user (abortRegresses: a caveat instead).
  */
 function statusRegression(b: ScenarioResult, c: ScenarioResult): string | null {
   if (STATUS_RANK[c.status] <= STATUS_RANK[b.status]) return null;
   const abort = c.reasons.find((r) => r.kind === 'abort');
   if (c.status === 'aborted' && abort !== undefined && !abortRegresses(abort.cause)) return null;
-  const why = c.reasons.length > 0 ? `: ${c.reasons.map((r) => r.message).join('; ')}` : '';
-  return `status ${b.status} → ${c.status}${why}`;
+  return `status ${b.status} → ${c.status}`;
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');

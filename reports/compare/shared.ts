@@ -98,24 +98,35 @@ export function rulesLine(c: CompareResult): string {
 
 /**
  * Scenarios of the baseline the current run lacks (a regression): "second (the current run
- * stopped early: first: every connection was lost)"; null when there are none.
+ * stopped early: first: every connection was lost)"; when the run stopped in a compared
+ * scenario, its block gives the reason: "second (the current run stopped early, in first)".
+ * Null when there are none.
  */
 export function missingScenarios(c: CompareResult): string | null {
   if (c.onlyInBaseline.length === 0) return null;
   const a = c.current.aborted;
-  return `${c.onlyInBaseline.join(', ')} (${a === null ? 'not in the current run' : `the current run stopped early: ${describeAbort(a)}`})`;
+  const why = a === null
+    ? 'not in the current run'
+    : a.scenario !== null && c.scenarios.some((s) => s.name === a.scenario)
+      ? `the current run stopped early, in ${a.scenario}`
+      : `the current run stopped early: ${describeAbort(a)}`;
+  return `${c.onlyInBaseline.join(', ')} (${why})`;
 }
 
+/**
+ * The closing line, short whatever the reasons (each is given once, in its scenario's block):
+ * "1 of 2 compared scenarios regressed: room (status passed → aborted). 1 baseline scenario
+ * missing from the current run: direct".
+ */
 export function summaryLine(c: CompareResult): string {
   const regressed = c.scenarios.filter((s) => s.regressed);
-  const missing = missingScenarios(c);
-  if (regressed.length === 0 && missing === null) return `no regression in ${plural(c.scenarios.length, 'compared scenario')}`;
+  if (regressed.length === 0 && c.onlyInBaseline.length === 0) return `no regression in ${plural(c.scenarios.length, 'compared scenario')}`;
   const parts: string[] = [];
   if (regressed.length > 0) {
     const which = regressed.map((s) => `${s.name} (${s.regressions.join(', ')})${laggedNote(s)}`).join('; ');
     parts.push(`${regressed.length} of ${plural(c.scenarios.length, 'compared scenario')} regressed: ${which}`);
   }
-  if (missing !== null) parts.push(`${plural(c.onlyInBaseline.length, 'baseline scenario')} missing from the current run: ${missing}`);
+  if (c.onlyInBaseline.length > 0) parts.push(`${plural(c.onlyInBaseline.length, 'baseline scenario')} missing from the current run: ${c.onlyInBaseline.join(', ')}`);
   return parts.join('. ');
 }
 

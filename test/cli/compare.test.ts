@@ -63,6 +63,8 @@ describe('chatbench compare', () => {
     expect(r.stderr).toMatch(/^chatbench compare: no regression$/m);
     expect(r.stderr).toMatch(/^UNCHANGED room$/m);
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('no regression in 2 compared scenarios');
+    // The same run on both sides (same.json is a copy: same runId and startedAt) says so.
+    expect(r.stderr).toContain('! both sides are the same run (runId 268t5v): nothing changed by construction');
   });
 
   it('exits 1 on a latency regression and marks it in the table', async () => {
@@ -109,19 +111,23 @@ describe('chatbench compare', () => {
     expect(r.stderr).toMatch(/^chatbench compare: regressed$/m);
     expect(r.stderr).toMatch(/^REGRESSED room$/m);
     expect(r.stderr).not.toContain('IMPROVED');
-    expect(r.stderr).toContain('REGRESSED missing from the current run: direct (the current run stopped early: room: every connection was lost (4 of 4))');
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^1 of 1 compared scenario regressed: room \(status passed → aborted: every connection was lost \(4 of 4\)\)\. 1 baseline scenario missing/);
+    expect(r.stderr).toContain('REGRESSED missing from the current run: direct (the current run stopped early, in room)');
+    // The reason once (in room's block), and a short closing line: counts and names.
+    expect(r.stderr.split('every connection was lost (4 of 4)').length - 1).toBe(1);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('1 of 1 compared scenario regressed: room (status passed → aborted). 1 baseline scenario missing from the current run: direct');
     // Stopped before any scenario: nothing in common, but a regression, not bad input.
     const early = await compare([file('base.json'), file('drop-early.json')]);
     expect(early.code).toBe(1);
-    expect(early.stderr.trimEnd().split('\n').at(-1)).toBe('2 baseline scenarios missing from the current run: room, direct (the current run stopped early: room: every connection was lost (4 of 4))');
+    expect(early.stderr).toContain('REGRESSED missing from the current run: room, direct (the current run stopped early: room: every connection was lost (4 of 4))');
+    expect(early.stderr.trimEnd().split('\n').at(-1)).toBe('2 baseline scenarios missing from the current run: room, direct');
   });
 
   it('exits 0 when the user interrupted the current run (a caveat), 1 with --strict', async () => {
     const r = await compare([file('base.json'), file('interrupted.json')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^UNCHANGED direct$/m);
-    expect(r.stderr).toContain('! the current run was aborted: interrupted by SIGINT');
+    expect(r.stderr).toContain('! the current run was aborted in direct (the reason is under direct)');
+    expect(r.stderr.split('interrupted by SIGINT').length - 1).toBe(1);
     expect(r.stderr).not.toContain('found while the generator lagged');
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('no regression in 2 compared scenarios');
     const strict = await compare([file('base.json'), file('interrupted.json'), '--strict']);

@@ -35,4 +35,14 @@ describe('phase lines', () => {
       'disconnect: 2 users',
     ]);
   });
+
+  it('say "join: no rooms (direct messages only)" for a scenario of direct messages, never "0 rooms"', async () => {
+    const phases: string[] = [];
+    const onEvent = (e: EngineEvent): void => { if (e.type === 'phase') phases.push(`${e.phase}: ${e.detail}`); };
+    const d = target.createDriver('words1');
+    const s = spec({ users: 2, rooms: { count: 0, members: 0 }, directPairs: 1, rate: 100, messages: 1, warmupMs: 0, drainMs: 200 });
+    await runScenario(s, { runId: 'words1', driver: d, onEvent });
+    await d.close();
+    expect(phases).toContain('join: no rooms (direct messages only)');
+  });
 });

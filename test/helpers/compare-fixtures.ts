@@ -84,9 +84,13 @@ export const ENVELOPE: CompareEnvelope = {
   environment: { node: 'v20.0.0', platform: 'linux', arch: 'x64', cpus: 2 },
 };
 
-/** A deep copy of `real` with `change` applied to its scenario `name`. */
+/**
+ * A deep copy of `real` with `change` applied to its scenario `name`: another run, so its runId
+ * gets a "-v" (compare warns when both sides are the same run).
+ */
 export function variant(real: RunResult, name: string, change: (s: ScenarioResult, r: RunResult) => void): RunResult {
   const copy = structuredClone(real);
+  copy.runId = `${real.runId}-v`;
   change(scenarioOf(copy, name), copy);
   return copy;
 }

@@ -123,16 +123,28 @@ describe('renderJunit', () => {
     expect(kids(suiteOf(doc, 'slow'), 'system-out')[0]?.text).toMatch(/FAIL slow\s+4 users, 1 room, QoS 1/);
   });
 
-  it('turns an aborted scenario\'s cases into errors and skips the scenarios never reached', () => {
+  it('makes the abort of a scenario its one error, keeps what was measured before it, and skips the scenarios never reached', () => {
     const doc = parseXml(renderJunit(abortedVariant(real)));
     const slow = suiteOf(doc, 'slow');
-    expect(counts(slow)).toEqual({ tests: '6', failures: '0', errors: '6', skipped: '0' });
-    for (const c of kids(slow, 'testcase')) expect(kids(c, 'error')[0]?.attrs).toEqual({ message: 'aborted: interrupted by SIGINT', type: 'aborted' });
-    expect(kids(caseOf(slow, 'p99 < 1us'), 'error')[0]?.text).toMatch(/^measured before the abort: p99 < 1us: actual/);
+    expect(counts(slow)).toEqual({ tests: '7', failures: '1', errors: '1', skipped: '0' });
+    // The abort itself: the only <error>.
+    const cases = kids(slow, 'testcase');
+    expect(cases[0]?.attrs.name).toBe('ran to the end');
+    expect(kids(caseOf(slow, 'ran to the end'), 'error')[0]?.attrs).toEqual({ message: 'aborted: interrupted by SIGINT', type: 'aborted' });
+    expect(cases.filter((c) => kids(c, 'error').length > 0)).toHaveLength(1);
+    // A threshold that failed on what was measured stays a failure, and says so.
+    expect(kids(caseOf(slow, 'p99 < 1us'), 'failure')[0]?.attrs.message).toMatch(/^p99 < 1us: actual/);
+    expect(kids(caseOf(slow, 'p99 < 1us'), 'system-out')[0]?.text).toMatch(/^measured before the abort: p99 < 1us: actual/);
+    // Checks that passed on what was measured stay passing test cases.
+    for (const name of ['delivery guarantees (QoS 1)', 'owed deliveries arrived', 'connections', 'acknowledgement flow']) {
+      const c = caseOf(slow, name);
+      expect(kids(c, 'error').concat(kids(c, 'failure'))).toEqual([]);
+      expect(kids(c, 'system-out')[0]?.text).toBe('measured before the abort: passed');
+    }
     const lossy = suiteOf(doc, 'lossy');
     expect(counts(lossy)).toEqual({ tests: '1', failures: '0', errors: '0', skipped: '1' });
     expect(kids(caseOf(lossy, 'not run'), 'skipped')[0]?.attrs.message).toBe('not run: the run stopped before this scenario (slow: interrupted by SIGINT)');
-    expect(counts(doc)).toEqual({ tests: '13', failures: '0', errors: '6', skipped: '1' });
+    expect(counts(doc)).toEqual({ tests: '14', failures: '1', errors: '1', skipped: '1' });
   });
 
   it('reports the scenario whose target could not be reached as an error, and the rest as skipped', () => {
