@@ -25,8 +25,8 @@ export interface Progress {
   owed(): number;
   /** Sends handed to the client and not yet completed. */
   inFlight(): number;
-  /** Monotonic µs of the server's last delivery or acknowledgement (or of work starting after a quiet spell). */
-  lastProgressMicros(): number;
+  /** Deliveries and acknowledgements so far: a counter, read at each poll (no clock read per message). */
+  progressCount(): number;
 }
 
 export interface DrainOptions {
@@ -40,11 +40,34 @@ export interface DrainOptions {
 
 const busy = (p: Progress): boolean => p.owed() > 0 || p.inFlight() > 0;
 
+/**
+ * When the server last made progress, to the poll's resolution: the counter moved since the last
+ * look, or nothing was owed or in flight (an idle spell is no stall: the clock starts when work does).
+ */
+class ProgressClock {
+  #count: number;
+  #at: number;
+  constructor(private readonly progress: Progress, startMicros: number) {
+    this.#count = progress.progressCount();
+    this.#at = startMicros;
+  }
+
+  lastAt(nowMicros: number): number {
+    const count = this.progress.progressCount();
+    if (count !== this.#count || !busy(this.progress)) {
+      this.#count = count;
+      this.#at = nowMicros;
+    }
+    return this.#at;
+  }
+}
+
 /** Waits for owed deliveries as described above; returns how the drain ended. */
 export async function drain({ spec, progress, stop, everyConnectionLost }: DrainOptions): Promise<Drain> {
   const start = nowMicros();
   const owedAtStart = progress.owed();
   const quiet = spec.drainMs * MICROS_PER_MILLI;
+  const clock = new ProgressClock(progress, start);
   const cap = start + spec.drainMaxMs * MICROS_PER_MILLI;
   const ended = (endedBy: Drain['endedBy']): Drain => ({
     endedBy, seconds: (nowMicros() - start) / MICROS_PER_SECOND, owedAtStart, owedAtEnd: progress.owed(),
@@ -56,7 +79,7 @@ export async function drain({ spec, progress, stop, everyConnectionLost }: Drain
     const now = nowMicros();
     // Interrupted (Ctrl-C), the drain still runs, so what is in flight is not miscounted, but for `drain` at most.
     if (stop.aborted && now - start >= quiet) return ended('interrupted');
-    if (now - Math.max(progress.lastProgressMicros(), start) >= quiet) return ended('quiet');
+    if (now - clock.lastAt(now) >= quiet) return ended('quiet');
     if (now >= cap) return ended('cap');
     await sleep(DRAIN_POLL_MS);
   }
@@ -78,10 +101,11 @@ function isStall(reason: unknown): boolean {
  */
 export function watchForStall(spec: ScenarioSpec, progress: Progress, sendStartMicros: number, onStall: (stall: AbortInfo) => void): () => void {
   const timeout = spec.stallTimeoutMs * MICROS_PER_MILLI;
+  const clock = new ProgressClock(progress, nowMicros());
   const timer = setInterval(() => {
-    if (!busy(progress)) return;
-    const last = progress.lastProgressMicros();
-    if (nowMicros() - last < timeout) return;
+    const now = nowMicros();
+    const last = clock.lastAt(now);
+    if (now - last < timeout) return;
     clearInterval(timer);
     onStall({ cause: 'stall', message: stallMessage(spec.stallTimeoutMs, last - sendStartMicros, progress) });
   }, Math.max(1, Math.min(STALL_POLL_MAX_MS, Math.floor(spec.stallTimeoutMs / 4))));

@@ -4,7 +4,6 @@
  * actual send time for messages sent after warm-up, deliveries counted per second, and the time
  * the server last made progress (a delivery or an acknowledgement). Keeps no raw samples.
  */
-import { nowMicros } from '../clock.js';
 import type { DeliveryLevel, InboundMessage } from '../driver.js';
 import {
   DeliveryTracker,
@@ -34,10 +33,14 @@ export class Recorder {
   echoes = 0;
   /** First deliveries so far (each message once per receiver). */
   delivered = 0;
-  /** Monotonic µs of the server's last sign of progress: a delivery of this run or an acknowledgement. */
-  lastProgressMicros: number;
+  /**
+   * Signs of progress from the server so far (deliveries of this run and acknowledgements): a
+   * counter, so the hot path reads no clock; the drain and the stall watch note when it moves.
+   */
+  progress = 0;
   /** Intended and actual send time of the last measured send, µs: censored deliveries are no younger. */
-  lastMeasuredSend = { intended: 0, actual: 0 };
+  #lastIntended = 0;
+  #lastActual = 0;
   readonly #streams: readonly Stream[];
   readonly #measureFromMicros: number;
   /** Per stream id: 1 once its first measured send went out. */
@@ -54,7 +57,6 @@ export class Recorder {
     this.#streams = streams;
     this.#measureFromMicros = measureFromMicros;
     this.throughput = new ThroughputMeter(measureFromMicros);
-    this.lastProgressMicros = nowMicros();
     this.#measuring = new Uint8Array(streams.length);
     for (const s of streams) this.tracker.addStream(s.id, s.level, s.receivers, grantedTo && ((r) => grantedTo(s, r)));
   }
@@ -75,7 +77,8 @@ export class Recorder {
       this.#measuring[stream.id] = 1;
       this.tracker.measuredFrom(stream.id, seq);
     }
-    this.lastMeasuredSend = { intended: intendedMicros, actual: actualMicros };
+    this.#lastIntended = intendedMicros;
+    this.#lastActual = actualMicros;
     this.throughput.sent();
     recordMicros(this.scheduleLag, actualMicros - intendedMicros);
   }
@@ -83,16 +86,11 @@ export class Recorder {
   /** The protocol completed the send (acknowledged by the server): evidence for loss, and progress. */
   acknowledged(stream: Stream, seq: number): void {
     this.tracker.acknowledged(stream.id, seq);
-    this.lastProgressMicros = nowMicros();
+    this.progress++;
   }
 
   sendFailed(stream: Stream, seq: number): void {
     this.tracker.sendFailed(stream.id, seq);
-  }
-
-  /** Work starts after a quiet spell: the stall clock starts now, not at the last progress. */
-  busy(atMicros: number): void {
-    this.lastProgressMicros = atMicros;
   }
 
   /** Deliveries still owed; zero means the drain can stop. */
@@ -106,7 +104,8 @@ export class Recorder {
    * last measured send, so each waited at least from that send until then.
    */
   censoring(censored: number, stoppedMicros: number): { latency: Censoring; serviceTime: Censoring } {
-    const { intended, actual } = this.lastMeasuredSend;
+    const intended = this.#lastIntended;
+    const actual = this.#lastActual;
     return {
       latency: { censored, waited: censored > 0 ? Math.max(0, stoppedMicros - intended) : 0 },
       serviceTime: { censored, waited: censored > 0 ? Math.max(0, stoppedMicros - actual) : 0 },
@@ -120,7 +119,7 @@ export class Recorder {
       this.foreign++;
       return;
     }
-    this.lastProgressMicros = message.receivedAt;
+    this.progress++;
     const stream = this.#streams[header.streamId];
     if (stream !== undefined && stream.sender === receiver) {
       this.echoes++;

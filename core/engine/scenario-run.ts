@@ -168,7 +168,7 @@ class ScenarioRun {
     const progress: Progress = {
       owed: () => recorder.outstanding,
       inFlight: () => sender.inFlight,
-      lastProgressMicros: () => recorder.lastProgressMicros,
+      progressCount: () => recorder.progress,
     };
     const stopWatching = watchForStall(spec, progress, startMicros, (stall) => this.#abort(stall));
     const progressTimer = setInterval(() => this.#progress(planned), PROGRESS_EVERY_MS);

@@ -65,7 +65,6 @@ export class Sender {
     );
     const actual = nowMicros();
     stampActualSendTime(payload, actual);
-    if (this.inFlight === 0 && recorder.outstanding === 0) recorder.busy(actual);
     recorder.sent(stream, seq, intended, actual);
     this.inFlight++;
     send(sessionOf(stream.sender), stream, payload).then(
