@@ -32,8 +32,11 @@ const TRAIL: Record<Stage, readonly string[]> = { published: [], recorded: ['PUB
 
 const ACK_FLOW_ANOMALY = 'ack-flow';
 
-/** A PUBACK/PUBREC reason code >= 0x80 ends the flow with a refusal [MQTT-3.4.2.1], [MQTT-3.5.2.1]. */
-const FAILURE_CODE = 0x80;
+/**
+ * Acknowledgement codes with the top bit set are failures: SUBACK 0x80 in 3.1.1 [MQTT-3.9.3], any
+ * reason code >= 0x80 in 5.0; a PUBACK/PUBREC one ends the flow with a refusal [MQTT-3.4.2.1], [MQTT-3.5.2.1].
+ */
+export const FAILURE_CODE = 0x80;
 
 export class AckFlow {
   readonly #flows = new Map<number, Flow>();

@@ -12,6 +12,7 @@ import type { ChatSession, ConnectOptions, Driver } from '../../core/driver.js';
 import { RunAbortedError, TargetUnreachableError, withTimeout } from '../../core/errors.js';
 import { openClient, type ClientSettings } from './connection.js';
 import { credentialsFrom, parseEndpoint, tlsOptionsFor } from './endpoint.js';
+import { noteOpenFileLimit } from './local-limit.js';
 import { packetSizeError } from './packet-size.js';
 import type { MqttTarget } from './endpoint.js';
 import { MqttChatSession } from './session.js';
@@ -36,6 +37,7 @@ const OFFLINE = Buffer.from('offline');
 
 
 export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): Driver {
+  noteOpenFileLimit(); // before any socket: at the limit, reading it would fail
   const endpoint = parseEndpoint(target.url);
   const embedded = opts.embedded ?? false;
   const protocolVersion = target.mqttVersion === '5.0' ? 5 : 4;

@@ -9,17 +9,22 @@ import { openFileLimits } from '../../core/scenario/limits.js';
 const LOCAL_CODES = new Set(['EMFILE', 'ENFILE']);
 
 /**
- * This process's soft open-file limit (`ulimit -n`), read once, now: when the limit is hit,
- * reading /proc takes a file descriptor too and fails. Node cannot change its own limit, so the
- * value stays true for the process's life.
+ * This process's soft open-file limit (`ulimit -n`), read once when the first driver is made
+ * (noteOpenFileLimit), not at import: `report` or `schema` never need it. Read before any socket
+ * opens, because once the limit is hit reading /proc takes a file descriptor too and fails.
+ * Node cannot change its own limit, so the value stays true for the process's life.
  */
-const OPEN_FILE_LIMIT = openFileLimits()?.soft;
+let openFileLimit: number | undefined | null = null;
+
+export function noteOpenFileLimit(): void {
+  openFileLimit ??= openFileLimits()?.soft;
+}
 
 /** A LocalLimitError for an EMFILE/ENFILE socket error; undefined for any other error. */
 export function localLimitError(error: Error, what: string): LocalLimitError | undefined {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === undefined || !LOCAL_CODES.has(code)) return undefined;
-  const limit = OPEN_FILE_LIMIT;
+  const limit = openFileLimit ?? undefined;
   const which = code === 'EMFILE'
     ? `this process's open-file limit${limit === undefined ? '' : ` (ulimit -n is ${limit.toLocaleString('en-US')})`}`
     : "the system's open-file table";

@@ -11,7 +11,7 @@ import type { MqttClient } from 'mqtt';
 import type { ISubackPacket } from 'mqtt-packet';
 import type { ChatSession, ConnectionEnd, DeliveryLevel, InboundHandler, ProtocolAnomaly, WireBytes } from '../../core/driver.js';
 import { nowMicros } from '../../core/clock.js';
-import { AckFlow } from './ack-flow.js';
+import { AckFlow, FAILURE_CODE } from './ack-flow.js';
 import { connectionEnd, type EndEvidence } from './close-reason.js';
 import { reasonName } from './connection.js';
 import { watchKeepAlive } from './keep-alive.js';
@@ -20,8 +20,6 @@ import type { RunTopics } from './topics.js';
 import type { Transport } from './transport.js';
 import { MqttVerbError, PendingVerbs } from './verbs.js';
 
-/** Acknowledgement codes with the top bit set are failures: SUBACK 0x80 in 3.1.1 [MQTT-3.9.3], any code >= 0x80 in 5.0. */
-const FAILURE_CODE = 0x80;
 const DEFAULT_DISCONNECT_TIMEOUT_MS = 5000;
 
 export interface SessionParts {
