@@ -67,7 +67,6 @@ describeWithMosquitto('verdicts against mosquitto under overload', () => {
       }
     };
     const result = await runScenarios({ scenarioFile: { file: 'inline', target: null, scenarios: [s] }, target: handle, toolVersion: '0', onEvent });
-    const finished = Date.now();
     process.kill(m.pid, 'SIGCONT');
     await handle.close();
     expect(stoppedAt).toBeGreaterThan(0);
@@ -75,9 +74,9 @@ describeWithMosquitto('verdicts against mosquitto under overload', () => {
     expect(result.aborted).toMatchObject({ scenario: 'frozen', cause: 'stall' });
     expect(result.aborted?.message).toMatch(/^the server stopped responding for at least 1\.5 s at t = \d+(\.\d)? s/);
     expect(resultExitCode(result)).toBe(3);
-    // Aborted long before the 10 s schedule ended.
-    expect(finished - stoppedAt).toBeLessThan(8_000 + 5_000);
     const r = result.scenarios[0]!;
+    // Aborted before the 10 s schedule ended: fewer sends were made than it plans.
+    expect(r.throughput.sent).toBeLessThan(s.rate * (s.durationMs / 1000));
     expect(r.status).toBe('aborted');
     expect(r.drain.endedBy).toBe('stall');
     // What was measured in the 2 s before the freeze is kept, and nothing is called lost:

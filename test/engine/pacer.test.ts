@@ -87,17 +87,38 @@ describe('pacer without busy-waiting', () => {
 
   it('gives up at the deadline or on abort without sitting out a long interval', async () => {
     // At 1 send per second the next send is due in 1 s; the deadline is 40 ms away.
+    // A recording wake notes each sleep it is asked for, and sleeps on the real timers.
+    const recording = (): { wake: Wake; targets: number[]; endedAborted: boolean[] } => {
+      const targets: number[] = [];
+      const endedAborted: boolean[] = [];
+      const wake: Wake = {
+        sleepUntil: async (due, signal) => {
+          targets.push(due);
+          await timerWake.sleepUntil(due, signal);
+          endedAborted.push(signal?.aborted === true);
+        },
+        release: () => undefined,
+      };
+      return { wake, targets, endedAborted };
+    };
     const start = nowMicros();
-    const n = await pace({ startMicros: start, ratePerSecond: 1, count: 5, deadlineMicros: start + 40_000, fire: () => undefined });
+    const deadline = start + 40_000;
+    const byDeadline = recording();
+    const n = await pace({ startMicros: start, ratePerSecond: 1, count: 5, deadlineMicros: deadline, wake: byDeadline.wake, fire: () => undefined });
     expect(n).toBe(1);
-    expect(nowMicros() - start).toBeLessThan(600_000);
+    // No sleep was asked to last past the deadline: it never sits out the 1 s interval.
+    for (const due of byDeadline.targets) expect(due).toBeLessThanOrEqual(deadline + 1);
 
     const controller = new AbortController();
     const abortStart = nowMicros();
     setTimeout(() => controller.abort(), 20);
-    const byAbort = await pace({ startMicros: abortStart, ratePerSecond: 1, count: 5, signal: controller.signal, fire: () => undefined });
+    const onAbort = recording();
+    const byAbort = await pace({ startMicros: abortStart, ratePerSecond: 1, count: 5, signal: controller.signal, wake: onAbort.wake, fire: () => undefined });
     expect(byAbort).toBe(1);
-    expect(nowMicros() - abortStart).toBeLessThan(600_000);
+    // The abort ended it: the last sleep (towards the next send, 1 s on) was handed the signal
+    // and ended aborted, and that send was never fired.
+    expect(controller.signal.aborted).toBe(true);
+    expect(onAbort.endedAborted.at(-1)).toBe(true);
   });
 });
 

@@ -150,6 +150,9 @@ describeWithChromium('the HTML report in chromium', () => {
     const chart = page.locator('#scenario-0-latency');
     const band = chart.locator('rect.censored-band').first();
     const [chartBox, bandBox, lineBox] = await Promise.all([chart.boundingBox(), band.boundingBox(), chart.locator('polyline.series-latency').boundingBox()]);
+    expect(chartBox).not.toBeNull();
+    expect(bandBox).not.toBeNull();
+    expect(lineBox).not.toBeNull();
     expect(bandBox?.width).toBeGreaterThan(5);
     expect(bandBox?.height).toBeGreaterThan(5);
     // Inside the chart, to the right of where the line stops, and above all of it.

@@ -78,6 +78,7 @@ describe('the metric table', () => {
       expect(verdict.actual).toBe(row.current);
       expect(verdict.censored).toBe(row.censored.current);
       if (verdict.actual === null) expect([verdict.passed, row.verdict]).toEqual([false, 'not-measured']);
+      else expect(verdict.passed).toBe(true); // a measured value always meets ">= 0"
     });
   });
 });
