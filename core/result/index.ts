@@ -5,16 +5,20 @@
  */
 import { z } from 'zod';
 import { CompareResult } from './compare.js';
+import { ConformResult } from './conform.js';
+import { FuzzResult } from './fuzz.js';
 import { RunResult } from './run.js';
 
 export * from './compare.js';
+export * from './conform.js';
+export * from './fuzz.js';
 export * from './envelope.js';
 export * from './reasons.js';
 export * from './run.js';
 export * from './summary.js';
 
 /** Every kind of result chatbench writes, told apart by `kind`. */
-export const ChatbenchResult = z.discriminatedUnion('kind', [RunResult, CompareResult]);
+export const ChatbenchResult = z.discriminatedUnion('kind', [RunResult, CompareResult, ConformResult, FuzzResult]);
 export type ChatbenchResult = z.infer<typeof ChatbenchResult>;
 export type ResultKind = ChatbenchResult['kind'];
 

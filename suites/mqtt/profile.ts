@@ -1,0 +1,29 @@
+/**
+ * The MQTT profile file (`chatbench conform --profile FILE`, YAML or JSON): what a server does
+ * not announce and cannot be discovered safely. Every field is optional; what CONNACK announces
+ * (MQTT 5.0) wins over a declared value only when the profile says nothing.
+ */
+import { z } from 'zod';
+
+export const MqttProfile = z.strictObject({
+  /** Credentials for every connection the cases open (else the target URL's, else none). */
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Names of environment variables holding them, so a committed profile carries no secret. */
+  usernameEnv: z.string().optional(),
+  passwordEnv: z.string().optional(),
+  /** A topic the server's access control refuses to this user (enables the authorization cases). */
+  deniedTopic: z.string().optional(),
+  /** Whether the server queues QoS 0 messages for offline persistent sessions (the spec lets it choose). */
+  queuesQos0Offline: z.boolean().optional(),
+  /** A WebSocket URL of the same server (ws:// or wss://), for the WebSocket transport cases. */
+  websocketUrl: z.string().optional(),
+  /** For servers that announce nothing (3.1.1): what they offer. */
+  maximumQoS: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  retainAvailable: z.boolean().optional(),
+  wildcardSubscriptionAvailable: z.boolean().optional(),
+  sharedSubscriptionAvailable: z.boolean().optional(),
+  /** Keep-alive cases wait up to 1.5 × this many seconds; default 2 (a longer one makes the suite slower). */
+  keepAliveSeconds: z.number().int().min(1).max(60).optional(),
+});
+export type MqttProfile = z.infer<typeof MqttProfile>;

@@ -1,0 +1,117 @@
+/**
+ * Steps many cases share, over raw connections: subscribe and read the SUBACK, publish at any
+ * QoS and complete its flow, wait for a PUBLISH on a topic (acknowledging it as a client must),
+ * disconnect politely, and the one judgement of "the server must refuse this" both versions
+ * use. Each returns what it saw; the case decides what that means for its statement.
+ */
+import type { IPublishPacket, ISubackPacket, ISubscription, Packet } from 'mqtt-packet';
+import type { RawClient } from '../../runners/mqtt/raw/client.js';
+import { describeRejection, observeRejection, type Rejection } from '../../runners/mqtt/raw/rejection.js';
+import { ANSWER_MS, SetupFailed, type MqttCaseContext } from './context.js';
+
+type QoS = 0 | 1 | 2;
+
+/** SUBSCRIBE to `filters` and the SUBACK (SetupFailed when none comes). */
+export async function subscribe(client: RawClient, filters: ISubscription[], properties?: Record<string, unknown>): Promise<ISubackPacket> {
+  const messageId = client.packetId();
+  client.send({ cmd: 'subscribe', messageId, subscriptions: filters, ...(properties ? { properties } : {}) });
+  const got = await client.nextOf('suback', ANSWER_MS);
+  if (got.packet === undefined) throw new SetupFailed(`${client.label}: no SUBACK (${got.ended.kind})`);
+  return got.packet;
+}
+
+/** The granted QoS (or failure code ≥ 0x80) of each filter, from a SUBACK of either version. */
+export function grantedCodes(suback: ISubackPacket): number[] {
+  return suback.granted.map((g) => (typeof g === "number" ? g : Number((g as { qos?: number }).qos)));
+}
+
+export interface PublishOptions {
+  qos?: QoS;
+  retain?: boolean;
+  dup?: boolean;
+  properties?: IPublishPacket['properties'];
+}
+
+/**
+ * PUBLISH and complete the flow chatbench's side owes: QoS 1 waits for PUBACK; QoS 2 waits for
+ * PUBREC, sends PUBREL, waits for PUBCOMP. Returns the acknowledgements seen (SetupFailed when
+ * one does not come).
+ */
+export async function publish(client: RawClient, topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<Packet[]> {
+  const qos = options.qos ?? 0;
+  const packet: IPublishPacket = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain: options.retain ?? false, dup: options.dup ?? false };
+  if (options.properties) packet.properties = options.properties;
+  if (qos === 0) {
+    client.send(packet);
+    return [];
+  }
+  const messageId = client.packetId();
+  client.send({ ...packet, messageId });
+  if (qos === 1) {
+    const ack = await client.nextOf('puback', ANSWER_MS);
+    if (ack.packet === undefined) throw new SetupFailed(`${client.label}: no PUBACK (${ack.ended.kind})`);
+    return [ack.packet];
+  }
+  const rec = await client.nextOf('pubrec', ANSWER_MS);
+  if (rec.packet === undefined) throw new SetupFailed(`${client.label}: no PUBREC (${rec.ended.kind})`);
+  client.send({ cmd: 'pubrel', messageId });
+  const comp = await client.nextOf('pubcomp', ANSWER_MS);
+  if (comp.packet === undefined) throw new SetupFailed(`${client.label}: no PUBCOMP (${comp.ended.kind})`);
+  return [rec.packet, comp.packet];
+}
+
+/**
+ * The next PUBLISH the server sends (other packets are skipped), acknowledged as a client must
+ * (PUBACK; PUBREC then PUBREL→PUBCOMP is left to the case when `ack` is false). Undefined when
+ * none comes within `timeoutMs`.
+ */
+export async function receive(client: RawClient, timeoutMs = ANSWER_MS, ack = true): Promise<IPublishPacket | undefined> {
+  const got = await client.nextOf('publish', timeoutMs);
+  if (got.packet === undefined) return undefined;
+  const p = got.packet;
+  if (ack && p.qos === 1 && p.messageId !== undefined) client.send({ cmd: 'puback', messageId: p.messageId });
+  if (ack && p.qos === 2 && p.messageId !== undefined) {
+    client.send({ cmd: 'pubrec', messageId: p.messageId });
+    const rel = await client.nextOf('pubrel', timeoutMs);
+    if (rel.packet !== undefined) client.send({ cmd: 'pubcomp', messageId: p.messageId });
+  }
+  return p;
+}
+
+/** Every PUBLISH that arrives within `windowMs` (acknowledged); for "nothing more arrives" checks. */
+export async function receiveAll(client: RawClient, windowMs: number): Promise<IPublishPacket[]> {
+  const deadline = performance.now() + windowMs;
+  const out: IPublishPacket[] = [];
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return out;
+    const p = await receive(client, left);
+    if (p === undefined) return out;
+    out.push(p);
+  }
+}
+
+/** DISCONNECT (normal) and close: the clean goodbye after which no will may be sent. */
+export function disconnect(client: RawClient): void {
+  client.send({ cmd: 'disconnect' });
+  client.end();
+}
+
+/**
+ * Checks that the server refused what was just sent on `client` ([MQTT-4.8.0-1] in 3.1.1,
+ * [MQTT-4.13.1-1] in 5.0, or the case's own statement): the connection closed within the wait
+ * and nothing was answered as if the bytes were valid. In 5.0 a DISCONNECT / CONNACK before the
+ * close must carry a reason code of 0x80 or more; sending one at all is a SHOULD, recorded as
+ * the server's choice.
+ */
+export async function expectRefused(ctx: MqttCaseContext, client: RawClient, statement: string, what: string, timeoutMs = ANSWER_MS): Promise<Rejection> {
+  const r = await observeRejection(client, timeoutMs);
+  const observed = describeRejection(r);
+  const answeredAsValid = r.answers.filter((p) => p.cmd !== 'pingresp' || what.includes('PINGREQ'));
+  const badCode = (r.disconnectReason !== undefined && r.disconnectReason < 0x80) || (r.connackCode !== undefined && r.connackCode === 0);
+  ctx.check(statement, r.closed && answeredAsValid.length === 0 && !badCode, `the server closes the connection after ${what}${ctx.level === 5 ? ' (a DISCONNECT or CONNACK first, if any, with a reason code ≥ 0x80)' : ''}`, observed);
+  if (ctx.level === 5 && r.closed) {
+    ctx.chose('MQTT-4.13.1-1', r.disconnectReason !== undefined || r.connackCode !== undefined ? `told the client why before closing: ${observed}` : 'closed without a DISCONNECT or CONNACK reason code');
+  }
+  return r;
+}
