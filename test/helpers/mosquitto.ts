@@ -9,9 +9,8 @@
  * Run as root, mosquitto 2 drops privileges to user "mosquitto": the folder and files are
  * made world-readable so it can still read its certificates.
  */
-import { describeRequiring } from './requires.js';
+import { describeRequiring, executable } from './requires.js';
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -44,15 +43,6 @@ export interface Mosquitto {
   /** What mosquitto wrote to stderr so far (the last few KiB). */
   log(): string;
   stop(): Promise<void>;
-}
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -3,7 +3,18 @@
  * is there; otherwise a visibly skipped suite with the reason — except under CI=true, where a
  * missing program is a failure, not a skip.
  */
+import { accessSync, constants } from 'node:fs';
 import { describe, it } from 'vitest';
+
+/** True when `path` is a file this process may execute. */
+export function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface Requirement {
   /** What is needed, e.g. "mosquitto". */
