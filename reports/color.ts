@@ -14,3 +14,8 @@ const paint = (on: boolean, code: number) => (text: string): string => (on ? `\u
 export function palette(on: boolean): Palette {
   return { red: paint(on, 31), green: paint(on, 32), yellow: paint(on, 33), bold: paint(on, 1) };
 }
+
+/** A status word in its colour: PASS green, FAIL red, ABORTED (and anything else) yellow. */
+export function paintStatus(p: Palette, label: string): string {
+  return (label === 'PASS' ? p.green : label === 'FAIL' ? p.red : p.yellow)(label);
+}

@@ -8,7 +8,15 @@ import { InputError } from '../core/errors.js';
 import type { ChatbenchResult, ResultKind } from '../core/result/index.js';
 import { renderComparison } from './compare/console.js';
 import { renderComparisonMarkdown } from './compare/markdown.js';
+import { renderConformConsole } from './conform/console.js';
+import { renderConformHtml } from './conform/html.js';
+import { renderConformJunit } from './conform/junit.js';
+import { renderConformMarkdown } from './conform/markdown.js';
 import { renderConsole as runConsole } from './console.js';
+import { renderFuzzConsole } from './fuzz/console.js';
+import { renderFuzzHtml } from './fuzz/html.js';
+import { renderFuzzJunit } from './fuzz/junit.js';
+import { renderFuzzMarkdown } from './fuzz/markdown.js';
 import { renderHtml as runHtml } from './html/page.js';
 import { renderJson as anyJson } from './json.js';
 import { renderJunit as runJunit } from './junit.js';
@@ -28,6 +36,8 @@ type ResultOf<K extends ResultKind> = Extract<ChatbenchResult, { kind: K }>;
 const RENDERERS: { [K in ResultKind]: Partial<Record<ReportFormat, Renderer<ResultOf<K>>>> } = {
   run: { console: runConsole, json: anyJson, junit: runJunit, markdown: runMarkdown, html: runHtml },
   compare: { console: renderComparison, json: anyJson, markdown: renderComparisonMarkdown },
+  conform: { console: renderConformConsole, json: anyJson, junit: renderConformJunit, markdown: renderConformMarkdown, html: renderConformHtml },
+  fuzz: { console: renderFuzzConsole, json: anyJson, junit: renderFuzzJunit, markdown: renderFuzzMarkdown, html: renderFuzzHtml },
 };
 
 const FORMAT_WORDS: Readonly<Record<ReportFormat, string>> = {
@@ -52,6 +62,8 @@ export function renderResult(result: ChatbenchResult, format: ReportFormat, opti
   switch (result.kind) {
     case 'run': return rendererOf('run', format)(result, options);
     case 'compare': return rendererOf('compare', format)(result, options);
+    case 'conform': return rendererOf('conform', format)(result, options);
+    case 'fuzz': return rendererOf('fuzz', format)(result, options);
   }
 }
 

@@ -17,18 +17,21 @@ import { describeWorkload, notRunReason, notRunScenarios, workloadOf } from './d
 import { xmlAttr, xmlText } from './escape-xml.js';
 import { formatCount } from './format.js';
 
-type Outcome =
+export type Outcome =
   | { kind: 'passed' }
   | { kind: 'failure' | 'error' | 'skipped'; type: string; message: string; detail?: string };
 
-interface Case {
+export interface Case {
   name: string;
+  /** The test class it belongs to; `chatbench.<suite name>` when not given. */
+  classname?: string;
+  seconds?: number;
   outcome: Outcome;
   /** The case's own <system-out>: "measured before the abort" on an aborted scenario's cases. */
   systemOut?: string;
 }
 
-interface Suite {
+export interface Suite {
   name: string;
   seconds: number;
   timestamp?: string;
@@ -42,11 +45,16 @@ export function renderJunit(result: RunResult): string {
     ...result.scenarios.map((s, i) => scenarioSuite(result, s, scenarioSeconds(result, i))),
     ...notRunScenarios(result).map((name) => notRunSuite(result, name)),
   ];
+  return junitDocument(suites, result.startedAt, result.finishedAt);
+}
+
+/** The XML document of `suites` (every kind of result writes its JUnit through this). */
+export function junitDocument(suites: readonly Suite[], startedAt: string, finishedAt: string): string {
   const total = tally(suites.flatMap((s) => s.cases));
-  const runSeconds = seconds(result.startedAt, result.finishedAt) ?? suites.reduce((sum, s) => sum + s.seconds, 0);
+  const runSeconds = seconds(startedAt, finishedAt) ?? suites.reduce((sum, s) => sum + s.seconds, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: 'chatbench', ...total, time: runSeconds.toFixed(3), timestamp: result.startedAt })}>`,
+    `<testsuites${attrs({ name: 'chatbench', ...total, time: runSeconds.toFixed(3), timestamp: startedAt })}>`,
     ...suites.flatMap(renderSuite),
     '</testsuites>',
   ];
@@ -89,7 +97,7 @@ function scenarioSuite(result: RunResult, s: ScenarioResult, time: number): Suit
   };
 }
 
-const PASSED: Outcome = { kind: 'passed' };
+export const PASSED: Outcome = { kind: 'passed' };
 /** Reason kinds a case of their own reports (an abort: the "ran to the end" error case). */
 const COVERED: ReadonlySet<Reason['kind']> = new Set(['threshold', 'delivery', 'undelivered', 'connection', 'send', 'protocol', 'abort']);
 
@@ -165,7 +173,8 @@ function notRunSuite(result: RunResult, name: string): Suite {
   return { name, seconds: 0, properties: runProperties(result), cases: [{ name: 'not run', outcome }] };
 }
 
-function runProperties(result: RunResult): Array<readonly [string, string]> {
+/** The target, run and tool as suite properties (every kind of result has them). */
+export function runProperties(result: Pick<RunResult, 'target' | 'runId' | 'tool'>): Array<readonly [string, string]> {
   return [
     ['target.url', result.target.url],
     ['target.protocol', result.target.protocol],
@@ -184,7 +193,7 @@ function renderSuite(suite: Suite): string[] {
     '    </properties>',
   ];
   for (const c of suite.cases) {
-    const open = `    <testcase${attrs({ name: c.name, classname: `chatbench.${suite.name}`, time: '0' })}`;
+    const open = `    <testcase${attrs({ name: c.name, classname: c.classname ?? `chatbench.${suite.name}`, time: c.seconds === undefined ? '0' : c.seconds.toFixed(3) })}`;
     const o = c.outcome;
     const out = c.systemOut === undefined ? [] : [`      <system-out>${xmlText(c.systemOut)}</system-out>`];
     if (o.kind === 'passed') {

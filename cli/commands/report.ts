@@ -25,6 +25,8 @@ export const reportCommand = defineCommand({
     'RESULT.json is a file written by chatbench --json (any schemaVersion this chatbench reads).',
     'Exit codes: 0 every scenario passed; 1 a scenario failed; 2 bad input (flags, a missing or',
     '            invalid result file); 3 the run was aborted — the code the run itself exited with.',
+    '            A conform result: 1 on a fail, timeout or error (with --expect: on a difference), 3 if',
+    '            the target was unreachable or it was interrupted. A fuzz result: 1 on a new finding, 3 if no case ran.',
     OUTPUT_FOLDERS_NOTE,
   ],
 });

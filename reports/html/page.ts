@@ -11,7 +11,7 @@ import {
 import { xmlText } from '../escape-xml.js';
 import { el, table } from './markup.js';
 import { badge, countCell, notRunSection, percentileCell, scenarioSection } from './scenario.js';
-import { HTML_STYLE } from './style.js';
+import { finishedText, htmlDocument, machineText, pageHeader } from './document.js';
 
 export function renderHtml(result: RunResult): string {
   const status = runStatus(result);
@@ -23,44 +23,32 @@ export function renderHtml(result: RunResult): string {
     ...result.scenarios.map((s, i) => scenarioSection(s, i)),
     ...notRun.map((name, i) => notRunSection(name, result.scenarios.length + i, notRunText(result, name))),
   ];
-  const head = el('head', {}, [
-    el('meta', { charset: 'utf-8' }, null),
-    el('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }, null),
-    el('meta', { name: 'color-scheme', content: 'light dark' }, null),
-    el('meta', { name: 'generator', content: `chatbench ${result.tool.version}` }, null),
-    el('title', {}, xmlText(title)),
-    el('style', {}, HTML_STYLE),
-  ]);
-  const body = el('body', {}, [
-    header(result, status, where),
-    el('main', {}, [overview(result, notRun), ...sections]),
-    el('footer', { class: 'muted' }, xmlText(`chatbench ${result.tool.version} · result schema ${result.schemaVersion} · latencies from HDR histograms (3 significant digits), measured from the intended send time`)),
-  ]);
-  return `<!DOCTYPE html>\n${el('html', { lang: 'en' }, [head, body])}\n`;
+  return htmlDocument({
+    title,
+    toolVersion: result.tool.version,
+    header: header(result, status, where),
+    main: [overview(result, notRun), ...sections],
+    footer: `chatbench ${result.tool.version} · result schema ${result.schemaVersion} · latencies from HDR histograms (3 significant digits), measured from the intended send time`,
+  });
 }
 
 function header(result: RunResult, status: ReturnType<typeof runStatus>, where: string): string {
   const t = result.target;
-  const env = result.environment;
-  const seconds = (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000;
   const meta: Array<[string, string]> = [
     ['target', where],
     ['protocol', `${describeProtocol(t)}${t.embedded ? ', embedded broker (a smoke test, not a broker benchmark)' : ''}`],
     ['TCP_NODELAY', t.tcpNoDelay ? 'on' : 'off'],
     ['run id', result.runId],
     ['started', result.startedAt],
-    ['finished', `${result.finishedAt}${Number.isFinite(seconds) && seconds >= 0 ? ` (${seconds.toFixed(1)} s)` : ''}`],
+    ['finished', finishedText(result.startedAt, result.finishedAt)],
     ['scenario file', result.scenarioFile ?? '-'],
     ['tool', `${result.tool.name} ${result.tool.version}`],
-    ['machine', `Node ${env.node}, ${env.platform}/${env.arch}, ${env.cpus} CPUs`],
+    ['machine', machineText(result.environment)],
   ];
-  const aborted = result.aborted === null ? '' : el('p', { class: 'aborted', role: 'alert' }, `${el('strong', {}, 'Run aborted:')} ${xmlText(describeAbort(result.aborted))}`);
-  return el('header', {}, [
-    el('h1', {}, `chatbench report ${el('span', { id: 'verdict', class: `badge ${status}` }, statusLabel(status))}`),
-    el('p', { class: 'summary' }, xmlText(passedSummary(result))),
-    aborted,
-    el('dl', { class: 'meta' }, meta.map(([k, v]) => el('div', {}, [el('dt', {}, xmlText(k)), el('dd', {}, xmlText(v))]))),
-  ]);
+  return pageHeader({
+    heading: 'chatbench report', status, label: statusLabel(status), summary: passedSummary(result),
+    aborted: result.aborted === null ? null : describeAbort(result.aborted), meta,
+  });
 }
 
 /**

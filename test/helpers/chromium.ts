@@ -13,7 +13,8 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** $CHATBENCH_CHROMIUM when set (only that one), else Debian's /usr/bin/chromium. */
 export function chromiumBinary(): string | undefined {
@@ -66,4 +67,26 @@ export async function launchChromium(): Promise<Chromium> {
     await rm(profile, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** A page opened from a file, with its console errors and warnings, page errors and every request beyond file: and data: (all refused). */
+export interface OpenedFile {
+  page: Page;
+  ok: boolean;
+  problems: string[];
+  requests: string[];
+}
+
+/** Opens `file` as a user opens a saved report: from a file:// URL, nothing else may load. */
+export async function openFile(browser: Chromium, file: string): Promise<OpenedFile> {
+  const page = await browser.context.newPage();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) requests.push(r.url()); });
+  // Anything not the file itself never leaves the browser.
+  await page.route(/^(?!file:|data:)/, (route) => route.abort());
+  const response = await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  return { page, ok: response === null || response.ok(), problems, requests };
 }

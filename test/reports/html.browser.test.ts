@@ -7,12 +7,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunResult } from '../../core/result/index.js';
 import { renderHtml } from '../../reports/html/page.js';
-import { describeWithChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
+import { describeWithChromium, launchChromium, openFile, type Chromium } from '../helpers/chromium.js';
 import { abortedVariant, measureRunResult, overloadVariant } from '../helpers/results.js';
 
 describeWithChromium('the HTML report in chromium', () => {
@@ -33,16 +32,8 @@ describeWithChromium('the HTML report in chromium', () => {
   async function open(result: RunResult, name: string): Promise<{ page: Page; problems: string[]; requests: string[] }> {
     const file = join(dir, `${name}.html`);
     await writeFile(file, renderHtml(result));
-    const page = await browser.context.newPage();
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) requests.push(r.url()); });
-    // Anything not the file itself never leaves the browser.
-    await page.route(/^(?!file:|data:)/, (route) => route.abort());
-    const response = await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    expect(response === null || response.ok()).toBe(true);
+    const { page, ok, problems, requests } = await openFile(browser, file);
+    expect(ok).toBe(true);
     return { page, problems, requests };
   }
 
