@@ -26,6 +26,8 @@ export interface MqttCapabilities {
   deniedTopic: string | null;
   queuesQos0Offline: boolean | null;
   websocketUrl: string | null;
+  /** The enhanced-authentication method the profile says the server supports (5.0), or null. */
+  authenticationMethod: string | null;
 }
 
 /** The names cases put in `needs`, and how each is read from the capabilities. */
@@ -40,6 +42,7 @@ export const NEEDS = {
   'denied-topic': (c: MqttCapabilities) => c.deniedTopic !== null || 'no ACL-denied topic in the profile (deniedTopic)',
   'qos0-offline-known': (c: MqttCapabilities) => c.queuesQos0Offline !== null || 'the profile does not say whether QoS 0 is queued offline (queuesQos0Offline)',
   websocket: (c: MqttCapabilities) => c.websocketUrl !== null || 'no WebSocket URL (a ws:// target or websocketUrl in the profile)',
+  'enhanced-auth': (c: MqttCapabilities) => c.authenticationMethod !== null || 'no enhanced authentication method in the profile (authenticationMethod)',
   'packet-size-limit': (c: MqttCapabilities) => c.maximumPacketSize !== null || 'the server announces no Maximum Packet Size',
 } as const satisfies Record<string, (c: MqttCapabilities) => true | string>;
 
@@ -76,6 +79,7 @@ export function capabilitiesFrom(level: 4 | 5, connack: IConnackPacket | undefin
     deniedTopic: profile.deniedTopic ?? null,
     queuesQos0Offline: profile.queuesQos0Offline ?? null,
     websocketUrl: profile.websocketUrl ?? websocketUrl,
+    authenticationMethod: v5 ? (profile.authenticationMethod ?? null) : null,
   };
 }
 

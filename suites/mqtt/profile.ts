@@ -23,6 +23,15 @@ export const MqttProfile = z.strictObject({
   retainAvailable: z.boolean().optional(),
   wildcardSubscriptionAvailable: z.boolean().optional(),
   sharedSubscriptionAvailable: z.boolean().optional(),
+  /**
+   * MQTT 5.0 enhanced authentication the server supports (enables the enhanced-auth cases): the
+   * Authentication Method, the Authentication Data of the CONNECT, and the data chatbench answers
+   * each AUTH 0x18 with, in order (all as UTF-8 text; a fixed script, so challenge-response
+   * methods that need computing, like SCRAM, are out of reach).
+   */
+  authenticationMethod: z.string().min(1).optional(),
+  authenticationData: z.string().optional(),
+  authenticationResponses: z.array(z.string()).optional(),
   /** Keep-alive cases wait up to 1.5 × this many seconds; default 2 (a longer one makes the suite slower). */
   keepAliveSeconds: z.number().int().min(1).max(60).optional(),
 });
