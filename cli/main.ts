@@ -6,6 +6,9 @@ import { ChatbenchError, ExitCode } from '../core/errors.js';
 import { parseFlags, renderHelp, type CommandSpec, type FlagSpec, type ParsedArgs } from './flags.js';
 import { processOutput, type Output } from './output.js';
 import { compareCommand, runCompare } from './commands/compare.js';
+import { conformCommand, runConform } from './commands/conform.js';
+import { fuzzCommand, runFuzzCommand } from './commands/fuzz.js';
+import { replayCommand, runReplay } from './commands/replay.js';
 import { reportCommand, runReport } from './commands/report.js';
 import { runCommand, runRun } from './commands/run.js';
 import { runSchema, schemaCommand } from './commands/schema.js';
@@ -31,6 +34,9 @@ function command<Flags extends readonly FlagSpec[]>(spec: CommandSpec<Flags>, ex
 
 const COMMANDS: readonly Command[] = [
   command(runCommand, runRun),
+  command(conformCommand, runConform),
+  command(fuzzCommand, runFuzzCommand),
+  command(replayCommand, runReplay),
   command(reportCommand, runReport),
   command(compareCommand, runCompare),
   command(schemaCommand, runSchema),

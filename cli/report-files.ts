@@ -3,7 +3,7 @@
  * shared by every command: each path is checked before any work starts (so a bad path costs
  * no run), then each file is rendered and written atomically, saying where it went.
  */
-import { stat } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { ChatbenchResult, ResultKind } from '../core/result/index.js';
@@ -20,6 +20,8 @@ export interface OutputFile<T> {
   /** A good file name for it, suggested when the path given is a folder. */
   example?: string;
   render: (value: T) => string;
+  /** Added to the end of the file instead of replacing it ($GITHUB_STEP_SUMMARY). */
+  append?: boolean;
 }
 
 /** How a missing output folder is handled, for each command's --help. */
@@ -67,10 +69,11 @@ export async function createOutputFolders(files: readonly OutputFile<never>[], o
 export async function writeOutputs<T>(files: readonly OutputFile<T>[], value: T, out: Output): Promise<void> {
   await createOutputFolders(files, out);
   for (const f of files) {
-    await writeTextFile(f.path, f.render(value)).catch((error: unknown) => {
+    const text = f.render(value);
+    await (f.append ? appendFile(f.path, `${text.trimEnd()}\n\n`) : writeTextFile(f.path, text)).catch((error: unknown) => {
       throw new InputError(`could not write the ${f.what} to ${f.path}: ${(error as Error).message}`);
     });
-    out.err(`${f.what} written to ${f.path}`);
+    out.err(`${f.what} ${f.append ? 'appended' : 'written'} to ${f.path}`);
   }
 }
 
@@ -109,9 +112,10 @@ const RESULT_FILES: ReadonlyArray<{ key: keyof ReportPaths; format: ReportFormat
 /**
  * The result files asked for, each rendered through the reports' dispatch. When the kind of
  * result is known (a saved one), a format it has no report in is bad input before anything is
- * written.
+ * written. In a GitHub Actions step ($GITHUB_STEP_SUMMARY set) every command that writes a
+ * result also appends its Markdown summary there, for kinds that have one.
  */
-export function resultOutputs(paths: ReportPaths, kind?: ResultKind): OutputFile<ChatbenchResult>[] {
+export function resultOutputs(paths: ReportPaths, kind?: ResultKind, env: NodeJS.ProcessEnv = process.env): OutputFile<ChatbenchResult>[] {
   const asked = RESULT_FILES.flatMap((f) => {
     const path = paths[f.key];
     return path === undefined ? [] : [{ flag: `--${f.key}`, path, what: f.what, example: f.example, format: f.format }];
@@ -123,5 +127,10 @@ export function resultOutputs(paths: ReportPaths, kind?: ResultKind): OutputFile
       throw new InputError(`a "${kind}" result has no ${missing.map((f) => `${f.what} (${f.flag})`).join(', ')}; it renders as ${formats.join(', ')}`);
     }
   }
-  return asked.map(({ flag, path, what, example, format }) => ({ flag, path, what, example, render: (result: ChatbenchResult) => renderResult(result, format) }));
+  const files: OutputFile<ChatbenchResult>[] = asked.map(({ flag, path, what, example, format }) => ({ flag, path, what, example, render: (result: ChatbenchResult) => renderResult(result, format) }));
+  const summary = env['GITHUB_STEP_SUMMARY'];
+  if (summary !== undefined && summary !== '' && (kind === undefined || reportFormats(kind).includes('markdown'))) {
+    files.push({ flag: '$GITHUB_STEP_SUMMARY', path: summary, what: 'Markdown summary', append: true, render: (result) => renderResult(result, 'markdown') });
+  }
+  return files;
 }

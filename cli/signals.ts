@@ -12,6 +12,8 @@ export interface InterruptOptions {
   say(line: string): void;
   /** What a quit at once leaves behind, e.g. "the last checkpoint stays in r.json". */
   leftBehind(): string;
+  /** What the first signal does, in words; default "stopping after the drain, keeping what was measured". */
+  stopping?: string;
   /** Ends the process; injectable for tests. */
   exit?: (code: number) => never;
 }
@@ -49,7 +51,7 @@ export class Interrupts {
       return;
     }
     if (!this.controller.signal.aborted) {
-      say(`\nreceived ${signal}: stopping after the drain, keeping what was measured (again to quit at once)`);
+      say(`\nreceived ${signal}: ${this.options.stopping ?? 'stopping after the drain, keeping what was measured'} (again to quit at once)`);
       this.controller.abort(signal);
       return;
     }

@@ -94,7 +94,7 @@ function flagFor(commandLine: string): string {
  * 1-based line:column of `offset`, never past the file: the parser reports errors at end of
  * input on the line after the last one, which does not exist; those go to the last character.
  */
-function clampedPosition(text: string, lineCounter: LineCounter, offset: number): { line: number; column: number } {
+export function clampedPosition(text: string, lineCounter: LineCounter, offset: number): { line: number; column: number } {
   const lines = text.split(/\r?\n/);
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
@@ -161,7 +161,7 @@ function keyText(pair: Pair): string {
 }
 
 /** Start offset of the node `issue` is about: the deepest node on its path that exists. */
-function offsetOf(doc: Document, issue: PathIssue): number {
+export function offsetOf(doc: Document, issue: PathIssue): number {
   let node: unknown = doc.contents;
   let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
   for (const [i, segment] of issue.path.entries()) {
