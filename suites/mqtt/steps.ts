@@ -115,3 +115,21 @@ export async function expectRefused(ctx: MqttCaseContext, client: RawClient, sta
   }
   return r;
 }
+
+/** How long a 5.0 session outlives its connection in the cases: long enough for a case, short enough to go by itself. */
+export const SESSION_EXPIRY_S = 60;
+
+/** CONNECT fields for a session that outlives its connection: Clean Session 0 (3.1.1); Clean Start 0 and a Session Expiry Interval (5.0). */
+export function persistent(ctx: MqttCaseContext, clientId: string): { clientId: string; clean: false; properties?: { sessionExpiryInterval: number } } {
+  return ctx.level === 5 ? { clientId, clean: false, properties: { sessionExpiryInterval: SESSION_EXPIRY_S } } : { clientId, clean: false };
+}
+
+/** After the case, ends the persistent session of `clientId`: a clean-start connection (5.0: Session Expiry 0) and a DISCONNECT. */
+export function endSessionAfter(ctx: MqttCaseContext, clientId: string): void {
+  ctx.cleanup(async () => {
+    const { client } = await ctx.connect('session-ender', { clientId, clean: true });
+    client.send({ cmd: 'disconnect' });
+    client.end();
+    await client.untilClosed(500);
+  });
+}
