@@ -28,6 +28,21 @@ export async function readResultFile(path: string): Promise<ChatbenchResult> {
   return parseResult(data, path);
 }
 
+/** Reads a JSON file chatbench takes as input ("replay file"): unreadable or not JSON is bad input naming it. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read ${what} ${path}: ${reasonOf(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
 /** Reads a result file that must be of one kind, e.g. the run results `compare` takes. */
 export async function readResultFileOfKind<K extends ResultKind>(path: string, kind: K): Promise<Extract<ChatbenchResult, { kind: K }>> {
   return expectKind(await readResultFile(path), kind, path);

@@ -66,6 +66,14 @@ export class ProgressDisplay {
     this.out.err(text);
   }
 
+  /** Rewrites the status line in place (terminal mode); `fuzz` shows its own text this way. */
+  status(text: string): void {
+    const width = this.out.columns;
+    // Longer than the terminal, the line would wrap and \r would rewrite only its last row.
+    this.out.errRaw(`${CLEAR_LINE}${width !== undefined && text.length >= width ? `${text.slice(0, width - 2)}…` : text}`);
+    this.#live = true;
+  }
+
   /** Removes the status line, so what follows starts on a clean line. */
   clear(): void {
     if (!this.#live) return;
@@ -76,11 +84,7 @@ export class ProgressDisplay {
   #progress(event: ProgressEvent): void {
     const rates = this.#rates(event);
     if (this.mode === 'status') {
-      const text = progressText(event, rates);
-      const width = this.out.columns;
-      // Longer than the terminal, the line would wrap and \r would rewrite only its last row.
-      this.out.errRaw(`${CLEAR_LINE}${width !== undefined && text.length >= width ? `${text.slice(0, width - 2)}…` : text}`);
-      this.#live = true;
+      this.status(progressText(event, rates));
       return;
     }
     const at = event.elapsedMs;

@@ -86,6 +86,8 @@ function fileFlag<const Name extends keyof ReportPaths>(name: Name, description:
 export const jsonFlag = (description: string) => fileFlag('json', description);
 /** --markdown FILE: the result as Markdown. */
 export const markdownFlag = (description: string) => fileFlag('markdown', description);
+/** --html FILE: the result as a self-contained HTML page. */
+export const htmlFlag = (description: string) => fileFlag('html', description);
 
 /** The report-file flags of commands that render a run result (`run`, `report`). */
 export const REPORT_FLAGS = [

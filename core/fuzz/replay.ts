@@ -35,6 +35,13 @@ export const ReplayStep = z.object({
   hex: z.string().regex(/^([0-9a-f]{2})*$/),
   /** What the bytes are, for people: "PUBLISH with QoS 3". */
   note: z.string().optional(),
+  /**
+   * The bytes were made malformed on purpose: the oracle expects the connection closed rather
+   * than an answer (absent: a valid packet, judged by the answer it must get).
+   */
+  malformed: z.boolean().optional(),
+  /** Statement IDs a server breaks by accepting these bytes (malformed steps). */
+  statements: z.array(z.string()).optional(),
 });
 export type ReplayStep = z.infer<typeof ReplayStep>;
 

@@ -57,7 +57,7 @@ function validated<T extends z.ZodType>(schema: T, data: unknown, source: string
 }
 
 /** ["scenarios", 0, "latency", "p99"] -> "scenarios[0].latency.p99"; the document itself is "(root)". */
-function jsonPath(path: z.core.$ZodIssue['path']): string {
+export function jsonPath(path: z.core.$ZodIssue['path']): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;

@@ -16,8 +16,10 @@ import { hexCode } from '../../runners/mqtt/raw/rejection.js';
 import { MQTT_311 } from '../mqtt-3.1.1/statements.js';
 import { MQTT_50 } from '../mqtt-5.0/statements.js';
 import { capabilitiesFrom, capabilityRecord, unmetNeed } from './capabilities.js';
+import { cases as connackCases } from './cases/connack.js';
 import { cases as connectCases } from './cases/connect.js';
 import { cases as flowCases } from './cases/flow.js';
+import { cases as inflightCases } from './cases/inflight.js';
 import { cases as malformedCases } from './cases/malformed.js';
 import { cases as propertiesCases } from './cases/properties.js';
 import { cases as publishCases } from './cases/publish.js';
@@ -28,10 +30,12 @@ import { MqttProfile } from './profile.js';
 
 export const MQTT_CASES: readonly ConformCase<MqttCaseContext>[] = [
   ...connectCases,
+  ...connackCases,
   ...sessionCases,
   ...publishCases,
   ...subscribeCases,
   ...flowCases,
+  ...inflightCases,
   ...propertiesCases,
   ...malformedCases,
 ];

@@ -25,9 +25,13 @@ export interface Rejection {
   unparsable: boolean;
 }
 
-/** Waits up to `timeoutMs` for the server to close the connection, noting what it sent first. */
-export async function observeRejection(client: RawClient, timeoutMs: number): Promise<Rejection> {
-  const { end, packets, unparsable } = await client.untilClosed(timeoutMs);
+/**
+ * Waits up to `timeoutMs` for the server to close the connection, noting what it sent first.
+ * `stopEarly(packet)`: stop waiting when it returns true (the verdict is already decided, e.g. the
+ * fuzzer seeing an answer); the Rejection then says "kept the connection open" for the time waited.
+ */
+export async function observeRejection(client: RawClient, timeoutMs: number, stopEarly?: (p: Packet) => boolean): Promise<Rejection> {
+  const { end, packets, unparsable } = stopEarly === undefined ? await client.untilClosed(timeoutMs) : await untilClosedOr(client, timeoutMs, stopEarly);
   let disconnectReason: number | undefined;
   let connackCode: number | undefined;
   const answers: Packet[] = [];
@@ -39,10 +43,26 @@ export async function observeRejection(client: RawClient, timeoutMs: number): Pr
   return { closed: end.kind === 'closed', waitedMs: end.kind === 'timeout' ? end.waitedMs : 0, disconnectReason, connackCode, answers, unparsable };
 }
 
+/** client.untilClosed, ending early at the first packet `stop` picks. */
+async function untilClosedOr(client: RawClient, timeoutMs: number, stop: (p: Packet) => boolean): ReturnType<RawClient['untilClosed']> {
+  const started = performance.now();
+  const deadline = started + timeoutMs;
+  const packets: Packet[] = [];
+  let unparsable = false;
+  for (;;) {
+    const ev = await client.next(Math.max(0, deadline - performance.now()));
+    if (ev.kind === 'packet') {
+      packets.push(ev.packet);
+      if (stop(ev.packet)) return { end: { kind: 'timeout', waitedMs: Math.round(performance.now() - started) }, packets, unparsable };
+    } else if (ev.kind === 'unparsable') unparsable = true;
+    else return { end: ev.kind === 'timeout' ? { kind: 'timeout', waitedMs: timeoutMs } : ev, packets, unparsable };
+  }
+}
+
 /** "closed the connection", "sent DISCONNECT 0x81 and closed", "kept the connection open for 2000 ms": for evidence. */
 export function describeRejection(r: Rejection): string {
   const parts: string[] = [];
-  if (r.answers.length > 0) parts.push(`answered with ${r.answers.map((p) => p.cmd.toUpperCase()).join(', ')}`);
+  if (r.answers.length > 0) parts.push(`answered with ${r.answers.map((p) => (p.cmd === 'suback' ? `SUBACK ${p.granted.length === 0 ? 'with no codes' : p.granted.map((g) => hexCode(Number(typeof g === 'number' ? g : (g as { qos?: number }).qos))).join(' ')}` : p.cmd.toUpperCase())).join(', ')}`);
   if (r.connackCode !== undefined) parts.push(`sent CONNACK ${hexCode(r.connackCode)}`);
   if (r.disconnectReason !== undefined) parts.push(`sent DISCONNECT ${hexCode(r.disconnectReason)}`);
   if (r.unparsable) parts.push('sent bytes that do not parse as MQTT');
