@@ -11,12 +11,40 @@ import { ANSWER_MS, SetupFailed, type MqttCaseContext } from './context.js';
 
 type QoS = 0 | 1 | 2;
 
-/** SUBSCRIBE to `filters` and the SUBACK (SetupFailed when none comes). */
+/**
+ * Packets that arrived while a step waited for another one: a retained PUBLISH before its
+ * SUBACK (the server may send it first), a subscriber's own message before its PUBACK, the next
+ * PUBLISH while a QoS 2 receive waits for PUBREL. The next read of that connection
+ * (`receive`, `takeEarly`) gets them first, so no case misses a packet because it came early.
+ */
+const early = new WeakMap<RawClient, Packet[]>();
+
+/** The packets kept for `client` (oldest first), handed over once. */
+export function takeEarly(client: RawClient): Packet[] {
+  const kept = early.get(client) ?? [];
+  early.delete(client);
+  return kept;
+}
+
+/** Puts packets back at the front of what `client` keeps (a reader that stopped early). */
+export function keepEarly(client: RawClient, packets: readonly Packet[]): void {
+  if (packets.length > 0) early.set(client, [...packets, ...(early.get(client) ?? [])]);
+}
+
+/** The next packet of type `cmd`, keeping what came before it; `why` says what ended the wait otherwise. */
+export async function nextKeeping<C extends Packet['cmd']>(client: RawClient, cmd: C, timeoutMs = ANSWER_MS): Promise<{ packet: Extract<Packet, { cmd: C }> | undefined; why: string }> {
+  const got = await client.nextOf(cmd, timeoutMs);
+  if (got.skipped.length > 0) early.set(client, [...(early.get(client) ?? []), ...got.skipped]);
+  if (!('ended' in got)) return { packet: got.packet, why: '' };
+  const why = got.ended.kind === 'timeout' ? `no ${cmd.toUpperCase()} within ${timeoutMs} ms` : got.ended.kind === 'closed' ? 'the server closed the connection' : 'unparsable bytes';
+  return { packet: undefined, why };
+}
+
+/** SUBSCRIBE to `filters` and the SUBACK (SetupFailed when none comes); anything sent before the SUBACK is kept. */
 export async function subscribe(client: RawClient, filters: ISubscription[], properties?: Record<string, unknown>): Promise<ISubackPacket> {
-  const messageId = client.packetId();
-  client.send({ cmd: 'subscribe', messageId, subscriptions: filters, ...(properties ? { properties } : {}) });
-  const got = await client.nextOf('suback', ANSWER_MS);
-  if (got.packet === undefined) throw new SetupFailed(`${client.label}: no SUBACK (${got.ended.kind})`);
+  client.send({ cmd: 'subscribe', messageId: client.packetId(), subscriptions: filters, ...(properties ? { properties } : {}) });
+  const got = await nextKeeping(client, 'suback');
+  if (got.packet === undefined) throw new SetupFailed(`${client.label}: ${got.why}`);
   return got.packet;
 }
 
@@ -35,44 +63,47 @@ export interface PublishOptions {
 /**
  * PUBLISH and complete the flow chatbench's side owes: QoS 1 waits for PUBACK; QoS 2 waits for
  * PUBREC, sends PUBREL, waits for PUBCOMP. Returns the acknowledgements seen (SetupFailed when
- * one does not come).
+ * one does not come); whatever else arrives meanwhile is kept.
  */
 export async function publish(client: RawClient, topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<Packet[]> {
   const qos = options.qos ?? 0;
-  const packet: IPublishPacket = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain: options.retain ?? false, dup: options.dup ?? false };
-  if (options.properties) packet.properties = options.properties;
-  if (qos === 0) {
-    client.send(packet);
-    return [];
-  }
-  const messageId = client.packetId();
-  client.send({ ...packet, messageId });
-  if (qos === 1) {
-    const ack = await client.nextOf('puback', ANSWER_MS);
-    if (ack.packet === undefined) throw new SetupFailed(`${client.label}: no PUBACK (${ack.ended.kind})`);
-    return [ack.packet];
-  }
-  const rec = await client.nextOf('pubrec', ANSWER_MS);
-  if (rec.packet === undefined) throw new SetupFailed(`${client.label}: no PUBREC (${rec.ended.kind})`);
+  const messageId = qos > 0 ? client.packetId() : undefined;
+  client.send({
+    cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain: options.retain ?? false, dup: options.dup ?? false,
+    ...(messageId !== undefined ? { messageId } : {}), ...(options.properties ? { properties: options.properties } : {}),
+  });
+  if (messageId === undefined) return [];
+  const first = await nextKeeping(client, qos === 1 ? 'puback' : 'pubrec');
+  if (first.packet === undefined) throw new SetupFailed(`${client.label}: ${first.why}`);
+  if (qos === 1) return [first.packet];
   client.send({ cmd: 'pubrel', messageId });
-  const comp = await client.nextOf('pubcomp', ANSWER_MS);
-  if (comp.packet === undefined) throw new SetupFailed(`${client.label}: no PUBCOMP (${comp.ended.kind})`);
-  return [rec.packet, comp.packet];
+  const comp = await nextKeeping(client, 'pubcomp');
+  if (comp.packet === undefined) throw new SetupFailed(`${client.label}: ${comp.why}`);
+  return [first.packet, comp.packet];
 }
 
 /**
- * The next PUBLISH the server sends (other packets are skipped), acknowledged as a client must
- * (PUBACK; PUBREC then PUBREL→PUBCOMP is left to the case when `ack` is false). Undefined when
- * none comes within `timeoutMs`.
+ * The next PUBLISH the server sends (kept early packets first; other packets are kept),
+ * acknowledged as a client must (PUBACK; PUBREC then PUBREL→PUBCOMP is left to the case when
+ * `ack` is false). Undefined when none comes within `timeoutMs`.
  */
 export async function receive(client: RawClient, timeoutMs = ANSWER_MS, ack = true): Promise<IPublishPacket | undefined> {
-  const got = await client.nextOf('publish', timeoutMs);
-  if (got.packet === undefined) return undefined;
-  const p = got.packet;
+  const kept = takeEarly(client);
+  const at = kept.findIndex((p) => p.cmd === 'publish');
+  let p: IPublishPacket | undefined;
+  if (at >= 0) {
+    p = kept[at] as IPublishPacket;
+    kept.splice(at, 1);
+    keepEarly(client, kept);
+  } else {
+    keepEarly(client, kept);
+    p = (await nextKeeping(client, 'publish', timeoutMs)).packet;
+  }
+  if (p === undefined) return undefined;
   if (ack && p.qos === 1 && p.messageId !== undefined) client.send({ cmd: 'puback', messageId: p.messageId });
   if (ack && p.qos === 2 && p.messageId !== undefined) {
     client.send({ cmd: 'pubrec', messageId: p.messageId });
-    const rel = await client.nextOf('pubrel', timeoutMs);
+    const rel = await nextKeeping(client, 'pubrel', timeoutMs);
     if (rel.packet !== undefined) client.send({ cmd: 'pubcomp', messageId: p.messageId });
   }
   return p;

@@ -12,7 +12,7 @@
 import type { IAuthPacket, IConnackPacket, Packet } from 'mqtt-packet';
 import type { ConformCase } from '../../../core/conform/case.js';
 import type { RawClient } from '../../../runners/mqtt/raw/client.js';
-import { ReasonCodes } from '../../../runners/mqtt/fuzz/properties.js';
+import { ReasonCodes } from '../../../runners/mqtt/reason-codes.js';
 import { describeRejection, hexCode } from '../../../runners/mqtt/raw/rejection.js';
 import { ANSWER_MS, SetupFailed, type MqttCaseContext } from '../context.js';
 import { expectRefused, receive, subscribe } from '../steps.js';

@@ -6,7 +6,7 @@
  */
 import type { ConformCase } from '../../../core/conform/case.js';
 import { describeRejection, hexCode } from '../../../runners/mqtt/raw/rejection.js';
-import { ReasonCodes } from '../../../runners/mqtt/fuzz/properties.js';
+import { ReasonCodes } from '../../../runners/mqtt/reason-codes.js';
 import type { MqttCaseContext } from '../context.js';
 import { ANSWER_MS, SetupFailed } from '../context.js';
 import { expectRefused, receiveAll, subscribe } from '../steps.js';

@@ -7,7 +7,8 @@
  */
 import type { ConformCase } from '../../../core/conform/case.js';
 import { SetupFailed, type MqttCaseContext } from '../context.js';
-import { publish, receive, subscribe } from '../steps.js';
+import { endSessionAfter, publish, receive, subscribe } from '../steps.js';
+import { clearRetainedAfter } from './pubsub-kit.js';
 
 /** Long enough that two whole seconds pass in any server clock, whatever its rounding. */
 const WAIT_MS = 2_100;
@@ -17,25 +18,6 @@ function elapse(ctx: MqttCaseContext, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-}
-
-/** After the case: an empty retained message on `topic`, so nothing of the case stays on the server. */
-function clearRetainedAfter(ctx: MqttCaseContext, topic: string): void {
-  ctx.cleanup(async () => {
-    const { client } = await ctx.connect('cleaner');
-    await publish(client, topic, Buffer.alloc(0), { qos: 1, retain: true });
-    client.send({ cmd: 'disconnect' });
-    client.end();
-  });
-}
-
-/** After the case: a clean start with Session Expiry 0 ends the persistent session of `clientId`. */
-function endSessionAfter(ctx: MqttCaseContext, clientId: string): void {
-  ctx.cleanup(async () => {
-    const { client } = await ctx.connect('cleaner', { clientId, clean: true });
-    client.send({ cmd: 'disconnect' });
-    client.end();
   });
 }
 

@@ -6,7 +6,7 @@
 import type { IConnackPacket, Packet } from 'mqtt-packet';
 import { describeRejection, hexCode, type Rejection } from '../../../runners/mqtt/raw/rejection.js';
 import type { RawClient } from '../../../runners/mqtt/raw/client.js';
-import { ReasonCodes } from '../../../runners/mqtt/fuzz/properties.js';
+import { ReasonCodes } from '../../../runners/mqtt/reason-codes.js';
 import type { MqttCaseContext } from '../context.js';
 import { expectRefused } from '../steps.js';
 

@@ -5,11 +5,11 @@
  * PUBLISH), the QoS 1 / 2 handshakes of a publisher sending many messages at once, and the
  * words evidence is written in.
  */
-import type { IConnectPacket, IPublishPacket, ISubackPacket, ISubscription, Packet } from 'mqtt-packet';
+import type { IConnectPacket, IPublishPacket, ISubscription, Packet } from 'mqtt-packet';
 import type { RawClient } from '../../../runners/mqtt/raw/client.js';
 import { hexCode } from '../../../runners/mqtt/raw/rejection.js';
 import { ANSWER_MS, SetupFailed, type MqttCaseContext } from '../context.js';
-import { grantedCodes, type PublishOptions } from '../steps.js';
+import { grantedCodes, keepEarly, nextKeeping, publish, subscribe, takeEarly, type PublishOptions } from '../steps.js';
 
 export type QoS = 0 | 1 | 2;
 
@@ -18,47 +18,7 @@ export const QUIET_MS = 400;
 
 export { hexCode };
 
-/**
- * Packets that arrived while a step waited for another one (a retained PUBLISH before its SUBACK
- * — the server may send it first — or a subscriber's own message before its PUBACK). `inbox`
- * reads them first, so no case misses a packet because it came early.
- */
-const early = new WeakMap<RawClient, Packet[]>();
-
-/** The next packet of type `cmd`, keeping what came before it for `inbox`. */
-export async function nextKeeping<C extends Packet['cmd']>(client: RawClient, cmd: C, timeoutMs = ANSWER_MS): Promise<{ packet: Extract<Packet, { cmd: C }> | undefined; why: string }> {
-  const got = await client.nextOf(cmd, timeoutMs);
-  if (got.skipped.length > 0) early.set(client, [...(early.get(client) ?? []), ...got.skipped]);
-  if (!('ended' in got)) return { packet: got.packet as Extract<Packet, { cmd: C }>, why: '' };
-  const why = got.ended.kind === 'timeout' ? `no ${cmd.toUpperCase()} within ${timeoutMs} ms` : got.ended.kind === 'closed' ? 'the server closed the connection' : 'unparsable bytes';
-  return { packet: undefined, why };
-}
-
-/** SUBSCRIBE and its SUBACK (SetupFailed when none comes); anything sent before the SUBACK is kept. */
-export async function subscribe(client: RawClient, filters: ISubscription[], properties?: Record<string, unknown>): Promise<ISubackPacket> {
-  client.send({ cmd: 'subscribe', messageId: client.packetId(), subscriptions: filters, ...(properties ? { properties } : {}) });
-  const got = await nextKeeping(client, 'suback');
-  if (got.packet === undefined) throw new SetupFailed(`${client.label}: ${got.why}`);
-  return got.packet;
-}
-
-/** PUBLISH and complete chatbench's side of the flow (as steps.ts `publish`), keeping whatever else arrives meanwhile. */
-export async function publish(client: RawClient, topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<Packet[]> {
-  const qos = options.qos ?? 0;
-  const messageId = qos > 0 ? client.packetId() : undefined;
-  client.send({
-    cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain: options.retain ?? false, dup: options.dup ?? false,
-    ...(messageId !== undefined ? { messageId } : {}), ...(options.properties ? { properties: options.properties } : {}),
-  });
-  if (messageId === undefined) return [];
-  const first = await nextKeeping(client, qos === 1 ? 'puback' : 'pubrec');
-  if (first.packet === undefined) throw new SetupFailed(`${client.label}: ${first.why}`);
-  if (qos === 1) return [first.packet];
-  client.send({ cmd: 'pubrel', messageId });
-  const comp = await nextKeeping(client, 'pubcomp');
-  if (comp.packet === undefined) throw new SetupFailed(`${client.label}: ${comp.why}`);
-  return [first.packet, comp.packet];
-}
+export { nextKeeping, publish, subscribe } from '../steps.js';
 
 /** A raw connection subscribed to `filters`, with the codes the SUBACK granted (in filter order). */
 export async function subscriber(
@@ -112,8 +72,7 @@ export async function inbox(client: RawClient, windowMs: number, options: InboxO
   const ack = options.ack ?? true;
   const out: Inbox = { publishes: [], others: [], end: 'quiet' };
   const deadline = performance.now() + windowMs;
-  const kept = early.get(client) ?? [];
-  early.delete(client);
+  const kept = takeEarly(client);
   if (options.until?.(out.publishes, out.others)) return { ...out, end: 'done' };
   for (;;) {
     const left = deadline - performance.now();
@@ -133,7 +92,7 @@ export async function inbox(client: RawClient, windowMs: number, options: InboxO
       if (ack && p.cmd === 'pubrel') client.send({ cmd: 'pubcomp', messageId: p.messageId });
     }
     if (options.until?.(out.publishes, out.others)) {
-      if (kept.length > 0) early.set(client, kept);
+      keepEarly(client, kept);
       return { ...out, end: 'done' };
     }
   }
