@@ -56,6 +56,12 @@ export interface ChatSession {
   disconnect(mode: 'graceful' | 'abrupt'): Promise<void>;
   /** Bytes this session's sockets have moved so far. */
   wire(): WireBytes;
+  /**
+   * The keep-alive interval this session runs at, in seconds (MQTT: the effective keep-alive,
+   * which a 5.0 server may set in CONNACK; XMPP: the ping or whitespace interval), recorded
+   * beside the idle phase's keep-alive bytes; undefined when the driver keeps none.
+   */
+  readonly keepAliveSeconds?: number | undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   undeliveredNote, windowLine,
 } from './accounts.js';
 import { palette, type Palette } from './color.js';
-import { describeAbort, describeResultTarget, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
+import { describeAbort, describeIdle, describeResultTarget, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
 import { formatBytes, formatCount, formatPercentile, table } from './format.js';
 
 export interface ConsoleOptions {
@@ -59,6 +59,8 @@ function scenarioLines(s: ScenarioResult, p: Palette): string[] {
   if (sends.length > 0) out.push(p.yellow('  sends not completed:'), ...sends.map((line) => `    ${line}`));
   for (const a of s.anomalies) out.push(p.red(`  protocol anomaly: ${describeAnomaly(a)}`));
   out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
+  const idle = describeIdle(s);
+  if (idle !== null) out.push(`  ${idle}`);
   for (const v of s.thresholds) out.push(`  ${v.passed ? p.green('✓') : p.red('✗')} ${v.expression}  (${thresholdActual(s, v)})`);
   for (const reason of otherReasons(s)) out.push(p.red(`  ! ${reason.message}`));
   return out;

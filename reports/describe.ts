@@ -84,3 +84,15 @@ export function passedSummary(result: RunResult): string {
   const notRun = notRunScenarios(result).length;
   return `${passed} of ${plural(total, 'scenario')} passed${notRun > 0 ? ` (${notRun} not run)` : ''}`;
 }
+
+/**
+ * The idle phase's keep-alive cost, or null without one: "idle 60.0 s, 50 connections,
+ * keep-alive 30 s: out 4 B, in 4 B per connection per minute".
+ */
+export function describeIdle(s: Pick<ScenarioResult, 'wire'>): string | null {
+  const idle = s.wire.idle;
+  if (idle === undefined) return null;
+  const keepAlive = idle.keepAliveSeconds === null ? 'keep-alive not reported' : `keep-alive ${idle.keepAliveSeconds} s`;
+  const rate = idle.perConnectionPerMinute;
+  return `idle ${idle.seconds.toFixed(1)} s, ${plural(idle.connections, 'connection')}, ${keepAlive}: out ${formatBytes(rate.bytesOut)}, in ${formatBytes(rate.bytesIn)} per connection per minute`;
+}

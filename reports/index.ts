@@ -7,6 +7,7 @@
 import { InputError } from '../core/errors.js';
 import type { ChatbenchResult, ResultKind } from '../core/result/index.js';
 import { renderComparison } from './compare/console.js';
+import { renderComparisonHtml } from './compare/html.js';
 import { renderComparisonMarkdown } from './compare/markdown.js';
 import { renderConformConsole } from './conform/console.js';
 import { renderConformHtml } from './conform/html.js';
@@ -35,7 +36,7 @@ type ResultOf<K extends ResultKind> = Extract<ChatbenchResult, { kind: K }>;
 /** Per kind, the formats it renders to; a missing format is one the kind has no report in. */
 const RENDERERS: { [K in ResultKind]: Partial<Record<ReportFormat, Renderer<ResultOf<K>>>> } = {
   run: { console: runConsole, json: anyJson, junit: runJunit, markdown: runMarkdown, html: runHtml },
-  compare: { console: renderComparison, json: anyJson, markdown: renderComparisonMarkdown },
+  compare: { console: renderComparison, json: anyJson, markdown: renderComparisonMarkdown, html: renderComparisonHtml },
   conform: { console: renderConformConsole, json: anyJson, junit: renderConformJunit, markdown: renderConformMarkdown, html: renderConformHtml },
   fuzz: { console: renderFuzzConsole, json: anyJson, junit: renderFuzzJunit, markdown: renderFuzzMarkdown, html: renderFuzzHtml },
 };
@@ -75,4 +76,5 @@ export const renderHtml = (result: ChatbenchResult): string => renderResult(resu
 
 export { renderComparison, type CompareRenderOptions } from './compare/console.js';
 export { renderComparisonMarkdown } from './compare/markdown.js';
+export { renderComparisonHtml } from './compare/html.js';
 export { formatBytes, formatCount, formatMicros, formatRate } from './format.js';

@@ -15,7 +15,7 @@ import { renderConsole } from '../../reports/index.js';
 import { readResultFileOfKind } from '../files.js';
 import { defineCommand, quietFlag, usageLine, type ParsedArgs } from '../flags.js';
 import type { Output } from '../output.js';
-import { jsonFlag, markdownFlag, OUTPUT_FOLDERS_NOTE, prepareOutputs, resultOutputs, writeOutputs } from '../report-files.js';
+import { htmlFlag, jsonFlag, markdownFlag, OUTPUT_FOLDERS_NOTE, prepareOutputs, resultOutputs, writeOutputs } from '../report-files.js';
 import { toolVersion } from '../version.js';
 
 export const compareCommand = defineCommand({
@@ -30,6 +30,7 @@ export const compareCommand = defineCommand({
     { name: 'strict', type: 'boolean', description: 'also fail (exit 1) when the comparison means little: a lagging generator, an aborted side, different protocols' },
     jsonFlag('write the comparison as JSON here (a "compare" result)'),
     markdownFlag('write the comparison as Markdown here (for a pull-request comment)'),
+    htmlFlag('write the comparison as a self-contained HTML page here (side by side, ratios, regressions highlighted, the MQTT-vs-XMPP claims)'),
     quietFlag('print only the verdict'),
   ],
   notes: [
@@ -44,6 +45,9 @@ export const compareCommand = defineCommand({
     `Caveats (warnings; failures with --strict): either side's schedule lag p99 above ${MAX_SCHEDULE_LAG_P99_MICROS / 1000} ms (the`,
     'generator fell behind, so the figures partly measure chatbench), a side aborted, or different protocols',
     'or protocol versions. Version 1 result files are read by upgrading them.',
+    'An MQTT result beside an XMPP one adds the claims section: each popular MQTT-vs-XMPP claim (wire bytes per',
+    'message, keep-alive, handshake, latency, sustained rate, delivery levels, server cost) with both numbers and',
+    'a verdict (supported, not supported, or not measured and why).',
     'Exit codes: 0 no regression; 1 a regression (or, with --strict, a caveat); 2 bad input (flags, files,',
     '            no scenario in common while the current run ran to its end).',
     OUTPUT_FOLDERS_NOTE,
@@ -58,7 +62,7 @@ export async function runCompare(args: CompareArgs, out: Output): Promise<number
     throw new InputError(`compare needs two result files, the baseline and the current one (got ${args.positionals.length})\n\n${usageLine(compareCommand)}`);
   }
   const options = compareOptions(args);
-  const outputs = resultOutputs({ json: args.values.json, markdown: args.values.markdown }, 'compare');
+  const outputs = resultOutputs({ json: args.values.json, markdown: args.values.markdown, html: args.values.html }, 'compare');
   await prepareOutputs(outputs, new Map([[baselinePath, 'the baseline'], [currentPath, 'the current result']]));
 
   // Both files are read before either is judged, so one run names every bad file.

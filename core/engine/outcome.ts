@@ -10,6 +10,7 @@ import type { LatencySummary, ScenarioResult, ScenarioSpecRecord } from '../resu
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { Measured } from '../verdict/judge.js';
 import type { AnomalyAccount, SendAccount } from './accounts.js';
+import { wireRecord, type IdleMeasure } from './idle.js';
 import type { Plan } from './plan.js';
 import type { Recorder } from './recorder.js';
 import type { Users } from './users.js';
@@ -25,7 +26,12 @@ export interface ScenarioParts {
   users: Users;
   sends: SendAccount;
   anomalies: AnomalyAccount;
+  /** Every session's wire bytes at the readiness barrier. */
   handshake: WireBytes;
+  /** The idle phase, when the scenario has one and it ran. */
+  idle: IdleMeasure | null;
+  /** Every session's wire bytes when the drain ended; null before (or when it never did). */
+  steadyEnd: WireBytes | null;
   /** Monotonic µs the send window closed; 0 while still sending. */
   sendEnd: number;
   drain: Drain;
@@ -50,6 +56,7 @@ function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
     stallTimeoutMs: spec.stallTimeoutMs,
     connect: { ...spec.connect },
     thresholds: spec.thresholds.map((t) => ({ expression: t.expression, metric: t.metric, comparator: t.comparator, value: t.value, unit: t.unit })),
+    ...(spec.idleMs !== undefined && spec.idleMs > 0 ? { idleMs: spec.idleMs } : {}),
   };
 }
 
@@ -72,8 +79,6 @@ function take(p: ScenarioParts): Taken {
   const stoppedMicros = nowMicros();
   const { delivery, censored } = recorder.tracker.tally();
   const censoring = recorder.censoring(censored, stoppedMicros);
-  const total = p.users.wire();
-  const { handshake } = p;
   const windowEnd = Math.max(p.sendEnd || stoppedMicros, recorder.throughput.windowStartMicros);
   const head: Head = {
     name: spec.name,
@@ -90,14 +95,7 @@ function take(p: ScenarioParts): Taken {
     delivery,
     drain: { ...p.drain },
     sends: p.sends.summary(),
-    wire: {
-      bytesOut: total.bytesOut,
-      bytesIn: total.bytesIn,
-      phases: {
-        handshake: { ...handshake },
-        steady: { bytesOut: total.bytesOut - handshake.bytesOut, bytesIn: total.bytesIn - handshake.bytesIn },
-      },
-    },
+    wire: wireRecord({ handshake: p.handshake, idle: p.idle, steadyEnd: p.steadyEnd, total: p.users.wire() }),
     connections: p.users.summary(),
     anomalies: p.anomalies.summary(),
   };

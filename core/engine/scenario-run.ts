@@ -13,6 +13,7 @@ import { judge, type AbortInfo } from '../verdict/judge.js';
 import { count, duration, plural } from '../words.js';
 import { AnomalyAccount, SendAccount } from './accounts.js';
 import { drain, skippedDrain, watchForStall, type Progress } from './drain.js';
+import { idlePhase, type IdleMeasure } from './idle.js';
 import type { EventSink, Phase } from './events.js';
 import { measure, measureOffSendPath, type ScenarioParts } from './outcome.js';
 import { planScenario, plannedSends, type Plan } from './plan.js';
@@ -79,6 +80,8 @@ class ScenarioRun {
   /** Users whose connection was lost: not expected to receive what is sent after that. */
   readonly #gone: string[] = [];
   #handshake: WireBytes = { bytesOut: 0, bytesIn: 0 };
+  #idle: IdleMeasure | null = null;
+  #steadyEnd: WireBytes | null = null;
   #sendStart = 0;
   #sendEnd = 0;
   #drain: Drain | null = null;
@@ -117,6 +120,7 @@ class ScenarioRun {
     let aborted: AbortInfo | null = null;
     try {
       await this.#connectAndJoin();
+      await this.#idlePhase();
       // A worker still loading would take CPU from the first sends.
       await this.#summariser?.ready();
       await this.#sendAndDrain();
@@ -145,6 +149,15 @@ class ScenarioRun {
     this.#emit('join', rooms > 0 ? plural(rooms, 'room') : spec.directPairs > 0 ? 'no rooms (direct messages only)' : 'no rooms');
     await this.#users.joinAll();
     this.#handshake = this.#users.wire();
+    this.#throwIfStopped();
+  }
+
+  /** Users connected, nothing sent: the keep-alive's own bytes (scenario option `idle`). */
+  async #idlePhase(): Promise<void> {
+    const ms = this.spec.idleMs ?? 0;
+    if (ms <= 0) return;
+    this.#emit('idle', `${plural(this.#users.connected, 'user')} connected, nothing sent for ${duration(ms)}: keep-alive traffic only`);
+    this.#idle = await idlePhase(ms, this.#users, this.#stop.signal);
     this.#throwIfStopped();
   }
 
@@ -189,6 +202,8 @@ class ScenarioRun {
       this.#phase = 'drain';
       this.#emit('drain', `${plural(recorder.outstanding, 'owed delivery', 'owed deliveries')}; up to ${duration(spec.drainMaxMs)}, ends after ${duration(spec.drainMs)} without progress`);
       this.#drain = await drain({ spec, progress, stop: this.#stop.signal, everyConnectionLost: () => this.#everyConnectionLost });
+      // Steady traffic ends here: what the goodbyes cost afterwards is the close phase.
+      this.#steadyEnd = this.#users.wire();
     } finally {
       stopWatching();
       clearInterval(progressTimer);
@@ -246,6 +261,8 @@ class ScenarioRun {
       sends: this.#sends,
       anomalies: this.#anomalies,
       handshake: this.#handshake,
+      idle: this.#idle,
+      steadyEnd: this.#steadyEnd,
       sendEnd: this.#sendEnd,
       drain: this.#drain ?? skippedDrain(recorder.outstanding, aborted),
     };

@@ -121,6 +121,19 @@ export class Users {
     return { bytesOut, bytesIn };
   }
 
+  /**
+   * The keep-alive interval the connected sessions run at, seconds: the smallest when the server
+   * set different ones (it decides how often pings cross the wire); null when no driver says.
+   */
+  keepAliveSeconds(): number | null {
+    let smallest: number | null = null;
+    for (const s of this.#sessions.values()) {
+      const k = s.keepAliveSeconds;
+      if (k !== undefined && (smallest === null || k < smallest)) smallest = k;
+    }
+    return smallest;
+  }
+
   summary(): Connections {
     // Every subscription asks for the scenario's level; group those granted less by the level granted.
     const asked = this.spec.qos;

@@ -126,6 +126,42 @@ export const Caveat = z.object({
 });
 export type Caveat = z.infer<typeof Caveat>;
 
+/** Units of the claims' figures: per message or connection (bytes), per idle minute, µs, a rate, a count of levels, CPU ms. */
+export const ClaimUnit = z.enum(['bytes', 'bytes/min', 'us', 'msg/s', 'levels', 'cpu-ms']);
+export type ClaimUnit = z.infer<typeof ClaimUnit>;
+/**
+ * supported / not-supported: decided from numbers on both sides; not-measured: a side has no
+ * number (or only bounds that cannot decide), and `reason` says why.
+ */
+export const ClaimVerdict = z.enum(['supported', 'not-supported', 'not-measured']);
+export type ClaimVerdict = z.infer<typeof ClaimVerdict>;
+
+/**
+ * One popular MQTT-vs-XMPP claim tested with the two results' numbers (core/verdict/claims.ts).
+ * Every claim is phrased for MQTT ("MQTT ... fewer bytes"), so `supported` means MQTT did better.
+ */
+export const Claim = z.object({
+  id: z.string(),
+  /** The claim in words: "an MQTT 1:1 chat message takes fewer wire bytes than an XMPP one". */
+  claim: z.string(),
+  unit: ClaimUnit,
+  /** Which way MQTT must differ for the claim to hold. */
+  better: Better,
+  /** The MQTT result's figure, in `unit`; null when it has none. */
+  mqtt: z.number().nullable(),
+  xmpp: z.number().nullable(),
+  /** A side whose figure is a lower bound ("at least": a rate sweep it never saturated, a percentile among what never arrived). */
+  atLeast: z.object({ mqtt: z.boolean(), xmpp: z.boolean() }),
+  /** mqtt / xmpp; null when either is missing or xmpp is 0. */
+  ratio: z.number().nullable(),
+  verdict: ClaimVerdict,
+  /** How the figures were taken (which scenarios, what was divided by what), or why they could not be. */
+  reason: z.string(),
+  /** What weakens the comparison: different keep-alive intervals, a lagging generator, different servers. */
+  notes: z.array(z.string()),
+});
+export type Claim = z.infer<typeof Claim>;
+
 const compareBodyFields = {
   baseline: RunSide,
   current: RunSide,
@@ -143,6 +179,11 @@ const compareBodyFields = {
    * current run (`onlyInBaseline`: a run that stopped early must not pass a CI gate).
    */
   regressed: z.boolean(),
+  /**
+   * Present when one side ran MQTT and the other XMPP: the popular claims about the two
+   * protocols, each tested with both results' numbers. Absent otherwise (and in older files).
+   */
+  claims: z.array(Claim).optional(),
 };
 
 export const CompareResult = z.object({ ...envelopeFields, kind: z.literal('compare'), ...compareBodyFields });

@@ -40,6 +40,8 @@ export const ScenarioSpecRecord = z.object({
   stallTimeoutMs: count(),
   connect: z.object({ concurrency: count(), timeoutMs: count() }),
   thresholds: z.array(ThresholdRecord),
+  /** The idle phase after the readiness barrier (nothing sent), ms; absent when the scenario has none. */
+  idleMs: count().optional(),
 });
 export type ScenarioSpecRecord = z.infer<typeof ScenarioSpecRecord>;
 

@@ -83,10 +83,38 @@ export type Delivery = z.infer<typeof Delivery>;
 
 const Bytes = z.object({ bytesOut: count(), bytesIn: count() });
 
+/** Bytes per connection per minute: fractions, not counts. */
+const Rate = z.object({ bytesOut: z.number().nonnegative(), bytesIn: z.number().nonnegative() });
+
+/**
+ * The idle phase (scenario option `idle`): users connected after the readiness barrier and
+ * nothing sent, so what crossed the wire is the keep-alive (and whatever the server pushes
+ * unasked). Per connection per minute, so runs of different lengths and sizes compare.
+ */
+export const IdleCost = z.object({
+  /** How long the phase lasted, seconds (the option, or less when the run was stopped). */
+  seconds: z.number().nonnegative(),
+  /** Connections open when the phase began. */
+  connections: count(),
+  /**
+   * The keep-alive interval the sessions ran at, seconds (the smallest, when the server set
+   * different ones); null when the driver reports none. A phase shorter than it sees no keep-alive.
+   */
+  keepAliveSeconds: z.number().nonnegative().nullable(),
+  perConnectionPerMinute: Rate,
+});
+export type IdleCost = z.infer<typeof IdleCost>;
+
 export const Wire = z.object({
   bytesOut: count(),
   bytesIn: count(),
-  /** Split by phase: connect + subscribe handshakes, steady traffic (sending and draining). */
-  phases: z.object({ handshake: Bytes, steady: Bytes }),
+  /**
+   * Split by phase: handshake (connect until the readiness barrier: connects, inboxes, room
+   * joins), steady (sending and draining); with an idle phase, idle (between the two); close
+   * (the goodbyes after the drain), when the scenario got that far. The phases add up to the totals.
+   */
+  phases: z.object({ handshake: Bytes, steady: Bytes, idle: Bytes.optional(), close: Bytes.optional() }),
+  /** The idle phase's keep-alive cost; absent when the scenario had no idle phase. */
+  idle: IdleCost.optional(),
 });
 export type Wire = z.infer<typeof Wire>;

@@ -235,6 +235,7 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
   const drainMs = field(['drain'], SCENARIO_DEFAULTS.drainMs);
   const drainMaxMs = field(['drainMax'], SCENARIO_DEFAULTS.drainMaxMs);
   const stallTimeoutMs = field(['stallTimeout'], SCENARIO_DEFAULTS.stallTimeoutMs);
+  const idleMs = field(['idle'], 0);
   if (drainMs !== undefined && drainMaxMs !== undefined && drainMaxMs < drainMs) {
     report(at(['drainMax'], ['drain']), `drainMax (${formatDuration(drainMaxMs)}) must be at least drain (${formatDuration(drainMs)})`);
   }
@@ -247,7 +248,7 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
     directPairs === undefined || rate === undefined || payloadBytes === undefined || qos === undefined || durationMs === undefined ||
     messages === undefined || warmupMs === undefined || drainMs === undefined || drainMaxMs === undefined ||
     stallTimeoutMs === undefined || concurrency === undefined || timeoutMs === undefined ||
-    thresholds === undefined
+    thresholds === undefined || idleMs === undefined
   ) {
     return { spec: undefined, issues };
   }
@@ -268,6 +269,8 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
     stallTimeoutMs,
     connect: { concurrency, timeoutMs },
     thresholds,
+    // Only when asked for: a spec without an idle phase reads as it did before the option.
+    ...(idleMs > 0 ? { idleMs } : {}),
   };
   return { spec, issues };
 }

@@ -145,6 +145,10 @@ const scenarioFields = {
   ).optional(),
   drainMax: duration('the longest the drain may last, progress or not (at least drain)', '60s', positive).optional(),
   stallTimeout: duration('abort when, with work owed, no acknowledgement and no delivery came for this long', '5s', positive).optional(),
+  idle: duration(
+    'an idle phase after the readiness barrier: users stay connected and nothing is sent for this long, so keep-alive bytes per connection per minute are measured (0: none)',
+    '0s',
+  ).optional(),
   connect: z
     .strictObject(
       {

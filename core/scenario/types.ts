@@ -76,6 +76,12 @@ export interface ScenarioSpec {
   stallTimeoutMs: number;
   connect: { concurrency: number; timeoutMs: number };
   thresholds: ThresholdSpec[];
+  /**
+   * After the readiness barrier and before the first send, users stay connected with nothing
+   * sent for this long, so the keep-alive traffic alone is measured on the wire. Absent (or 0):
+   * no idle phase. Optional so that specs built before the option existed stay valid.
+   */
+  idleMs?: number;
 }
 
 export interface ScenarioFile {

@@ -16,6 +16,7 @@ import {
 } from './compare-rules.js';
 import { COMPARED_METRICS, type Reading } from './metrics.js';
 import { caveatsOf } from './compare-caveats.js';
+import { testClaims } from './claims.js';
 import { generatorLag, lagP99 } from './generator.js';
 
 export type { CompareOptions } from './compare-rules.js';
@@ -53,6 +54,8 @@ export function compareResults(baseline: RunResult, current: RunResult, envelope
     warnings.push(`TCP_NODELAY was ${onOff(baseline)} in the baseline and ${onOff(current)} in the current run: latencies are not comparable`);
   }
   if (scenarios.length === 0) warnings.push('no scenario in common: nothing was compared');
+  // An MQTT result beside an XMPP one: the popular claims about the two, tested (claims.ts).
+  const claims = testClaims(baseline, current);
 
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -73,6 +76,7 @@ export function compareResults(baseline: RunResult, current: RunResult, envelope
     // its later scenarios unmeasured, and that must not pass the gate. Even after an interrupt:
     // what was not measured cannot be passed (fail closed).
     regressed: scenarios.some((s) => s.regressed) || baseline.scenarios.some((s) => !currentByName.has(s.name)),
+    ...(claims === null ? {} : { claims }),
   };
 }
 

@@ -3,6 +3,7 @@ import type { CompareResult, Verdict } from '../../core/result/index.js';
 import { palette } from '../color.js';
 import { describeResultTarget } from '../describe.js';
 import { table } from '../format.js';
+import { CLAIM_COLUMNS, CLAIM_VERDICT_TEXT, CLAIMS_HEADING, claimCells, claimNote, claimsTally } from './claims.js';
 import {
   describeRun, describeSide, distributionNote, laggedNote, missingScenarios, rowCells, rowsOf, rowVerdict, rulesLine, scenarioVerdict, summaryLine, VERDICT_TEXT,
 } from './shared.js';
@@ -37,6 +38,12 @@ export function renderComparison(c: CompareResult, options: CompareRenderOptions
     out.push(lines[0] ?? '', ...lines.slice(1).map((line, i) => byVerdict[rows[i]?.verdict ?? 'unchanged'](line)));
     const note = distributionNote(s);
     if (note !== null) out.push(`  ${note}`);
+  }
+  if (c.claims !== undefined) {
+    const byClaim = { supported: p.green, 'not-supported': p.red, 'not-measured': p.yellow } as const;
+    const lines = table([[...CLAIM_COLUMNS], ...c.claims.map((claim) => [...claimCells(claim), CLAIM_VERDICT_TEXT[claim.verdict]])]).split('\n');
+    out.push('', p.bold(`${CLAIMS_HEADING}: ${claimsTally(c.claims)}`), lines[0] ?? '');
+    c.claims.forEach((claim, i) => out.push(byClaim[claim.verdict](lines[i + 1] ?? ''), `      ${claimNote(claim)}`));
   }
   const missing = missingScenarios(c);
   if (missing !== null) out.push('', p.red(`REGRESSED missing from the current run: ${missing}`));

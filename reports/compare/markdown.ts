@@ -5,6 +5,7 @@ import { mdCode, mdRow, mdText } from '../escape-markdown.js';
 import {
   describeRun, describeSide, distributionNote, laggedNote, missingScenarios, rowCells, rowsOf, rowVerdict, rulesLine, scenarioVerdict, summaryLine, VERDICT_MARKDOWN,
 } from './shared.js';
+import { CLAIM_COLUMNS, CLAIM_VERDICT_MARKDOWN, CLAIMS_HEADING, claimCells, claimNote, claimsTally } from './claims.js';
 
 const MARK = { REGRESSED: '❌', IMPROVED: '✅', UNCHANGED: '➖' } as const;
 
@@ -31,6 +32,15 @@ export function renderComparisonMarkdown(c: CompareResult): string {
     }
     const note = distributionNote(s);
     if (note !== null) out.push('', `<sub>${mdText(note)}</sub>`);
+  }
+  if (c.claims !== undefined) {
+    out.push('', `### ${CLAIMS_HEADING}`, '', `${mdText(claimsTally(c.claims))}. Each verdict comes from both results' numbers; how each was taken is under the table.`, '');
+    out.push(mdRow([...CLAIM_COLUMNS]), mdRow(['---', '--:', '--:', '--:', '---']));
+    for (const claim of c.claims) {
+      const [text, ...values] = claimCells(claim);
+      out.push(mdRow([mdText(text), ...values.map(mdText), CLAIM_VERDICT_MARKDOWN[claim.verdict]]));
+    }
+    out.push('', ...c.claims.map((claim) => `- **${mdText(claim.id)}**: ${mdText(claimNote(claim))}`));
   }
   const missing = missingScenarios(c);
   if (missing !== null || c.onlyInCurrent.length > 0) out.push('');

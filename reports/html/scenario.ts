@@ -107,7 +107,8 @@ function wireTable(s: ScenarioResult): string {
   // Steady traffic divided by the messages that caused it: per sent and per delivered message differ in a room.
   const per = (label: string, n: number): string[][] => (n > 0 ? [row(label, { bytesOut: w.phases.steady.bytesOut / n, bytesIn: w.phases.steady.bytesIn / n })] : []);
   return el('div', { class: 'block' }, table('Wire bytes', ['wire', 'out', 'in'], [
-    row('handshake', w.phases.handshake), row('steady', w.phases.steady), row('total', w),
+    row('handshake', w.phases.handshake), ...(w.phases.idle === undefined ? [] : [row('idle', w.phases.idle)]), row('steady', w.phases.steady), row('total', w),
+    ...(w.idle === undefined ? [] : [row('idle per connection per minute', w.idle.perConnectionPerMinute)]),
     ...per('steady per sent message', s.throughput.sent), ...per('steady per delivered message', s.delivery.delivered),
   ], 'wire'));
 }

@@ -188,6 +188,11 @@ export class MqttChatSession implements ChatSession {
     return this.transport.wire();
   }
 
+  /** The effective keep-alive: MQTT.js takes a 5.0 server's Server Keep Alive over its own [MQTT-3.2.2-21]. */
+  get keepAliveSeconds(): number {
+    return this.client.keepalive;
+  }
+
   private async finish(mode: 'graceful' | 'abrupt'): Promise<void> {
     if (mode === 'abrupt') {
       this.abrupt = true;

@@ -153,11 +153,11 @@ describe('chatbench report', () => {
     const r = await report([cmp]);
     expect(r.code).toBe(compared.code);
     expect(r.stderr).toContain('small-room');
-    const html = join(dir, 'comparison.html');
-    const refused = await report([cmp, '--markdown', join(dir, 'comparison.md'), '--html', html]);
+    const junit = join(dir, 'comparison.xml');
+    const refused = await report([cmp, '--markdown', join(dir, 'comparison.md'), '--junit', junit]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('a "compare" result has no HTML report (--html)');
-    expect(existsSync(html)).toBe(false);
+    expect(refused.stderr).toContain('a "compare" result has no JUnit report (--junit)');
+    expect(existsSync(junit)).toBe(false);
     expect(existsSync(join(dir, 'comparison.md'))).toBe(false);
   });
 
