@@ -116,12 +116,12 @@ describe('parseResult', () => {
   it('reads a version 2 result back unchanged, and dispatches by kind', () => {
     const read: ChatbenchResult = parseResult(JSON.parse(JSON.stringify(v2)), 'v2.json');
     expect(read).toEqual(v2);
-    expect(RESULT_KINDS).toEqual(['run', 'compare']);
+    expect(RESULT_KINDS).toEqual(['run', 'compare', 'conform', 'fuzz']);
     expect(inputError(() => expectKind(read, 'compare', 'v2.json')).message).toBe('result file v2.json is a "run" result; a "compare" result is needed here');
   });
 
   it('names an unknown kind, an unknown version and a version 1 file of another kind', () => {
-    expect(inputError(() => parseResult({ ...v2, kind: 'fuzz' }, 'f.json')).message).toBe('result file f.json is a "fuzz" result; this chatbench reads "run", "compare" results');
+    expect(inputError(() => parseResult({ ...v2, kind: 'merge' }, 'f.json')).message).toBe('result file f.json is a "merge" result; this chatbench reads "run", "compare", "conform", "fuzz" results');
     expect(inputError(() => parseResult({ ...v2, schemaVersion: 3 }, 'f.json')).message).toBe('result file f.json: result schemaVersion 3 is newer than this chatbench reads (1 to 2); upgrade chatbench to read it');
     expect(inputError(() => parseResult({ ...v2, schemaVersion: 1, kind: 'compare' }, 'f.json')).message).toBe('result file f.json: schemaVersion 1 holds only run results, not "compare"');
     expect(inputError(() => parseResult([1], 'f.json')).message).toBe('result file f.json is not a chatbench result: expected a JSON object, got an array');

@@ -18,7 +18,7 @@ test('the family schema has one branch per kind, each pinning the version and th
   type Branch = { properties: Record<string, { const?: unknown }>; required: string[] };
   const schema = resultJsonSchema() as { oneOf?: Branch[]; anyOf?: Branch[] };
   const branches = schema.oneOf ?? schema.anyOf ?? [];
-  expect(branches.map((b) => b.properties['kind']?.const)).toEqual(['run', 'compare']);
+  expect(branches.map((b) => b.properties['kind']?.const)).toEqual(['run', 'compare', 'conform', 'fuzz']);
   for (const b of branches) {
     expect(b.properties['schemaVersion']?.const).toBe(RESULT_SCHEMA_VERSION);
     expect(b.required).toEqual(expect.arrayContaining(['schemaVersion', 'kind', 'tool', 'runId', 'target', 'environment', 'aborted']));
