@@ -8,6 +8,10 @@
  *     "notes": { "publish.qos2-flow": "why it fails, with the statement it breaks" },
  *     "verdicts": { "3.1.1": { "connect.second-connect": "pass" }, "5": { … } } }
  *
+ * A verdict may be a list (`["pass", "fail"]`) for a behaviour that depends on the server's
+ * timing from run to run (a keep-alive enforced by a periodic sweep, say): either verdict is as
+ * expected, and the note should say why.
+ *
  * `--write-expect FILE` writes the verdicts of a run in that form, keeping the notes (and the
  * verdicts of cases the run did not select) of the file it replaces.
  */
@@ -25,16 +29,22 @@ export const Expectations = z.strictObject({
   broker: z.string(),
   /** Case id → why its verdict is what it is (for a failure: the statement and what the server does). */
   notes: z.record(z.string(), z.string()).default({}),
-  /** Version → case id → verdict. */
-  verdicts: z.record(z.string(), z.record(z.string(), ExpectedVerdict)),
+  /** Version → case id → verdict, or the verdicts any of which is as expected. */
+  verdicts: z.record(z.string(), z.record(z.string(), z.union([ExpectedVerdict, z.array(ExpectedVerdict).min(2)]))),
 });
 export type Expectations = z.infer<typeof Expectations>;
+type Expected = ExpectedVerdict | ExpectedVerdict[];
+
+/** Whether `actual` is one of the verdicts `want` accepts. */
+function accepts(want: Expected, actual: CaseVerdictKind): boolean {
+  return Array.isArray(want) ? (want as string[]).includes(actual) : want === actual;
+}
 
 export interface Difference {
   id: string;
   version: string;
   /** null: the file has no verdict for this case and version. */
-  expected: ExpectedVerdict | null;
+  expected: Expected | null;
   actual: CaseVerdictKind;
 }
 
@@ -75,7 +85,7 @@ export function differencesFrom(expected: Expectations, verdicts: readonly CaseV
   const out: Difference[] = [];
   for (const v of verdicts) {
     const want = expected.verdicts[v.version]?.[v.id];
-    if (want === undefined || want !== v.verdict) out.push({ id: v.id, version: v.version, expected: want ?? null, actual: v.verdict });
+    if (want === undefined || !accepts(want, v.verdict)) out.push({ id: v.id, version: v.version, expected: want ?? null, actual: v.verdict });
   }
   return out;
 }
@@ -94,7 +104,7 @@ export interface WriteOptions {
  * cannot expect them); `left` lists them so the caller can say so.
  */
 export function expectationsFrom(verdicts: readonly CaseVerdict[], options: WriteOptions): { expectations: Expectations; left: CaseVerdict[] } {
-  const merged: Record<string, Record<string, ExpectedVerdict>> = {};
+  const merged: Record<string, Record<string, Expected>> = {};
   for (const [version, cases] of Object.entries(options.previous?.verdicts ?? {})) {
     for (const [id, verdict] of Object.entries(cases)) {
       if (options.exists(id, version)) (merged[version] ??= {})[id] = verdict;
@@ -104,17 +114,20 @@ export function expectationsFrom(verdicts: readonly CaseVerdict[], options: Writ
   for (const v of verdicts) {
     const cases = (merged[v.version] ??= {});
     const kept = ExpectedVerdict.safeParse(v.verdict);
+    const before = cases[v.id];
+    // A list that already accepts this verdict stays as it is (the behaviour is known to vary).
+    if (kept.success && before !== undefined && Array.isArray(before) && accepts(before, kept.data)) continue;
     if (kept.success) cases[v.id] = kept.data;
     else {
       delete cases[v.id];
       left.push(v);
     }
   }
-  const sorted: Record<string, Record<string, ExpectedVerdict>> = {};
+  const sorted: Record<string, Record<string, Expected>> = {};
   // Versions keep JavaScript's key order ("5", an integer key, always comes first); case ids are sorted.
   for (const version of Object.keys(merged)) {
     const cases = merged[version] ?? {};
-    sorted[version] = Object.fromEntries(Object.keys(cases).sort().map((id) => [id, cases[id] as ExpectedVerdict]));
+    sorted[version] = Object.fromEntries(Object.keys(cases).sort().map((id) => [id, cases[id] as Expected]));
   }
   const notes = options.previous?.notes ?? {};
   return {

@@ -55,7 +55,8 @@ export type Coverage = z.infer<typeof Coverage>;
 export const ExpectationDifference = z.object({
   id: z.string(),
   version: z.string(),
-  expected: CaseVerdictKind.nullable(),
+  /** The committed verdict (a list: any of them was accepted), or null when the file has none. */
+  expected: z.union([CaseVerdictKind, z.array(CaseVerdictKind)]).nullable(),
   actual: CaseVerdictKind,
 });
 

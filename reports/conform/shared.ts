@@ -66,7 +66,8 @@ export function differenceKind(d: Difference): 'new failure' | 'unexpected pass'
 
 /** "expected pass, now fail"; "now fail" for a case the expectations do not list. */
 export function differenceChange(d: Difference): string {
-  return d.expected === null ? `now ${d.actual}` : `expected ${d.expected}, now ${d.actual}`;
+  if (d.expected === null) return `now ${d.actual}`;
+  return `expected ${Array.isArray(d.expected) ? d.expected.join(' or ') : d.expected}, now ${d.actual}`;
 }
 
 /** Cases with the same reason together, the largest group first: one line per reason, not one per case. */

@@ -101,3 +101,27 @@ describe('expectationsFrom', () => {
     expect(await readExpectations(path)).toEqual(FILE);
   });
 });
+
+describe('a verdict that depends on the server\'s timing', () => {
+  const verdict = (v: 'pass' | 'fail'): CaseVerdict => ({
+    id: 'keepalive.enforced', title: 't', version: '3.1.1', layer: 'raw', section: '3.1', statements: ['MQTT-3.1.2-24'],
+    verdict: v, reason: null, failures: [], choices: [], evidence: [], durationMs: 1,
+  });
+  const file = parseExpectations(JSON.stringify({ broker: 'b', verdicts: { '3.1.1': { 'keepalive.enforced': ['pass', 'fail'] } } }), 'e.json');
+
+  it('accepts any verdict of the list, and nothing else', () => {
+    expect(differencesFrom(file, [verdict('pass')])).toEqual([]);
+    expect(differencesFrom(file, [verdict('fail')])).toEqual([]);
+    const skipped = { ...verdict('pass'), verdict: 'skip' as const };
+    expect(differencesFrom(file, [skipped])).toEqual([{ id: 'keepalive.enforced', version: '3.1.1', expected: ['pass', 'fail'], actual: 'skip' }]);
+  });
+
+  it('keeps the list when the file is rewritten with a verdict it accepts', () => {
+    const { expectations } = expectationsFrom([verdict('fail')], { broker: 'b', previous: file, exists: () => true });
+    expect(expectations.verdicts['3.1.1']?.['keepalive.enforced']).toEqual(['pass', 'fail']);
+  });
+
+  it('a list of one verdict is refused: write the verdict itself', () => {
+    expect(() => parseExpectations(JSON.stringify({ broker: 'b', verdicts: { '3.1.1': { x: ['pass'] } } }), 'e.json')).toThrow(/invalid expectations file e\.json/);
+  });
+});
