@@ -124,7 +124,9 @@ export const cases: ConformCase<MqttCaseContext>[] = [
       const statement = ctx.level === 5 ? 'MQTT-2.2.1-4' : 'MQTT-2.3.1-4';
       const sub = await backlog(ctx, ctx.topic('t'), 4, {});
       const got = await unacked(sub, 4, ANSWER_MS);
-      if (got.length < 2) throw new SetupFailed(`only ${got.length} of 4 QoS 1 messages arrived`);
+      if (got.length === 0) throw new SetupFailed('none of the 4 QoS 1 messages arrived');
+      // A server may keep one message in flight at a time (ejabberd does): then no two identifiers are ever outstanding together.
+      if (got.length < 2) ctx.skip(`the server sent ${got.length} of 4 QoS 1 messages before the first PUBACK (it may hold the rest until then), so no two identifiers were in flight together`);
       const ids = got.map((p) => p.messageId ?? 0);
       ctx.check(ctx.level === 5 ? statement : 'MQTT-2.3.1-1', ids.every((id) => id > 0), 'every QoS 1 PUBLISH has a non-zero packet id', describeIds(got));
       ctx.check(statement, new Set(ids).size === ids.length, 'no packet id is used twice while unacknowledged', describeIds(got));
