@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FuzzResult } from '../../core/result/fuzz.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { describeWithEjabberd, startEjabberd, type Ejabberd } from '../helpers/ejabberd.js';
 import { describeWithMosquitto, startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describe } from 'vitest';
 
@@ -50,5 +51,32 @@ describeWithMosquitto('fuzzing a local mosquitto', () => {
 
   it('MQTT 5.0: finds only what fixtures/fuzz/mosquitto-5.json lists', async () => {
     await fuzz('mosquitto-5', ['--target', mosquitto.url, '--version', '5']);
+  }, 600_000);
+});
+
+describeWithEjabberd('fuzzing ejabberd\'s MQTT (a server that needs a login)', () => {
+  let server: Ejabberd;
+  let url: string;
+  beforeAll(async () => {
+    server = await startEjabberd({ users: 1 });
+    const user = server.users[0];
+    if (user === undefined) throw new Error('ejabberd started with no user');
+    // The login rides on every well-formed CONNECT the fuzz sends; replay files keep none of it.
+    url = server.mqttUrl.replace('mqtt://', `mqtt://${encodeURIComponent(user.username)}:${encodeURIComponent(user.password)}@`);
+  }, 60_000);
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('MQTT 3.1.1: finds only what fixtures/fuzz/ejabberd-3.1.1.json lists', async () => {
+    await fuzz('ejabberd-3.1.1', ['--target', url, '--version', '3.1.1']);
+  }, 600_000);
+
+  it('MQTT 5.0: finds only what fixtures/fuzz/ejabberd-5.json lists, and no replay carries the password', async () => {
+    const result = await fuzz('ejabberd-5', ['--target', url, '--version', '5']);
+    const password = server.users[0]?.password ?? '';
+    for (const f of result.findings) {
+      for (const s of f.steps) expect(Buffer.from(s.hex, 'hex').includes(Buffer.from(password))).toBe(false);
+    }
   }, 600_000);
 });

@@ -6,8 +6,10 @@
  * not serve hangs.
  */
 import type tls from 'node:tls';
+import type { Credentials } from '../../common/credentials.js';
 import type { Endpoint } from '../endpoint.js';
 import { RawClient, RawConnectError, type ProtocolLevel } from '../raw/client.js';
+import { withLogin } from './login.js';
 
 /** Where the server is and how it is spoken to. */
 export interface ServerOptions {
@@ -16,6 +18,8 @@ export interface ServerOptions {
   tls?: tls.ConnectionOptions;
   /** How long the canary's round trip (and each connection attempt) may take. */
   canaryTimeoutMs: number;
+  /** The login for servers that refuse anonymous clients (login.ts): added to every well-formed CONNECT. */
+  login?: Credentials;
 }
 
 export type CanaryResult = { state: 'ok' } | { state: 'hang' | 'crash'; message: string };
@@ -52,7 +56,7 @@ async function roundTrip(options: ServerOptions): Promise<{ why: string; refused
   try {
     const id = `chatbench-canary-${process.pid}-${n}`;
     const topic = `chatbench/fuzz-canary/${process.pid}/${n}`;
-    client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: options.version, clientId: id, clean: true, keepalive: 30 });
+    client.send(withLogin({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: options.version, clientId: id, clean: true, keepalive: 30 }, options.login));
     const connack = await client.nextOf('connack', left());
     if (connack.packet === undefined) return { why: `got no CONNACK (${connack.ended.kind})` };
     if ((connack.packet.reasonCode ?? connack.packet.returnCode ?? 0) !== 0) return { why: 'was refused by CONNACK' };

@@ -10,6 +10,7 @@
 import type { Packet } from 'mqtt-packet';
 import { RawClient, RawConnectError } from '../raw/client.js';
 import type { ServerOptions } from './canary.js';
+import { withLogin } from './login.js';
 import { decodePacket } from './oracle.js';
 
 /** What a case left behind on the server. */
@@ -54,7 +55,7 @@ async function withSession(clientId: string, options: ServerOptions, body: (c: R
     throw error;
   }
   try {
-    client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: options.version, clientId, clean: true, keepalive: 30 });
+    client.send(withLogin({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: options.version, clientId, clean: true, keepalive: 30 }, options.login));
     const connack = await client.nextOf('connack', options.canaryTimeoutMs);
     if (connack.packet === undefined) return;
     body(client);

@@ -15,6 +15,7 @@ import type { FindingVerdict, ReplayStep } from '../../../core/fuzz/replay.js';
 import { RawClient, RawConnectError } from '../raw/client.js';
 import { observeRejection } from '../raw/rejection.js';
 import { runCanary, type ServerOptions } from './canary.js';
+import { loginBytes } from './login.js';
 import { cleanUp, leftoversOf } from './cleanup.js';
 import { decodePacket, expectedAnswer, isAnswer, judgeAnswer, judgeRejection, packetTypeName, versionName } from './oracle.js';
 
@@ -67,7 +68,7 @@ export async function executeCase(steps: readonly FuzzStep[], options: ExecuteOp
       }
       const client = conn.client;
       if (conn.over || client === undefined || client.closed) continue;
-      client.sendBytes(step.bytes);
+      client.sendBytes(step.malformed ? step.bytes : loginBytes(step.bytes, version, options.login));
       sent.push(replayStep(step));
       const note = step.note ?? packetTypeName(step.bytes[0]);
       if (step.malformed) {

@@ -7,6 +7,7 @@
 import type { FuzzTarget } from '../../../core/fuzz/loop.js';
 import type { CaseOutcome } from '../../../core/fuzz/loop.js';
 import type { ReplayStep } from '../../../core/fuzz/replay.js';
+import { urlCredentials } from '../../common/credentials.js';
 import { parseEndpoint } from '../endpoint.js';
 import type { ProtocolLevel } from '../raw/client.js';
 import { runCanary } from './canary.js';
@@ -14,7 +15,7 @@ import { executeCase, stepsFromReplay, type ExecuteOptions, type FuzzStep } from
 import { sequenceArb } from './sequence.js';
 
 export interface MqttFuzzOptions {
-  /** mqtt://, mqtts://, ws:// or wss:// URL of the server. */
+  /** mqtt://, mqtts://, ws:// or wss:// URL of the server; user:password@ in it is the login every CONNECT carries. */
   url: string;
   version: ProtocolLevel;
   /** How long a valid packet's answer and a malformed packet's close are waited for. */
@@ -31,7 +32,10 @@ export const DEFAULT_ANSWER_TIMEOUT_MS = 500;
 export const DEFAULT_CANARY_TIMEOUT_MS = 2_000;
 
 function executeOptions(options: MqttFuzzOptions): ExecuteOptions {
+  // A login in the URL (mqtt://user:pass@host) goes on every well-formed CONNECT, never into a replay.
+  const login = urlCredentials(options.url);
   return {
+    ...(login.username !== undefined || login.password !== undefined ? { login } : {}),
     endpoint: parseEndpoint(options.url),
     version: options.version,
     answerTimeoutMs: options.answerTimeoutMs,
