@@ -91,7 +91,7 @@ export const htmlFlag = (description: string) => fileFlag('html', description);
 
 /** The report-file flags of commands that render a run result (`run`, `report`). */
 export const REPORT_FLAGS = [
-  fileFlag('junit', 'write a JUnit XML report here (one test suite per scenario)'),
+  fileFlag('junit', 'write a JUnit XML report here (for CI test tabs)'),
   markdownFlag('write a Markdown summary here (for PR comments and CI job summaries)'),
   fileFlag('html', 'write a self-contained HTML report here'),
 ] as const;
