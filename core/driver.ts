@@ -26,6 +26,8 @@ export interface InboundMessage {
   /** Delivery level the message arrived with (MQTT: the QoS of the PUBLISH received). */
   level: DeliveryLevel;
   source: MessageSource;
+  /** The server kept it for the receiver while it was away (XMPP: offline storage, marked by XEP-0203 <delay>). */
+  stored?: boolean;
 }
 
 export type InboundHandler = (message: InboundMessage) => void;
@@ -163,6 +165,10 @@ export interface TargetInfo {
   protocolVersion: string;
   embedded: boolean;
   tcpNoDelay: boolean;
+  /** True when chatbench started this server for the run (--start); absent otherwise. */
+  started?: boolean;
+  /** How the protocol's runner maps each chat verb and delivery level (e.g. XMPP: "level 2" has no counterpart). */
+  mapping?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -11,7 +11,7 @@
 import type * as z from 'zod';
 import type { TargetHandle } from './driver.js';
 import { InputError } from './errors.js';
-import type { TargetSpec } from './scenario/types.js';
+import type { LocalStart, TargetSpec } from './scenario/types.js';
 import type { Parsed } from './scenario/units.js';
 
 /** What the protocol allows, for the scenario loader's checks before a run. */
@@ -80,6 +80,9 @@ export interface ProtocolRunner<F = unknown, S extends FieldsSchema = FieldsSche
 
 type AnyRunner = ProtocolRunner<unknown, FieldsSchema>;
 
+/** The `target:` keys core reads itself: the server's URL, or a local server to start (start, protocol). */
+const CORE_TARGET_KEYS = ['url', 'start', 'protocol'] as const;
+
 const runners: AnyRunner[] = [];
 /** Bumped on every registration, so schemas built from the registry know when to rebuild. */
 let generation = 0;
@@ -105,7 +108,9 @@ export function registerRunner<F, S extends FieldsSchema>(runner: ProtocolRunner
   if (fresh.schemes.length === 0 || fresh.schemes.some((s) => !/^[a-z][a-z0-9+.-]*$/.test(s))) {
     throw new Error(`${fresh.protocol}: schemes must be lower-case URL schemes without "://"`);
   }
-  if ('url' in fresh.fields.shape) throw new Error(`${fresh.protocol}: "url" is core's target field, not a runner's`);
+  for (const key of CORE_TARGET_KEYS) {
+    if (key in fresh.fields.shape) throw new Error(`${fresh.protocol}: "${key}" is core's target field, not a runner's`);
+  }
   for (const [key, schema] of Object.entries(fresh.fields.shape)) {
     if (!schema.safeParse(undefined).success) throw new Error(`${fresh.protocol}: target field "${key}" must be optional`);
   }
@@ -198,9 +203,12 @@ export interface ResolveTargetOptions {
 export function resolveTarget(
   written: Readonly<Record<string, unknown>> | undefined,
   options: ResolveTargetOptions,
-): { target: TargetSpec | null; issues: FieldIssue[] } {
+): { target: TargetSpec | null; start?: LocalStart; issues: FieldIssue[] } {
   const fileUrl = typeof written?.['url'] === 'string' ? written['url'] : undefined;
   const url = options.url ?? fileUrl;
+  const local = localStartIn(written, options.url !== undefined);
+  if (local.issues.length > 0) return { target: null, issues: local.issues };
+  if (local.start) return { target: null, start: local.start, issues: [] };
   if (url === undefined) return { target: null, issues: [] };
   const checked = checkTargetUrl(url);
   const urlFrom = options.url === undefined ? {} : { commandLine: 'url' };
@@ -216,7 +224,7 @@ export function resolveTarget(
     (accepted.length ? `; they take ${accepted.join(', ')}` : '');
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(written ?? {})) {
-    if (key === 'url' || value === undefined) continue;
+    if ((CORE_TARGET_KEYS as readonly string[]).includes(key) || value === undefined) continue;
     if (accepted.includes(key)) fields[key] = value;
     else issues.push({ path: [key], message: notHere(key) });
   }
@@ -236,6 +244,27 @@ export function resolveTarget(
   const target: TargetSpec = { url, protocol: runner.protocol, protocolVersion: resolved.protocolVersion, fields: resolved.fields };
   // A runner's issue with the URL is about --target when the command line gave the URL.
   return { target, issues: resolved.issues.map((i) => (i.path[0] === 'url' && i.commandLine === undefined ? { ...i, ...urlFrom } : i)) };
+}
+
+/**
+ * `start:` / `protocol:` of the file's target: a local server to start (when the command line
+ * gave no URL, which wins over it as over `url:`), or what is wrong with them.
+ */
+function localStartIn(written: Readonly<Record<string, unknown>> | undefined, urlOnCommandLine: boolean): { start?: LocalStart; issues: FieldIssue[] } {
+  const server = typeof written?.['start'] === 'string' ? written['start'] : undefined;
+  const protocol = typeof written?.['protocol'] === 'string' ? written['protocol'] : undefined;
+  if (urlOnCommandLine || written === undefined) return { issues: [] };
+  if (server !== undefined && written['url'] !== undefined) {
+    return { issues: [{ path: ['start'], message: 'give url (a running server) or start (a server chatbench starts), not both' }] };
+  }
+  if (server !== undefined) return { start: { server, protocol }, issues: [] };
+  if (protocol !== undefined) {
+    return { issues: [{ path: ['protocol'], message: "protocol goes with start (a local server); a url's scheme names its protocol" }] };
+  }
+  if (written['url'] === undefined && Object.values(written).some((v) => v !== undefined)) {
+    return { issues: [{ path: [], message: 'the target names no server: give url, or start (a local server chatbench starts)' }] };
+  }
+  return { issues: [] };
 }
 
 /**

@@ -6,7 +6,8 @@ import { runScenarios, selectScenarios } from '../../core/engine/index.js';
 import type { RunResult } from '../../core/result/index.js';
 import { loadScenarioFile, parseDuration } from '../../core/scenario/index.js';
 import { renderConsole } from '../../reports/index.js';
-import { openTarget, schemeList } from '../../runners/index.js';
+import { openTarget, redactTargetUrl, schemeList } from '../../runners/index.js';
+import { checkStartRequest, localServerNames, markStarted, startLocalServer, type StartedServer } from '../../runners/local/index.js';
 import { parseMqttVersion } from '../../runners/mqtt/target.js';
 import type { MqttVersion } from '../../runners/mqtt/endpoint.js';
 import { Checkpoints } from '../checkpoints.js';
@@ -26,6 +27,8 @@ export const runCommand = defineCommand({
   flags: [
     { name: 'target', short: 't', type: 'string', value: 'URL', description: `server to test: ${schemeList()} URL (overrides the file's target)` },
     { name: 'mqtt-version', type: 'string', value: 'V', description: 'MQTT protocol version of the target: 3.1.1 or 5 (default: the file\'s, else 5)' },
+    { name: 'start', type: 'string', value: 'SERVER', description: `start a local ${localServerNames()} on free loopback ports for the run, and stop it after (instead of --target)` },
+    { name: 'protocol', type: 'string', value: 'P', description: 'with --start: the protocol to speak, mqtt or xmpp (ejabberd serves both; default mqtt)' },
     { name: 'scenario', short: 's', type: 'string', multiple: true, value: 'NAME', description: 'run only this scenario' },
     jsonFlag('write the result JSON here (rewritten after every scenario)'),
     { name: 'checkpoint-every', type: 'string', value: 'TIME', description: 'with --json, also rewrite it this often during a scenario (default 10s)' },
@@ -37,6 +40,8 @@ export const runCommand = defineCommand({
     'Progress: on a terminal one status line updated in place; otherwise a line every 10 s.',
     'Ctrl-C stops after the drain and keeps what was measured; a second Ctrl-C quits at once',
     '(the last --json checkpoint stays), except while the result files are being written.',
+    'A server chatbench started (--start, or target: { start: NAME } in the file) is stopped by its',
+    'PID in every case: after the run, on an error, on Ctrl-C. A missing one exits 2 naming its apt package.',
     OUTPUT_FOLDERS_NOTE,
     'Exit codes: 0 all passed; 1 a threshold failed or a delivery guarantee was violated;',
     '            2 bad input (flags, YAML, file); 3 target unreachable or run aborted.',
@@ -56,6 +61,9 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
   const mqttVersion = values['mqtt-version'];
   const quiet = values.quiet === true;
   const only = values.scenario ?? [];
+  if (values.start !== undefined && target !== undefined) {
+    throw new InputError('--start and --target both name the server: --start runs a local one, --target one already running; give one');
+  }
   const checkpointEveryMs = parseCheckpointEvery(values['checkpoint-every']);
   if (values['checkpoint-every'] !== undefined && values.json === undefined) {
     out.err(`warning: --checkpoint-every ${values['checkpoint-every']} has nothing to write without --json FILE; ignored`);
@@ -67,12 +75,17 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
   // Never overwrite the scenario file being run.
   await prepareOutputs(outputs, new Map([[file, 'the scenario file']]));
   // --mqtt-version is the MQTT runner's mqttVersion field, given on the command line.
-  const scenarioFile = await loadScenarioFile(file, { target, ...(version === undefined ? {} : { targetFields: { mqttVersion: version } }) });
+  const versionFields = version === undefined ? {} : { mqttVersion: version };
+  let scenarioFile = await loadScenarioFile(file, { target, targetFields: versionFields });
+  // --start (and --protocol) win over the file's `target: { start, protocol }`.
+  const start = values.start !== undefined ? { server: values.start, protocol: values.protocol } : scenarioFile.start ? { ...scenarioFile.start, ...(values.protocol === undefined ? {} : { protocol: values.protocol }) } : null;
+  if (start === null && values.protocol !== undefined) throw new InputError(`--protocol ${values.protocol} goes with --start (a --target URL's scheme names its protocol)`);
+  if (start !== null) checkStartRequest(start.server, start.protocol);
   // The embedded broker speaks 3.1.1: asking for that is fine, asking for 5.0 needs a target.
-  if (version !== undefined && version !== '3.1.1' && scenarioFile.target === null) {
+  if (version !== undefined && version !== '3.1.1' && scenarioFile.target === null && start === null) {
     throw new InputError(`--mqtt-version ${version} needs a target (--target URL or target: in the file); the embedded broker speaks MQTT 3.1.1 only`);
   }
-  selectScenarios(scenarioFile.scenarios, only);
+  const users = Math.max(0, ...selectScenarios(scenarioFile.scenarios, only).map((s) => s.users));
   await createOutputFolders(outputs, out);
 
   const progress = new ProgressDisplay(out, quiet ? 'off' : out.interactive ? 'status' : 'lines', progressEveryMs(process.env));
@@ -83,8 +96,16 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
       : checkpoints.written > 0 ? `the last checkpoint stays in ${checkpoints.path}` : `no checkpoint had been written to ${checkpoints.path} yet`,
   });
   interrupts.install();
+  let local: StartedServer | undefined;
   try {
-    const handle = await openTarget(scenarioFile.target);
+    if (start !== null) {
+      local = await startLocalServer({ ...start, users, signal: interrupts.signal });
+      if (!quiet) out.err(`chatbench: started ${local.name} ${local.version} (pid ${local.pid}) for ${local.protocol} on ${redactTargetUrl(local.url)}`);
+      // The server's address and fields, laid over the file's target as --target would be.
+      scenarioFile = await loadScenarioFile(file, { target: local.url, targetFields: { ...versionFields, ...local.fields } });
+    }
+    const opened = await openTarget(scenarioFile.target);
+    const handle = local ? markStarted(opened) : opened;
     await checkpoints?.ready();
     let result: RunResult;
     try {
@@ -100,9 +121,11 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
       });
       // Measuring is over: from here a signal never costs the result.
       interrupts.measuringFinished();
+      if (local) result = { ...result, server: local.usage() };
     } finally {
       progress.clear();
       await handle.close();
+      await local?.stop();
     }
     // The blank line parts the summary from the progress above it; --quiet printed none.
     out.err(`${quiet ? '' : '\n'}${renderConsole(result, { color: out.color })}`.trimEnd());
@@ -110,6 +133,8 @@ export async function runRun(args: ParsedArgs<typeof runCommand.flags>, out: Out
     await writeOutputs(outputs, result, out);
     return resultExitCode(result);
   } finally {
+    // Whatever went wrong before the run (a bad file after the start, an unreachable server).
+    await local?.stop();
     interrupts.uninstall();
   }
 }

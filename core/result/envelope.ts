@@ -15,6 +15,10 @@ export const Target = z.object({
   protocolVersion: z.string(),
   embedded: z.boolean(),
   tcpNoDelay: z.boolean(),
+  /** True when chatbench started this server for the run (`--start`, `target: { start }`); absent otherwise. */
+  started: z.boolean().optional(),
+  /** How the runner mapped each chat verb and delivery level onto its protocol (absent for MQTT, whose levels are its own). */
+  mapping: z.record(z.string(), z.string()).optional(),
 });
 export type Target = z.infer<typeof Target>;
 

@@ -138,6 +138,18 @@ export const ScenarioResult = z.object({
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 export type Reasons = ScenarioResult['reasons'];
 
+/**
+ * A server chatbench started for the run (`--start`): its name and version, the CPU it used from
+ * ready until the run ended (user + system), and its peak resident memory (Linux VmHWM).
+ */
+export const ServerUsage = z.object({
+  name: z.string(),
+  version: z.string(),
+  cpuSeconds: z.number().nonnegative(),
+  peakRssBytes: count(),
+});
+export type ServerUsage = z.infer<typeof ServerUsage>;
+
 export const RunResult = z.object({
   ...envelopeFields,
   kind: z.literal('run'),
@@ -146,6 +158,8 @@ export const RunResult = z.object({
   /** Names of the scenarios this run set out to run, in order; `scenarios` has those that ran. */
   selected: z.array(z.string()),
   scenarios: z.array(ScenarioResult),
+  /** The server chatbench started and what it cost; null when chatbench started none (absent in older results). */
+  server: ServerUsage.nullable().optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;
 

@@ -13,7 +13,7 @@ import type { LimitContext, MachineFacts } from './limits.js';
 import { scenarioErrorMap, toPathIssues } from './messages.js';
 import type { IssuePath, PathIssue } from './messages.js';
 import { SCENARIO_DEFAULTS, defaultsSchema, knownKeysAt, scenarioFileSchema, scenarioSchema, targetSchema } from './schema.js';
-import type { ScenarioSpec, TargetSpec, ThresholdSpec } from './types.js';
+import type { LocalStart, ScenarioSpec, TargetSpec, ThresholdSpec } from './types.js';
 import { formatDuration } from './units.js';
 
 export interface NormaliseOptions {
@@ -29,6 +29,8 @@ export interface NormaliseOptions {
 
 export interface Normalised {
   target: TargetSpec | null;
+  /** A local server to start (`target: { start }`); target is null then. */
+  start: LocalStart | null;
   scenarios: ScenarioSpec[];
 }
 
@@ -58,7 +60,7 @@ export function normaliseScenarioData(data: unknown, opts: NormaliseOptions): { 
   });
   if (resolvedTarget) issues.push(...resolvedTarget.issues);
   if (issues.length > 0 || !resolvedTarget || scenarios.length !== entries.length) return { value: null, issues };
-  return { value: { target: resolvedTarget.target, scenarios }, issues };
+  return { value: { target: resolvedTarget.target, start: resolvedTarget.start ?? null, scenarios }, issues };
 }
 
 const NOTHING: Recovered = { data: {}, isInvalid: () => false };
@@ -276,10 +278,11 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
 }
 
 /** File target + --target (+ the runner's fields from the command line) -> TargetSpec (null: embedded broker). */
-function resolveFileTarget(entry: Readonly<Record<string, unknown>> | undefined, opts: NormaliseOptions): { target: TargetSpec | null; issues: PathIssue[] } {
-  const { target, issues } = resolveTarget(entry, { url: opts.target, fields: opts.targetFields, baseDir: opts.baseDir });
+function resolveFileTarget(entry: Readonly<Record<string, unknown>> | undefined, opts: NormaliseOptions): { target: TargetSpec | null; start?: LocalStart | undefined; issues: PathIssue[] } {
+  const { target, start, issues } = resolveTarget(entry, { url: opts.target, fields: opts.targetFields, baseDir: opts.baseDir });
   return {
     target,
+    start,
     issues: issues.map((issue) => ({
       path: ['target', ...issue.path], message: issue.message, at: 'value',
       ...(issue.commandLine === undefined ? {} : { commandLine: issue.commandLine }),

@@ -97,7 +97,18 @@ function buildTargetSchema() {
             if (checked.ok) return checked.value;
             ctx.issues.push({ code: 'custom', message: checked.error, input: url });
             return z.NEVER;
-          }),
+          })
+          .optional(),
+        start: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*$/, { error: 'the name of a local server, e.g. mosquitto' })
+          .meta({ description: 'instead of url: a local server chatbench starts on free loopback ports for the run and stops after it' })
+          .optional(),
+        protocol: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*$/, { error: 'a protocol name, e.g. mqtt' })
+          .meta({ description: 'with start: the protocol to speak to a server that serves more than one' })
+          .optional(),
         ...targetFieldShapes(),
       },
       { error: mapError(`{ url: ${exampleUrl()} }`) },

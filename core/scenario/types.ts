@@ -21,6 +21,17 @@ export interface TargetSpec<F = unknown> {
   fields: F;
 }
 
+/**
+ * A local server chatbench starts for the run (`target: { start, protocol }`, or --start):
+ * its URL is known only once it runs, so the target is resolved then (runners/local/).
+ */
+export interface LocalStart {
+  /** The server's name as runners/local/ knows it. */
+  server: string;
+  /** The protocol to speak to it, when it serves more than one; undefined: its default. */
+  protocol: string | undefined;
+}
+
 export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 /** A parsed threshold such as `p99 < 50ms`: latency metrics are compared in microseconds. */
@@ -89,5 +100,7 @@ export interface ScenarioFile {
   file: string;
   /** null when neither the file nor the command line names one: the embedded broker is used. */
   target: TargetSpec | null;
+  /** Set when the file asks chatbench to start a local server (then target is null until it runs). */
+  start?: LocalStart | null;
   scenarios: ScenarioSpec[];
 }

@@ -3,38 +3,17 @@
  * bounded wait until a server accepts connections. Everything stays on 127.0.0.1.
  */
 import net from 'node:net';
+import { freePorts } from '../../runners/local/listeners.js';
+import { acceptsConnections } from '../../runners/local/process.js';
 
-/** `count` distinct free TCP ports on 127.0.0.1 (held together while chosen, so they differ). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
-
-function tryConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setNoDelay(true);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+/** `count` distinct free TCP ports on 127.0.0.1 (chatbench's own, which --start uses). */
+export { freePorts };
 
 /** Resolves once 127.0.0.1:port accepts a TCP connection; rejects after timeoutMs. */
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-    if (await tryConnect(port)) return;
+    if (await acceptsConnections(port)) return;
     if (Date.now() > deadline) throw new Error(`127.0.0.1:${port} not accepting connections after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, delay));
   }

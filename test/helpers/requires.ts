@@ -3,18 +3,11 @@
  * is there; otherwise a visibly skipped suite with the reason — except under CI=true, where a
  * missing program is a failure, not a skip.
  */
-import { accessSync, constants } from 'node:fs';
+import { executable } from '../../runners/local/programs.js';
 import { describe, it } from 'vitest';
 
-/** True when `path` is a file this process may execute. */
-export function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True when `path` is a file this process may execute (chatbench's own check, which --start uses). */
+export { executable };
 
 export interface Requirement {
   /** What is needed, e.g. "mosquitto". */
