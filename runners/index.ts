@@ -8,8 +8,10 @@
  */
 import { registerRunner } from '../core/target.js';
 import { mqttRunner } from './mqtt/target.js';
+import { xmppRunner } from './xmpp/target.js';
 
 registerRunner(mqttRunner);
+registerRunner(xmppRunner);
 
 export { describeTargetSpec, limitsFor, openTarget, redactTargetUrl, schemeList, targetFromUrl } from '../core/target.js';
 export type { OpenOptions } from '../core/target.js';

@@ -86,14 +86,14 @@ describe('a protocol registered from the test folder', () => {
 
   test('schemes, limits and the JSON Schema follow the registry', () => {
     const refused = checkTargetUrl('http://h');
-    expect(refused).toEqual({ ok: false, error: 'unsupported URL scheme "http://" in "http://h"; use mqtt://, mqtts://, ws://, wss://, fake:// or fakes://' });
+    expect(refused).toEqual({ ok: false, error: 'unsupported URL scheme "http://" in "http://h"; use mqtt://, mqtts://, ws://, wss://, xmpp://, xmpps://, fake:// or fakes://' });
     expect(checkTargetUrl('fakes://h')).toEqual({ ok: true, value: 'fakes://h' });
     const fake = parseScenarioText(`target: { url: "fake://h" }\n${WORKLOAD}`, 'f.yaml').target;
     expect((fake?.fields as FakeFields).domain).toBe('h');
     expect(limitsFor(fake)).toEqual({ maxPayloadBytes: 4_096 });
     expect(limitsFor(null)).toBe(limitsFor(parseScenarioText(`target: { url: "mqtt://h" }\n${WORKLOAD}`, 'm.yaml').target)); // embedded = MQTT
     const target = (scenarioJsonSchema()['properties'] as Record<string, { properties: Record<string, { description?: string }> }>)['target'];
-    expect(Object.keys(target?.properties ?? {})).toEqual(['url', 'mqttVersion', 'usernameEnv', 'passwordEnv', 'tls', 'domain']);
+    expect(Object.keys(target?.properties ?? {})).toEqual(['url', 'mqttVersion', 'usernameEnv', 'passwordEnv', 'tls', 'domain', 'mucDomain', 'accounts', 'starttls', 'keepAlive']);
     expect(target?.properties['domain']?.description).toBe('fake chat domain');
     expect(target?.properties['url']?.description).toBe('mqtt://, mqtts://, ws://, wss://, fake:// or fakes:// URL of the server');
   });
@@ -103,7 +103,7 @@ describe('a protocol registered from the test folder', () => {
     expect(() => registerRunner({ ...fakeRunner, protocol: 'fake2' })).toThrow('scheme fake:// of fake2 is already registered by fake');
     const otherDomain = z.strictObject({ domain: z.string().optional() });
     expect(() => registerRunner({ ...fakeRunner, protocol: 'fake3', schemes: ['fake3'], fields: otherDomain })).toThrow(
-      'target field "domain" of fake3 is declared differently by fake: share one schema',
+      'target field "domain" of fake3 is declared differently by xmpp: share one schema',
     );
     // A required field would make every other protocol's target invalid: refused (typed as fake's to get past tsc).
     const required = z.strictObject({ room: z.string() }) as unknown as typeof fakeRunner.fields;

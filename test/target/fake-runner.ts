@@ -6,6 +6,7 @@
  * registerRunner() call.
  */
 import * as z from 'zod';
+import { domainField } from '../../runners/common/domain.js';
 import type { ChatSession, ConnectOptions, DeliveryLevel, Driver, TargetHandle } from '../../core/driver.js';
 import { nowMicros } from '../../core/clock.js';
 import { redactTargetUrl } from '../../core/target.js';
@@ -16,7 +17,8 @@ export interface FakeFields {
 }
 
 const fields = z.strictObject({
-  domain: z.string().regex(/^[a-z0-9.-]+$/, { error: 'must be a domain name such as chat.test' }).optional().meta({ description: 'fake chat domain' }),
+  // One field name means one thing in a scenario file: the fake shares XMPP's `domain` schema.
+  domain: domainField,
 });
 
 /** Everything the switchboard of one opened target saw, for assertions. */
