@@ -93,8 +93,8 @@ describe('a protocol registered from the test folder', () => {
     expect(limitsFor(fake)).toEqual({ maxPayloadBytes: 4_096 });
     expect(limitsFor(null)).toBe(limitsFor(parseScenarioText(`target: { url: "mqtt://h" }\n${WORKLOAD}`, 'm.yaml').target)); // embedded = MQTT
     const target = (scenarioJsonSchema()['properties'] as Record<string, { properties: Record<string, { description?: string }> }>)['target'];
-    expect(Object.keys(target?.properties ?? {})).toEqual(['url', 'mqttVersion', 'usernameEnv', 'passwordEnv', 'tls', 'domain', 'mucDomain', 'accounts', 'starttls', 'keepAlive']);
-    expect(target?.properties['domain']?.description).toBe('fake chat domain');
+    expect(Object.keys(target?.properties ?? {})).toEqual(['url', 'start', 'protocol', 'mqttVersion', 'usernameEnv', 'passwordEnv', 'tls', 'domain', 'mucDomain', 'accounts', 'starttls', 'keepAlive']);
+    expect(target?.properties['domain']?.description).toBe('chat domain of the accounts (XMPP: user@domain)');
     expect(target?.properties['url']?.description).toBe('mqtt://, mqtts://, ws://, wss://, fake:// or fakes:// URL of the server');
   });
 
