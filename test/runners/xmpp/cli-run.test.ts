@@ -8,19 +8,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../../core/result/index.js';
+import { expectKind, parseResult } from '../../../core/result/read.js';
 import { runCli, scenarioFile, SMALL, tempDir } from '../../helpers/cli.js';
 import { describeWithEjabberd, startEjabberd, type Ejabberd } from '../../helpers/ejabberd.js';
 import { describeWithProsody, startProsody, type Prosody } from '../../helpers/prosody.js';
 
 const DEFAULT_SCENARIOS = fileURLToPath(new URL('../../../scenarios.yaml', import.meta.url));
 
-interface RunResult {
-  target: { protocol: string; protocolVersion: string; mapping?: Record<string, string> };
-  scenarios: { name: string; status: string; thresholds: { expression: string; passed: boolean }[]; delivery: { lost: number; expected: number; delivered: number }; connections: { downgrades: { asked: number; granted: number; count: number }[] }; wire: { bytesOut: number } }[];
-}
-
+/** The saved result, read the way chatbench reads one (validated against the result schema). */
 function readResult(path: string): RunResult {
-  return JSON.parse(readFileSync(path, 'utf8')) as RunResult;
+  return expectKind(parseResult(JSON.parse(readFileSync(path, 'utf8')), path), 'run', path);
 }
 
 function withTarget(url: string, fields: string): string {
@@ -64,12 +62,18 @@ describeWithProsody('chatbench run on prosody (XMPP)', () => {
     expect(dm?.connections.downgrades).toEqual([{ asked: 2, granted: 1, count: 20 }]);
     // Speed is the server's and the machine's: prosody is single-threaded Lua, and typing-burst
     // alone (11,000 stanzas/s out) kept it at ~90 % of a core here while chatbench used ~10 %.
-    // On 2 shared cores only latency/rate thresholds may fail; delivery must be complete.
+    // On 2 shared cores (other test files running beside this one) only latency/rate thresholds
+    // may fail, and a server that falls behind may leave deliveries outstanding when the drain
+    // ends: those are "undelivered" (the server was too slow), never "lost", and fail the
+    // scenario with that reason. Everything owed is accounted for either way.
     for (const s of result.scenarios) {
-      expect(s.delivery.delivered, s.name).toBe(s.delivery.expected);
+      expect(s.delivery.delivered + s.delivery.undelivered, s.name).toBe(s.delivery.expected);
       const failed = s.thresholds.filter((t) => !t.passed).map((t) => t.expression);
       expect(failed.filter((e) => !/^(p99|deliveredPerSecond)\b/.test(e)), `${s.name}\n${run.stderr}`).toEqual([]);
-      expect(s.status === 'passed', s.name).toBe(failed.length === 0);
+      const undelivered = s.reasons.filter((r) => r.kind === 'undelivered');
+      expect(undelivered.length, s.name).toBe(s.delivery.undelivered > 0 ? 1 : 0);
+      expect(s.reasons.filter((r) => r.kind === 'delivery'), s.name).toEqual([]);
+      expect(s.status === 'passed', s.name).toBe(failed.length === 0 && s.delivery.undelivered === 0);
     }
     expect(run.code, run.stderr).toBe(result.scenarios.every((s) => s.status === 'passed') ? 0 : 1);
   }, 150_000);
