@@ -34,12 +34,13 @@ describe('connections lost mid-run', () => {
     expect(r.connections.lostBy).toEqual({ server: 0, network: 0, chatbench: 0, [end.by]: 1 });
     expect(r.status).toBe('failed');
     expect(r.reasons.find((x) => x.kind === 'connection')).toMatchObject({ lost: 1, opened: 4 });
-    // What was sent after the kick is not owed to the kicked user, so it is not counted lost:
-    // at most the few messages in flight at that moment are (150 sends x 3 receivers in all).
-    expect(r.delivery.lost + r.delivery.undelivered).toBeLessThan(50);
-    // The kicked user's missing messages are undelivered: its connection did not stay up.
+    // The kicked user's missing messages are undelivered, never lost: its connection did not stay
+    // up. What was sent after chatbench saw the close is not owed to it at all, so fewer
+    // deliveries are expected than 3 receivers x every send (how many were in flight when the
+    // close was seen depends on how busy the machine is, so no count of them is asserted).
     expect(r.delivery.lost).toBe(0);
     expect(r.delivery.expected).toBeLessThan(200 * 3);
+    expect(r.delivery.delivered + r.delivery.undelivered).toBe(r.delivery.expected);
   });
 
   it('aborts the scenario early when every connection is gone', async () => {
