@@ -13,12 +13,12 @@ import { caseSelector } from '../../core/conform/select.js';
 import type { CaseInfo, RunnableSuite } from '../../core/conform/suite.js';
 import { newRunId } from '../../core/engine/index.js';
 import { InputError } from '../../core/errors.js';
-import type { ConformResult } from '../../core/result/index.js';
+import { protocolName, type ConformResult } from '../../core/result/index.js';
 import type { TargetSpec } from '../../core/scenario/types.js';
 import { protocolOf, redactTargetUrl } from '../../core/target.js';
 import { renderConsole } from '../../reports/index.js';
 import { openTarget, schemeList, targetFromUrl } from '../../runners/index.js';
-import { suiteFor } from '../../suites/index.js';
+import { SUITES, suiteFor } from '../../suites/index.js';
 import { ConformProgress } from '../conform-progress.js';
 import { resultExitCode } from '../exit-code.js';
 import { prepareOutputFile, writeTextFile } from '../files.js';
@@ -65,7 +65,10 @@ export async function runConform(args: ParsedArgs<typeof conformCommand.flags>, 
   const target = values.target === undefined ? null : targetFromUrl(values.target);
   const protocol = protocolOf(target);
   const suite = protocol === undefined ? undefined : suiteFor(protocol);
-  if (suite === undefined) throw new InputError(`no conformance suite for ${protocol ?? 'the embedded server'}'s protocol`);
+  if (suite === undefined) {
+    const have = SUITES.map((x) => protocolName(x.protocol)).join(', ');
+    throw new InputError(`no conformance suite for ${protocol === undefined ? "the embedded server's protocol" : `${protocolName(protocol)} targets`} yet (chatbench has suites for ${have})`);
+  }
   const versions = versionsFor(suite, values.version, target !== null);
   const runnableCases = suite.cases.filter((c) => versions.some((v) => c.statements[v] !== undefined));
   const select = values.case === undefined ? () => true : caseSelector(values.case, runnableCases);

@@ -67,6 +67,13 @@ describe('chatbench conform on the embedded broker', () => {
     expect(bad.stderr).toContain('--version 4.2: expected 3.1.1, 5, all');
   });
 
+  it('exits 2 for a protocol chatbench has no suite for, naming the suites it has, before connecting', async () => {
+    // Port 1 on loopback: nothing listens, so a connection attempt would be exit 3, not 2.
+    const r = await runCli(['conform', '--target', 'xmpp://127.0.0.1:1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no conformance suite for XMPP targets yet (chatbench has suites for MQTT)');
+  });
+
   it('exits 2 for a wrong flag (with a guess), a --case matching nothing (with ids) and a bad --concurrency', async () => {
     const flag = await runCli(['conform', '--cases', CASE]);
     expect(flag.code).toBe(2);
