@@ -6,13 +6,14 @@
 import { randomInt } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { parseFuzzExpectations, replayFileName } from '../../core/fuzz/files.js';
-import { runFuzz } from '../../core/fuzz/run.js';
+import { runFuzz, type FuzzRunOptions } from '../../core/fuzz/run.js';
 import { newRunId } from '../../core/engine/index.js';
 import { InputError } from '../../core/errors.js';
 import type { FuzzResult } from '../../core/result/index.js';
 import { parseDuration } from '../../core/scenario/index.js';
 import { renderConsole, renderJson } from '../../reports/index.js';
 import { mqttFuzzTarget } from '../../runners/mqtt/fuzz/index.js';
+import { xmppFuzzTarget } from '../../runners/xmpp/fuzz/index.js';
 import { resultExitCode } from '../exit-code.js';
 import { createFolderFor, readJsonFile, reasonOf, writeTextFile } from '../files.js';
 import { defineCommand, quietFlag, type ParsedArgs } from '../flags.js';
@@ -28,7 +29,7 @@ const DEFAULT_RUNS = 200;
 
 export const fuzzCommand = defineCommand({
   name: 'fuzz',
-  summary: 'Throw generated and malformed MQTT packets at a server; shrink every finding to a byte-level replay.',
+  summary: 'Throw generated and malformed MQTT packets or XMPP stanzas at a server; shrink every finding to a byte-level replay.',
   args: '',
   maxPositionals: 0,
   flags: [
@@ -49,6 +50,8 @@ export const fuzzCommand = defineCommand({
     'client must still round-trip a message (else: hang, or crash when connections are refused).',
     'Without --replay-dir the findings and their bytes are only in the result (console, --json).',
     'Credentials in the target URL are not sent: the generated CONNECT packets carry their own.',
+    'An xmpp:// or xmpps:// target gets stanzas (broken and restricted XML, bad namespaces and JIDs,',
+    'oversized stanzas, stanzas before authentication); logins use --accounts or an in-band account.',
     'Ctrl-C stops fuzzing (a shrink under way keeps its best case) and writes what was found.',
     OUTPUT_FOLDERS_NOTE,
     'Exit codes: 0 no finding (with --expect: none that is not listed); 1 a new finding;',
@@ -93,9 +96,9 @@ export async function runFuzzCommand(args: ParsedArgs<typeof fuzzCommand.flags>,
       if (!quiet) {
         const where = server.info.embedded ? `embedded broker at ${server.info.url}` : server.info.url;
         const bound = runs !== null ? `${runs} cases` : `${timeLimitMs} ms`;
-        out.err(`chatbench fuzz: ${where}, MQTT ${plan.version}, seed ${seed}${values.seed === undefined ? ' (random; --seed repeats it)' : ''}, ${bound}`);
+        out.err(`chatbench fuzz: ${where}, ${server.protocol === 'xmpp' ? 'XMPP 1.0' : `MQTT ${plan.version}`}, seed ${seed}${values.seed === undefined ? ' (random; --seed repeats it)' : ''}, ${bound}`);
       }
-      result = await runFuzz(mqttFuzzTarget(server.options), {
+      const fuzzOptions: FuzzRunOptions = {
         toolVersion: toolVersion(),
         runId: newRunId(),
         targetInfo: server.info,
@@ -123,7 +126,8 @@ export async function runFuzzCommand(args: ParsedArgs<typeof fuzzCommand.flags>,
                 );
               },
             }),
-      });
+      };
+      result = server.protocol === 'xmpp' ? await runFuzz(xmppFuzzTarget(server.options), fuzzOptions) : await runFuzz(mqttFuzzTarget(server.options), fuzzOptions);
       interrupts.measuringFinished();
     } finally {
       progress.clear();

@@ -7,6 +7,7 @@ import { parseReplay } from '../../core/fuzz/files.js';
 import type { CaseOutcome } from '../../core/fuzz/loop.js';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { replayMqttCase } from '../../runners/mqtt/fuzz/index.js';
+import { replayXmppCase } from '../../runners/xmpp/fuzz/index.js';
 import { readJsonFile } from '../files.js';
 import { defineCommand, quietFlag, type ParsedArgs } from '../flags.js';
 import { FUZZ_TARGET_FLAGS, openFuzzTarget, planFuzzTarget } from '../fuzz-target.js';
@@ -30,17 +31,18 @@ export async function runReplay(args: ParsedArgs<typeof replayCommand.flags>, ou
   const file = args.positionals[0];
   if (file === undefined) throw new InputError('a replay file is needed: chatbench replay FILE [--target URL]');
   const replay = parseReplay(await readJsonFile(file, 'replay file'), file);
-  if (replay.protocol !== 'mqtt') throw new InputError(`replay file ${file} is for protocol "${replay.protocol}"; chatbench replays MQTT`);
+  if (replay.protocol !== 'mqtt' && replay.protocol !== 'xmpp') throw new InputError(`replay file ${file} is for protocol "${replay.protocol}"; chatbench replays MQTT and XMPP`);
   const plan = planFuzzTarget({ ...args.values, version: undefined }, replay.protocolVersion);
+  if ((plan.xmpp !== undefined) !== (replay.protocol === 'xmpp')) throw new InputError(`replay file ${file} is an ${replay.protocol.toUpperCase()} replay: give an ${replay.protocol === 'xmpp' ? 'xmpp:// or xmpps://' : 'MQTT'} --target`);
 
   const server = await openFuzzTarget(plan);
   let outcome: CaseOutcome;
   try {
     if (args.values.quiet !== true) {
-      out.err(`chatbench replay: ${file} (${replay.steps.length} steps, MQTT ${replay.protocolVersion}) -> ${server.info.embedded ? `embedded broker at ${server.info.url}` : server.info.url}`);
+      out.err(`chatbench replay: ${file} (${replay.steps.length} steps, ${replay.protocol === 'xmpp' ? 'XMPP' : 'MQTT'} ${replay.protocolVersion}) -> ${server.info.embedded ? `embedded broker at ${server.info.url}` : server.info.url}`);
       out.err(`  recorded: ${replay.verdict.kind}: ${replay.verdict.message}`);
     }
-    outcome = await replayMqttCase(replay.steps, server.options);
+    outcome = server.protocol === 'xmpp' ? await replayXmppCase(replay.steps, server.options) : await replayMqttCase(replay.steps, server.options);
   } finally {
     await server.close();
   }

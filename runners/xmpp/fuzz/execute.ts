@@ -1,0 +1,115 @@
+/**
+ * Runs one XMPP fuzz case against a live server: a raw connection per connection index, each
+ * step's bytes sent exactly (a login step is built from the target's account when sent), each
+ * judged (oracle.ts), then a canary (canary.ts) while the case's connections are still open.
+ * The case stops at its first failing judgement; a connection that is over takes no more steps,
+ * and steps not sent are left out of the replay. A failing canary turns the verdict into `hang`
+ * or `crash`.
+ */
+import type { CaseOutcome, ReceivedChunk } from '../../../core/fuzz/loop.js';
+import type { FindingVerdict, ReplayStep } from '../../../core/fuzz/replay.js';
+import { runCanary, type ServerOptions } from './canary.js';
+import { isLoginStep, logIn } from './login.js';
+import { judgeMalformed, judgeValid, type StepJudgement } from './oracle.js';
+import { RawConnectError, RawXmppConnection } from './raw.js';
+import type { XmppFuzzStep } from './sequence.js';
+
+export interface ExecuteOptions extends ServerOptions {
+  /** How long a valid step's answer, and a malformed step's close, are waited for. */
+  answerTimeoutMs: number;
+}
+
+interface ConnectionState {
+  conn: RawXmppConnection | undefined;
+  over: boolean;
+}
+
+export async function executeCase(steps: readonly XmppFuzzStep[], options: ExecuteOptions): Promise<CaseOutcome> {
+  const connections = new Map<number, ConnectionState>();
+  const sent: ReplayStep[] = [];
+  let verdict: FindingVerdict | null = null;
+  let defect = '';
+  let failing: XmppFuzzStep | undefined;
+  let lastMalformed: XmppFuzzStep | undefined;
+  try {
+    for (const step of steps) {
+      let state = connections.get(step.connection);
+      if (state === undefined) {
+        state = { conn: undefined, over: false };
+        connections.set(step.connection, state);
+        try {
+          state.conn = await RawXmppConnection.open(options.endpoint, options.canaryTimeoutMs);
+        } catch (error) {
+          if (!(error instanceof RawConnectError)) throw error;
+          state.over = true;
+          failing = step;
+          break;
+        }
+      }
+      const conn = state.conn;
+      if (state.over || conn === undefined || conn.closed) continue;
+      const from = conn.log.length;
+      const all = [...connections.values()].flatMap((s) => (s.conn === undefined ? [] : [{ conn: s.conn, from: s.conn === conn ? from : s.conn.log.length }]));
+      sent.push(replayStep(step));
+      let judged: StepJudgement;
+      if (isLoginStep(step.bytes)) {
+        const login = await logIn(conn, options.account, { domain: options.domain, resource: `fuzz-c${step.connection}`, timeoutMs: options.answerTimeoutMs * 4 });
+        judged = login.ok
+          ? { verdict: null, over: false, defect: 'login' }
+          : login.closed
+            ? { verdict: null, over: true, defect: 'login' } // a server may refuse a session (its own limits): no verdict
+            : { verdict: { kind: 'no-answer', message: `login: ${login.why}`, statements: [] }, over: true, defect: 'login' };
+      } else {
+        conn.send(step.bytes);
+        const w = { conn, from, all };
+        if (step.malformed) lastMalformed = step;
+        judged = step.malformed ? await judgeMalformed(step.bytes, step.note, step.statements, w, options.answerTimeoutMs) : await judgeValid(step.bytes, step.note, w, options.answerTimeoutMs);
+      }
+      state.over = judged.over;
+      if (judged.verdict !== null) {
+        verdict = judged.verdict;
+        defect = judged.defect;
+        failing = step;
+        break;
+      }
+    }
+    const canary = await runCanary(options);
+    if (canary.state !== 'ok') {
+      const trigger = failing ?? lastMalformed ?? steps[steps.length - 1];
+      const last = sent[sent.length - 1];
+      const after = last === undefined ? 'the case opened its first connection' : (last.note ?? 'the last step');
+      const also = verdict === null ? '' : ` (that step was also judged ${verdict.kind})`;
+      verdict = { kind: canary.state, message: `${canary.message}, after ${after}${also}`, statements: trigger?.malformed === true ? [...trigger.statements] : verdict?.statements ?? [] };
+      defect = canary.state;
+      failing = trigger;
+    }
+  } finally {
+    for (const s of connections.values()) s.conn?.destroy();
+  }
+  const outcome: CaseOutcome = { verdict, steps: sent, received: received(connections) };
+  if (verdict !== null) outcome.defect = `${verdict.kind}|${defect}|${verdict.statements.join(',')}`;
+  return outcome;
+}
+
+function replayStep(step: XmppFuzzStep): ReplayStep {
+  const out: ReplayStep = { connection: step.connection, hex: step.bytes.toString('hex'), note: step.note };
+  if (step.malformed) {
+    out.malformed = true;
+    out.statements = [...step.statements];
+  }
+  return out;
+}
+
+function received(connections: ReadonlyMap<number, ConnectionState>): ReceivedChunk[] {
+  const out: ReceivedChunk[] = [];
+  for (const [connection, state] of [...connections].sort(([a], [b]) => a - b)) {
+    const hex = state.conn?.receivedHex() ?? '';
+    if (hex !== '') out.push({ connection, hex });
+  }
+  return out;
+}
+
+/** A replay's steps as the executor takes them. */
+export function stepsFromReplay(steps: readonly ReplayStep[]): XmppFuzzStep[] {
+  return steps.map((s) => ({ connection: s.connection, bytes: Buffer.from(s.hex, 'hex'), note: s.note ?? 'step', malformed: s.malformed === true, statements: s.statements ?? [] }));
+}
