@@ -49,13 +49,23 @@ export async function startThrottleProxy(upstreamPort: number, bytesPerSecond: n
       s.on('error', end);
     }
   });
+  return listenLoopbackProxy(server, sockets, () => {
+    for (const t of timers) clearInterval(t);
+  });
+}
+
+/**
+ * Listen on a free loopback port; close() runs `stopTimers`, destroys the proxy's sockets and
+ * closes the server. Shared by the loopback proxies in this folder.
+ */
+export async function listenLoopbackProxy(server: Server, sockets: ReadonlySet<Socket>, stopTimers: () => void): Promise<ThrottleProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('proxy has no port');
   return {
     url: `mqtt://127.0.0.1:${address.port}`,
     close: async () => {
-      for (const t of timers) clearInterval(t);
+      stopTimers();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
