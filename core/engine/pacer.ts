@@ -17,6 +17,8 @@ export interface PaceOptions {
   startMicros: number;
   ratePerSecond: number;
   count: number;
+  /** µs after startMicros at which send i is due (schedule.ts); absent: i / ratePerSecond. */
+  offsetMicros?: (index: number) => number;
   signal?: AbortSignal;
   /** Called for each due send with its index and intended send time. */
   fire: (index: number, intendedMicros: number) => void;
@@ -50,7 +52,8 @@ export async function pace(options: PaceOptions): Promise<number> {
   const { startMicros, ratePerSecond, count, signal, fire, saturated } = options;
   const deadline = options.deadlineMicros ?? Number.POSITIVE_INFINITY;
   const intervalMicros = 1_000_000 / ratePerSecond;
-  const dueAt = (i: number) => startMicros + i * intervalMicros;
+  const offset = options.offsetMicros;
+  const dueAt = offset === undefined ? (i: number) => startMicros + i * intervalMicros : (i: number) => startMicros + offset(i);
   // Taken at the first sleep, not here: starting the timing thread blocks for a few ms once, and
   // the first sends must not wait for it.
   let wake: Wake | null = null;

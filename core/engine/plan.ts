@@ -8,6 +8,7 @@
  */
 import type { DeliveryLevel } from '../driver.js';
 import type { ScenarioSpec } from '../scenario/types.js';
+import { scheduleFor } from './schedule.js';
 
 export type Destination = { kind: 'room'; room: string } | { kind: 'direct'; user: string };
 
@@ -62,8 +63,7 @@ export function planScenario(spec: ScenarioSpec): Plan {
   return { users, rooms, memberships, streams };
 }
 
-/** Sends the scenario schedules: rate x duration, capped by `messages`. */
+/** Sends the scenario schedules (constant: rate x duration), capped by `messages`; schedule.ts. */
 export function plannedSends(spec: ScenarioSpec): number {
-  const byDuration = Math.floor((spec.rate * spec.durationMs) / 1000);
-  return spec.messages === null ? byDuration : Math.min(byDuration, spec.messages);
+  return scheduleFor(spec, spec.thinkMs === undefined ? undefined : planScenario(spec).streams.length).count;
 }

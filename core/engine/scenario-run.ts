@@ -16,7 +16,8 @@ import { drain, skippedDrain, watchForStall, type Progress } from './drain.js';
 import { idlePhase, type IdleMeasure } from './idle.js';
 import type { EventSink, Phase } from './events.js';
 import { measure, measureOffSendPath, type ScenarioParts } from './outcome.js';
-import { planScenario, plannedSends, type Plan } from './plan.js';
+import { planScenario, type Plan } from './plan.js';
+import { scheduleFor } from './schedule.js';
 import { Recorder } from './recorder.js';
 import { Sender } from './sender.js';
 import { Users } from './users.js';
@@ -163,8 +164,13 @@ class ScenarioRun {
 
   async #sendAndDrain(): Promise<void> {
     const { spec, ctx } = this;
-    const planned = plannedSends(spec);
-    this.#emit('send', `${plural(planned, 'message')} at ${count(spec.rate)}/s, ${count(spec.payloadBytes)} B, QoS ${spec.qos}`);
+    const schedule = scheduleFor(spec, this.#plan.streams.length);
+    const planned = schedule.count;
+    const pacing =
+      spec.thinkMs !== undefined ? `one per sender every ${duration(spec.thinkMs)}` : spec.phases !== undefined ? `over ${plural(spec.phases.length, 'phase')}, peak ${count(spec.rate)}/s` : `at ${count(spec.rate)}/s`;
+    const shape = `${spec.arrival?.kind === 'poisson' ? 'Poisson, ' : ''}${pacing}`;
+    const size = spec.payloadSizes === undefined ? `${count(spec.payloadBytes)} B` : `up to ${count(spec.payloadBytes)} B (${spec.payloadSizes.kind})`;
+    this.#emit('send', `${plural(planned, 'message')} ${shape}, ${size}, QoS ${spec.qos}`);
     const startMicros = nowMicros() + SEND_LEAD_MICROS;
     this.#sendStart = startMicros;
     const users = this.#users;
@@ -172,7 +178,7 @@ class ScenarioRun {
     this.#recorder = recorder;
     for (const user of this.#gone) recorder.tracker.receiverGone(user);
     const sender = new Sender({
-      spec, plan: this.#plan, recorder, sends: this.#sends, startMicros, planned,
+      spec, plan: this.#plan, recorder, sends: this.#sends, startMicros, schedule,
       sessionOf: (user) => users.session(user),
       signal: this.#stop.signal,
       maxInFlight: ctx.maxInFlight ?? MAX_IN_FLIGHT,
@@ -189,8 +195,9 @@ class ScenarioRun {
     try {
       const fired = await sender.run();
       // The window ends where the schedule of the sends made ends (or later, if sending lagged):
-      // n sends at rate r span n / r seconds, so a run at the configured rate reads that rate.
-      this.#sendEnd = Math.max(nowMicros(), startMicros + (fired * 1_000_000) / spec.rate);
+      // n sends at rate r span n / r seconds (schedule.at(n) for every shape, within the duration),
+      // so a run at the configured rate reads that rate.
+      this.#sendEnd = Math.max(nowMicros(), startMicros + Math.min(schedule.at(fired), spec.durationMs * MICROS_PER_MILLI));
       recorder.throughput.closeWindow(Math.max(this.#sendEnd, recorder.throughput.windowStartMicros));
       if (fired < planned && !this.#stop.signal.aborted) {
         throw new ScenarioStopped({

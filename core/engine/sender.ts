@@ -12,6 +12,8 @@ import type { SendAccount } from './accounts.js';
 import { pace } from './pacer.js';
 import type { Plan, Stream } from './plan.js';
 import type { Recorder } from './recorder.js';
+import type { Schedule } from './schedule.js';
+import { sizeDrawer } from './sizes.js';
 
 export interface SendOptions {
   spec: ScenarioSpec;
@@ -19,7 +21,8 @@ export interface SendOptions {
   recorder: Recorder;
   sends: SendAccount;
   startMicros: number;
-  planned: number;
+  /** When each send is due (its count is the planned sends). */
+  schedule: Schedule;
   sessionOf: (user: string) => ChatSession;
   signal: AbortSignal;
   maxInFlight: number;
@@ -28,9 +31,12 @@ export interface SendOptions {
 export class Sender {
   inFlight = 0;
   readonly #seqs: Uint32Array;
+  /** Each send's payload size, in send order (fixed, or drawn with the scenario's seed). */
+  readonly #nextSize: () => number;
 
   constructor(private readonly options: SendOptions) {
     this.#seqs = new Uint32Array(options.plan.streams.length);
+    this.#nextSize = sizeDrawer(options.spec);
   }
 
   /** Sends so far. */
@@ -42,12 +48,13 @@ export class Sender {
 
   /** Runs the schedule; resolves with the number of sends fired. */
   run(): Promise<number> {
-    const { spec, startMicros, planned, signal, maxInFlight } = this.options;
+    const { spec, startMicros, schedule, signal, maxInFlight } = this.options;
     return pace({
       startMicros,
       deadlineMicros: startMicros + (spec.durationMs + spec.connect.timeoutMs) * 1000,
       ratePerSecond: spec.rate,
-      count: planned,
+      count: schedule.count,
+      offsetMicros: (i) => schedule.at(i),
       signal,
       saturated: () => this.inFlight >= maxInFlight,
       fire: (index, intended) => this.#fire(index, intended),
@@ -55,13 +62,14 @@ export class Sender {
   }
 
   #fire(index: number, intended: number): void {
-    const { plan, recorder, spec, sessionOf, sends } = this.options;
-    const stream = plan.streams[index % plan.streams.length] as Stream;
+    const { plan, recorder, sessionOf, sends } = this.options;
+    const streamIndex = this.options.schedule.stream?.(index) ?? index % plan.streams.length;
+    const stream = plan.streams[streamIndex] as Stream;
     const seq = this.#seqs[stream.id] as number;
     this.#seqs[stream.id] = seq + 1;
     const payload = encodeMessage(
       { runTag: recorder.tag, streamId: stream.id, seq, intendedSendMicros: intended, actualSendMicros: 0, flags: recorder.flagsFor(intended) },
-      spec.payloadBytes,
+      this.#nextSize(),
     );
     const actual = nowMicros();
     stampActualSendTime(payload, actual);

@@ -12,6 +12,7 @@ import type { ScenarioResult } from '../result/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { Plan, Stream } from './plan.js';
 import { forEachBounded } from './pool.js';
+import { timerWake } from './wake.js';
 
 /** How many connection ends a result keeps with who and why (the counts are always exact). */
 const MAX_ENDS = 5;
@@ -62,10 +63,17 @@ export class Users {
     return s;
   }
 
-  /** Connects every user of the plan, `connect.concurrency` at a time; `beforeEach` may throw to stop. */
+  /**
+   * Connects every user of the plan, `connect.concurrency` at a time and, with `connect.rate`,
+   * user k no sooner than k / rate after the first (a ramp of connections); `beforeEach` may throw to stop.
+   */
   async connectAll(beforeEach: () => void): Promise<void> {
     const { spec } = this;
-    await forEachBounded(this.plan.users, spec.connect.concurrency, async (user) => {
+    const rampStart = nowMicros();
+    const gapMicros = spec.connect.rate === undefined ? 0 : 1_000_000 / spec.connect.rate;
+    await forEachBounded(this.plan.users, spec.connect.concurrency, async (user, index) => {
+      // A timer may wake a little early: never start before the user's turn.
+      for (const due = rampStart + index * gapMicros; gapMicros > 0 && nowMicros() < due; ) await timerWake.sleepUntil(due);
       beforeEach();
       const started = nowMicros();
       const session = await this.driver.connect({

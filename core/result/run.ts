@@ -38,10 +38,26 @@ export const ScenarioSpecRecord = z.object({
   drainMaxMs: count(),
   /** No acknowledgement and no delivery for this long while work is owed: the server stalled (abort). */
   stallTimeoutMs: count(),
-  connect: z.object({ concurrency: count(), timeoutMs: count() }),
+  /** rate: the connection ramp, users per second (absent: none). */
+  connect: z.object({ concurrency: count(), timeoutMs: count(), rate: z.number().positive().optional() }),
   thresholds: z.array(ThresholdRecord),
   /** The idle phase after the readiness barrier (nothing sent), ms; absent when the scenario has none. */
   idleMs: count().optional(),
+  /** How sends were spread: absent means constant (evenly); poisson: seeded exponential gaps at the rate or along the phases. */
+  arrival: z.object({ kind: z.enum(['constant', 'poisson']) }).optional(),
+  /** The send phase as stretches (rates in msg/s, linear from fromRate to toRate); then durationMs is their sum and rate their peak. */
+  phases: z.array(z.object({ durationMs: count(), fromRate: z.number().nonnegative(), toRate: z.number().nonnegative() })).optional(),
+  /** Think time: every sender stream sent once per thinkMs from a seeded random start; rate is senders / think. */
+  thinkMs: count().optional(),
+  /** Per-message sizes (bytes, header included); absent: every message is payloadBytes (else its largest size). */
+  payloadSizes: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('uniform'), min: count(), max: count() }),
+      z.object({ kind: z.literal('weighted'), choices: z.array(z.object({ bytes: count(), weight: z.number().positive() })) }),
+    ])
+    .optional(),
+  /** Seed of the random draws (poisson gaps, sizes); present when a draw was made. */
+  seed: count().optional(),
 });
 export type ScenarioSpecRecord = z.infer<typeof ScenarioSpecRecord>;
 

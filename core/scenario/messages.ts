@@ -74,6 +74,16 @@ export function toPathIssues(issue: z.core.$ZodIssue): PathIssue[] {
     const known = knownKeysAt(path);
     return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(key, known), at: 'key' }));
   }
+  if (issue.code === 'invalid_union') {
+    // A value of the right kind for exactly one of the union's forms (a map where a map or a word
+    // is accepted) is judged as that form: its own problems, at their own keys, say more than
+    // "expected one of". Otherwise the union's message (set in schema.ts) stands.
+    const inside = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+    const [chosen] = inside;
+    if (inside.length === 1 && chosen !== undefined) {
+      return chosen.flatMap((i) => toPathIssues({ ...i, path: [...issue.path, ...i.path] }));
+    }
+  }
   if (issue.code === 'invalid_type' && issue.message === 'required key is missing') {
     const key = path[path.length - 1];
     return [{ path, message: `required key "${String(key)}" is missing`, at: 'value' }];

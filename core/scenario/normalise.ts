@@ -13,6 +13,7 @@ import type { LimitContext, MachineFacts } from './limits.js';
 import { scenarioErrorMap, toPathIssues } from './messages.js';
 import type { IssuePath, PathIssue } from './messages.js';
 import { SCENARIO_DEFAULTS, defaultsSchema, knownKeysAt, scenarioFileSchema, scenarioSchema, targetSchema } from './schema.js';
+import { resolveShape } from './shapes.js';
 import type { LocalStart, ScenarioSpec, TargetSpec, ThresholdSpec } from './types.js';
 import { formatDuration } from './units.js';
 
@@ -188,8 +189,15 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
   const roomCount = field(['rooms', 'count'], SCENARIO_DEFAULTS.roomCount);
   const members = field<number | undefined>(['rooms', 'members'], users);
   const directPairs = field(['directPairs'], SCENARIO_DEFAULTS.directPairs);
-  const rate = field(['rate'], SCENARIO_DEFAULTS.rate);
-  const durationMs = field(['duration'], SCENARIO_DEFAULTS.durationMs);
+  const senders =
+    roomCount === undefined || members === undefined || directPairs === undefined ? undefined : roomCount * (members >= 2 ? members : 0) + 2 * directPairs;
+  const shape = resolveShape({
+    field, at, report, senders,
+    ownKey: (key) => get(s.data, [key]) !== undefined,
+    defaultKey: (key) => get(d.data, [key]) !== undefined,
+    defaults: { rate: SCENARIO_DEFAULTS.rate, durationMs: SCENARIO_DEFAULTS.durationMs, payloadBytes: SCENARIO_DEFAULTS.payloadBytes },
+  });
+  const { rate, durationMs, payloadBytes } = shape;
   const messages = field<number | null>(['messages'], SCENARIO_DEFAULTS.messages);
   const warmupMs = field(['warmup'], SCENARIO_DEFAULTS.warmupMs);
 
@@ -228,10 +236,13 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
     }
   }
 
-  const payloadBytes = field(['payload'], SCENARIO_DEFAULTS.payloadBytes);
   if (users !== undefined && roomCount !== undefined && members !== undefined && directPairs !== undefined && rate !== undefined && payloadBytes !== undefined) {
     const workload = { users, rooms: { count: roomCount, members }, directPairs, rate, payloadBytes };
-    for (const issue of checkWorkload(workload, limits)) report(at([...issue.field]), issue.message);
+    for (const issue of checkWorkload(workload, limits)) {
+      // A limit on a value the shape derived is the shape key's to answer for.
+      const derived = issue.field[0] === 'payload' ? ['payloadSizes'] : issue.field[0] === 'rate' ? ['phases'] : [];
+      report(at(...(derived.length > 0 ? [derived] : []), [...issue.field]), issue.message);
+    }
   }
   const qos = field(['qos'], SCENARIO_DEFAULTS.qos);
   const drainMs = field(['drain'], SCENARIO_DEFAULTS.drainMs);
@@ -243,6 +254,7 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
   }
   const concurrency = field(['connect', 'concurrency'], SCENARIO_DEFAULTS.connectConcurrency);
   const timeoutMs = field(['connect', 'timeout'], SCENARIO_DEFAULTS.connectTimeoutMs);
+  const connectRate = field<number | null>(['connect', 'rate'], null);
   const thresholds = field<ThresholdSpec[]>(['thresholds'], []);
   const description = field(['description'], SCENARIO_DEFAULTS.description);
   if (
@@ -250,7 +262,7 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
     directPairs === undefined || rate === undefined || payloadBytes === undefined || qos === undefined || durationMs === undefined ||
     messages === undefined || warmupMs === undefined || drainMs === undefined || drainMaxMs === undefined ||
     stallTimeoutMs === undefined || concurrency === undefined || timeoutMs === undefined ||
-    thresholds === undefined || idleMs === undefined
+    thresholds === undefined || idleMs === undefined || shape.extra === undefined || connectRate === undefined
   ) {
     return { spec: undefined, issues };
   }
@@ -269,10 +281,12 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
     drainMs,
     drainMaxMs,
     stallTimeoutMs,
-    connect: { concurrency, timeoutMs },
+    connect: { concurrency, timeoutMs, ...(connectRate === null ? {} : { rate: connectRate }) },
     thresholds,
     // Only when asked for: a spec without an idle phase reads as it did before the option.
     ...(idleMs > 0 ? { idleMs } : {}),
+    // Likewise: the load-shape keys appear only when they change something.
+    ...shape.extra,
   };
   return { spec, issues };
 }

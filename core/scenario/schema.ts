@@ -10,7 +10,7 @@
 import * as z from 'zod';
 import { parseThreshold } from './thresholds.js';
 import { checkTargetUrl, exampleUrl, registryGeneration, schemeList, targetFieldShapes } from '../target.js';
-import type { ScenarioSpec } from './types.js';
+import type { ScenarioSpec, SizeDistribution } from './types.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import type { Parsed } from './units.js';
 
@@ -72,6 +72,39 @@ const duration = (description: string, defaultValue: string | undefined, check?:
     check,
   );
 const positive = (ms: number) => (ms > 0 ? undefined : 'must be longer than zero');
+
+/** A rate in a phase: 0 is allowed there (a ramp from or down to nothing). */
+const rampRate = (description: string) =>
+  unitField('a rate such as 500/s, or 0', (input) => (input === 0 || (typeof input === 'string' && /^0+(?:\.0*)?(?:\s*\/\s*[a-z]+)?$/.test(input.trim())) ? { ok: true, value: 0 } : parseRate(input)), {
+    description,
+    examples: ['500/s', 0],
+  });
+
+/** A payload size of at least the header (the upper bound is the protocol's: limits.ts). */
+const payloadSize = (description: string) =>
+  unitField('a size such as 256, 1KiB or 2KB', parseSize, { description, examples: [256, '1KiB'] }, (bytes) =>
+    bytes < HEADER_MIN_PAYLOAD ? `must be at least ${HEADER_MIN_PAYLOAD} bytes (the chatbench header is part of the payload), got ${bytes}` : undefined,
+  );
+
+/** `payloadSizes:` uniform { min, max } or a weighted list; each message draws its size (seeded). */
+function payloadSizes() {
+  const uniform = z
+    .strictObject({ min: payloadSize('smallest size'), max: payloadSize('largest size') })
+    .refine((u) => u.min <= u.max, { error: 'min must not be more than max', path: ['max'] })
+    .transform((u): SizeDistribution => ({ kind: 'uniform', min: u.min, max: u.max }));
+  const weighted = z
+    .array(
+      z.strictObject({
+        size: payloadSize('this choice\'s size'),
+        weight: z.number().positive().meta({ description: 'relative weight (9 and 1: nine in ten messages take the first)' }),
+      }),
+    )
+    .min(1, { error: 'lists no sizes; add at least one { size, weight }' })
+    .transform((list): SizeDistribution => ({ kind: 'weighted', choices: list.map((c) => ({ bytes: c.size, weight: c.weight })) }));
+  return z
+    .union([uniform, weighted], { error: 'expected { min: 128, max: 4KiB } (uniform) or a list of { size, weight } (weighted)' })
+    .meta({ description: 'instead of payload: a size per message, drawn from a uniform range or a weighted list (seeded by `seed`)' });
+}
 
 const count = (min: number, description: string, defaultValue?: number) =>
   z.int().min(min).meta({ description, ...(defaultValue === undefined ? {} : { default: defaultValue }) });
@@ -144,6 +177,33 @@ const scenarioFields = {
         ? `must be at least ${HEADER_MIN_PAYLOAD} bytes (the chatbench header is part of the payload), got ${bytes}`
         : undefined, // the upper bound is the target protocol's (core/scenario/limits.ts)
   ).optional(),
+  payloadSizes: payloadSizes().optional(),
+  arrival: z
+    .literal(['constant', 'poisson'], { error: 'expected constant (evenly spaced sends) or poisson (seeded exponential gaps)' })
+    .meta({
+      description: 'how sends are spread at the rate (or along the phases): constant, evenly; poisson, exponential gaps drawn from `seed`',
+      default: 'constant',
+    })
+    .optional(),
+  phases: z
+    .array(
+      z.union(
+        [
+          z.strictObject({ duration: duration('how long this phase sends', undefined, positive), rate: rampRate('the rate through this phase') }),
+          z.strictObject({
+            duration: duration('how long this phase sends', undefined, positive),
+            from: rampRate('the rate at the start of this phase (0 allowed)'),
+            to: rampRate('the rate at its end: in between it moves linearly (0 allowed: a ramp down)'),
+          }),
+        ],
+        { error: 'expected { duration: 30s, rate: 500/s } (steady) or { duration: 10s, from: 0, to: 500/s } (a ramp)' },
+      ),
+    )
+    .min(1, { error: 'lists no phases; add at least one { duration, rate }' })
+    .meta({ description: 'instead of rate and duration: the send phase as steady and ramping stretches, run in order' })
+    .optional(),
+  think: duration('instead of rate: every sender sends once per this long, starting at a random moment (from `seed`) in its first interval', undefined, positive).optional(),
+  seed: count(0, 'seed of the random draws (poisson arrivals, think-time phases, payload sizes): the same seed gives the same schedule and sizes', 1).optional(),
   qos: z
     .literal([0, 1, 2], { error: 'expected 0 (at most once), 1 (at least once) or 2 (exactly once)' })
     .meta({ description: 'delivery level: 0 at most once, 1 at least once, 2 exactly once', default: SCENARIO_DEFAULTS.qos })
@@ -165,6 +225,10 @@ const scenarioFields = {
       {
         concurrency: count(1, 'users connecting at once', SCENARIO_DEFAULTS.connectConcurrency).optional(),
         timeout: duration('per-user connect timeout', '10s', positive).optional(),
+        rate: unitField('a rate such as 20/s', parseRate, {
+          description: 'ramp the connections: users start connecting at most this many per second (default: as fast as concurrency allows)',
+          examples: ['20/s', '600/min'],
+        }).optional(),
       },
       { error: mapError('{ concurrency: 50, timeout: 10s }') },
     )

@@ -85,7 +85,8 @@ export interface ScenarioSpec {
   drainMaxMs: number;
   /** While work is owed, no acknowledgement and no delivery for this long aborts the scenario (the server stalled). */
   stallTimeoutMs: number;
-  connect: { concurrency: number; timeoutMs: number };
+  /** rate: users start connecting at most this many per second (a ramp); absent: as fast as concurrency allows. */
+  connect: { concurrency: number; timeoutMs: number; rate?: number };
   thresholds: ThresholdSpec[];
   /**
    * After the readiness barrier and before the first send, users stay connected with nothing
@@ -93,7 +94,32 @@ export interface ScenarioSpec {
    * no idle phase. Optional so that specs built before the option existed stay valid.
    */
   idleMs?: number;
+  /** How sends are spread; absent: constant (send i at i / rate), as before the option existed. */
+  arrival?: ArrivalSpec;
+  /** The send phase as steady and ramping stretches; then durationMs is their sum and rate their peak. */
+  phases?: PhaseSpec[];
+  /** Think time: every sender stream sends once per thinkMs from a random start; rate is then senders / think. */
+  thinkMs?: number;
+  /** Per-message sizes; absent: every message is payloadBytes (then the largest size a draw can give). */
+  payloadSizes?: SizeDistribution;
+  /** Seed of the random draws (Poisson gaps, sizes); absent: 1. */
+  seed?: number;
 }
+
+/** Open-model arrival processes: evenly spaced (constant) or exponential gaps (poisson), at the rate or along the phases. */
+export type ArrivalSpec = { kind: 'constant' } | { kind: 'poisson' };
+
+/** A stretch of the send phase: the rate moves linearly from fromRate to toRate (equal: steady). */
+export interface PhaseSpec {
+  durationMs: number;
+  fromRate: number;
+  toRate: number;
+}
+
+/** Message sizes in bytes, header included. */
+export type SizeDistribution =
+  | { kind: 'uniform'; min: number; max: number }
+  | { kind: 'weighted'; choices: { bytes: number; weight: number }[] };
 
 export interface ScenarioFile {
   /** Path of the file the scenarios came from (for messages), or "<inline>". */

@@ -4,21 +4,7 @@ import { parseScenarioText } from '../../core/scenario/index.js';
 import { didYouMean, editDistance } from '../../core/scenario/suggest.js';
 import '../../runners/index.js'; // registers MQTT, whose target fields these files use
 
-/** Lines joined with "\n": the array index + 1 is the line number used in the expectations. */
-const yaml = (...lines: string[]) => lines.join('\n') + '\n';
-
-/** The issues of a file that must fail, as "line:column path | message". */
-function problems(text: string, opts: { target?: string } = {}): string[] {
-  try {
-    parseScenarioText(text, 'bad.yaml', opts);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    expect(error.message.split('\n')[0]).toBe('invalid scenario file bad.yaml');
-    expect(error.exitCode).toBe(2);
-    return error.issues.map((i) => `${i.line}:${i.column} ${i.path} | ${i.message}`);
-  }
-  throw new Error('expected the file to be rejected');
-}
+import { problems, yaml } from '../helpers/scenario-issues.js';
 
 test('several problems in one file are all reported, each at its own line:column', () => {
   const text = yaml(

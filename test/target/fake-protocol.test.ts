@@ -95,7 +95,7 @@ describe('a protocol registered from the test folder', () => {
     const target = (scenarioJsonSchema()['properties'] as Record<string, { properties: Record<string, { description?: string }> }>)['target'];
     expect(Object.keys(target?.properties ?? {})).toEqual(['url', 'start', 'protocol', 'mqttVersion', 'usernameEnv', 'passwordEnv', 'tls', 'domain', 'mucDomain', 'accounts', 'starttls', 'keepAlive']);
     expect(target?.properties['domain']?.description).toBe('chat domain of the accounts (XMPP: user@domain)');
-    expect(target?.properties['url']?.description).toBe('mqtt://, mqtts://, ws://, wss://, fake:// or fakes:// URL of the server');
+    expect(target?.properties['url']?.description).toBe('mqtt://, mqtts://, ws://, wss://, xmpp://, xmpps://, fake:// or fakes:// URL of the server');
   });
 
   test('a second registration of a protocol, a scheme or a field name with another meaning is a programming error', async () => {
