@@ -90,6 +90,11 @@ export class XmppChatSession implements ChatSession {
     this.startKeepAlive();
   }
 
+  /** The keep-alive interval (core/driver.ts), recorded beside the idle phase's bytes; undefined when none is kept. */
+  get keepAliveSeconds(): number | undefined {
+    return this.parts.keepAlive.intervalMs > 0 ? this.parts.keepAlive.intervalMs / 1000 : undefined;
+  }
+
   /** Level 1 needs XEP-0198; without it every level is 0 (at most once). */
   get inboxLevel(): DeliveryLevel {
     return this.negotiated.smEnabled ? 1 : 0;
