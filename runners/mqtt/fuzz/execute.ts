@@ -82,7 +82,7 @@ export async function executeCase(steps: readonly FuzzStep[], options: ExecuteOp
         const expected = expectedAnswer(packet, version);
         if (expected.kind === 'ends') conn.over = true;
         if (expected.kind !== 'answer') continue;
-        const got = await client.nextOf(expected.cmd, options.answerTimeoutMs);
+        const got = await awaitAnswer(client, expected.cmd, options.answerTimeoutMs);
         const judged = judgeAnswer(expected, got, { note, version });
         if (got.packet?.cmd === 'connack') conn.connacked = true;
         verdict = judged.verdict;
@@ -144,4 +144,21 @@ export function stepsFromReplay(steps: readonly ReplayStep[]): FuzzStep[] {
     malformed: s.malformed === true,
     statements: s.statements ?? [],
   }));
+}
+
+/** How many more answer timeouts a valid packet is given before "no answer" is reported. */
+export const NO_ANSWER_GRACE = 10;
+
+/**
+ * The answer of type `cmd`, waited for `timeoutMs`; when nothing came, NO_ANSWER_GRACE times as
+ * long again before the wait ends, so a slow server (or a busy machine) is not reported as one
+ * that never answers. Most answers come within the first wait, which keeps cases fast.
+ */
+async function awaitAnswer<C extends Parameters<RawClient['nextOf']>[0]>(client: RawClient, cmd: C, timeoutMs: number): ReturnType<RawClient['nextOf']> {
+  const first = await client.nextOf(cmd, timeoutMs);
+  if (first.packet !== undefined || !('ended' in first) || first.ended.kind !== 'timeout') return first;
+  const later = await client.nextOf(cmd, timeoutMs * NO_ANSWER_GRACE);
+  const skipped = [...first.skipped, ...later.skipped];
+  if ('ended' in later && later.ended.kind === 'timeout') return { packet: undefined, ended: { kind: 'timeout', waitedMs: timeoutMs * (1 + NO_ANSWER_GRACE) }, skipped };
+  return { ...later, skipped };
 }
