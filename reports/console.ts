@@ -10,7 +10,7 @@ import {
   undeliveredNote, windowLine,
 } from './accounts.js';
 import { palette, type Palette } from './color.js';
-import { describeAbort, describeIdle, describeResultTarget, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
+import { describeAbort, describeIdle, describeResultTarget, describeServer, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
 import { formatBytes, formatCount, formatPercentile, table } from './format.js';
 
 export interface ConsoleOptions {
@@ -23,6 +23,7 @@ export function renderConsole(result: RunResult, options: ConsoleOptions = { col
   const out: string[] = [
     `${p.bold(`chatbench ${result.tool.version}`)} — ${describeResultTarget(t)}, run ${result.runId}, TCP_NODELAY ${t.tcpNoDelay ? 'on' : 'off'}`,
   ];
+  if (result.server) out.push(describeServer(result.server));
   for (const s of result.scenarios) out.push('', ...scenarioLines(s, p));
   if (result.aborted !== null) out.push('', p.yellow(`Run aborted: ${describeAbort(result.aborted)}`));
   if (result.selected.length > 0 && result.scenarios.length > 0) out.push('', passedSummary(result));

@@ -96,3 +96,8 @@ export function describeIdle(s: Pick<ScenarioResult, 'wire'>): string | null {
   const rate = idle.perConnectionPerMinute;
   return `idle ${idle.seconds.toFixed(1)} s, ${plural(idle.connections, 'connection')}, ${keepAlive}: out ${formatBytes(rate.bytesOut)}, in ${formatBytes(rate.bytesIn)} per connection per minute`;
 }
+
+/** "server: prosody 0.12.3, started by chatbench for this run (CPU 0.24 s, peak memory 25.8 MiB)". */
+export function describeServer(server: { name: string; version: string; cpuSeconds: number; peakRssBytes: number }): string {
+  return `server: ${server.name} ${server.version}, started by chatbench for this run (CPU ${server.cpuSeconds.toFixed(2)} s, peak memory ${formatBytes(server.peakRssBytes)})`;
+}

@@ -25,6 +25,12 @@ function block(text: string, name: string): string[] {
 }
 
 describe('renderConsole', () => {
+  it('names a server chatbench started, with its CPU time and peak memory, under the heading (and nothing when it started none)', () => {
+    const started: RunResult = { ...real, target: { ...real.target, started: true }, server: { name: 'prosody', version: '0.12.3', cpuSeconds: 0.24, peakRssBytes: 27_099_136 } };
+    expect(renderConsole(started).split('\n')[1]).toBe('server: prosody 0.12.3, started by chatbench for this run (CPU 0.24 s, peak memory 25.8 MiB)');
+    expect(renderConsole(real)).not.toContain('started by chatbench');
+  });
+
   it('heads with the target and shows each scenario\'s latency table, delivery, drain and thresholds', () => {
     const text = renderConsole(real);
     expect(text.split('\n')[0]).toBe(`chatbench 1.2.3-test — MQTT 3.1.1 embedded broker (${real.target.url}), run rpt, TCP_NODELAY on`);
