@@ -3,7 +3,9 @@
  * return + clear line) instead of a scroll of lines; without one (CI), a plain line every 10 s
  * so a log shows the run is alive; with --quiet, nothing. Scenario starts and phases are
  * ordinary lines in both modes. Rendering happens when an engine event arrives (about once a
- * second during sending), never on a timer of its own, so it adds no work to the send path.
+ * second from connecting to the end of the drain), never on a timer of its own, so it adds no
+ * work to the send path. The engine's p99 so far is one percentile read of the live histogram
+ * per event, not work per message.
  */
 import type { EngineEvent } from '../core/engine/index.js';
 import { parseDuration } from '../core/scenario/index.js';
@@ -33,6 +35,8 @@ export class ProgressDisplay {
   #live = false;
   #lastLineAt: number | undefined;
   #previous: { elapsedMs: number; sent: number; delivered: number } | undefined;
+  /** What the last progress event's elapsed time counted from: the interval and rates restart when it changes. */
+  #clock: string | undefined;
 
   constructor(
     private readonly out: Output,
@@ -44,8 +48,7 @@ export class ProgressDisplay {
     if (this.mode === 'off') return;
     switch (event.type) {
       case 'scenario-start':
-        this.#previous = undefined;
-        this.#lastLineAt = undefined;
+        this.#restart(undefined);
         this.line(`[${event.index + 1}/${event.total}] ${event.scenario}`);
         break;
       case 'phase':
@@ -81,7 +84,16 @@ export class ProgressDisplay {
     this.#live = false;
   }
 
+  #restart(clock: string | undefined): void {
+    this.#previous = undefined;
+    this.#lastLineAt = undefined;
+    this.#clock = clock;
+  }
+
   #progress(event: ProgressEvent): void {
+    // Sending and draining count from the send start; each phase before them from its own start.
+    const clock = sending(event) ? 'send' : event.phase;
+    if (clock !== this.#clock) this.#restart(clock);
     const rates = this.#rates(event);
     if (this.mode === 'status') {
       this.status(progressText(event, rates));
@@ -114,6 +126,7 @@ interface Rates {
  * separators, rates when known, p99 when the event carries it.
  */
 export function progressText(event: ProgressEvent, rates: Rates | undefined): string {
+  if (!sending(event)) return earlyText(event);
   const rate = (perSecond: number | undefined): string => (perSecond === undefined ? '' : ` (${formatCount(Math.max(0, perSecond))}/s)`);
   const parts = [
     event.scenario,
@@ -125,6 +138,24 @@ export function progressText(event: ProgressEvent, rates: Rates | undefined): st
   ];
   if (event.p99Micros !== undefined) parts.push(`p99 ${formatMicros(event.p99Micros)}`);
   return parts.join('  ');
+}
+
+/** Sending or draining: the phases with messages to count (the engine names no others "send"/"drain"). */
+function sending(event: ProgressEvent): boolean {
+  return event.phase === 'send' || event.phase === 'drain';
+}
+
+/**
+ * Before sending: "big-room  connect  0:12 / 0:30  340 of 1,500 users connected" — time in the
+ * phase (of its planned length when the engine knows it), users connected so far.
+ */
+function earlyText(event: ProgressEvent): string {
+  const time = event.totalMs > 0 ? `${clock(event.elapsedMs)} / ${clock(event.totalMs)}` : clock(event.elapsedMs);
+  const users =
+    event.users !== undefined && event.connected < event.users
+      ? `${formatCount(event.connected)} of ${plural(event.users, 'user')} connected`
+      : `${plural(event.connected, 'user')} connected`;
+  return [event.scenario, event.phase, time, users].join('  ');
 }
 
 /** 6_400 -> "0:06", 3_725_000 -> "1:02:05": elapsed time as a clock reads it. */

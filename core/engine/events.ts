@@ -13,10 +13,18 @@ export interface ProgressEvent {
   planned: number;
   /** First deliveries so far (each message once per receiver). */
   delivered: number;
-  /** Since the send phase began, ms. */
+  /**
+   * Since the send phase began, ms (the drain counts on from there). Before sending (connect,
+   * join, idle: `sent`, `planned` and `delivered` are 0 then), since that phase began.
+   */
   elapsedMs: number;
-  /** The send schedule's length (duration), ms; the drain comes on top. */
+  /**
+   * The send schedule's length (duration), ms; the drain comes on top. Before sending, the
+   * phase's planned length (idle time; a connection ramp's length), or 0 when not known ahead.
+   */
   totalMs: number;
+  /** Users the scenario connects, while connecting and joining: connected climbs towards it. */
+  users?: number;
   /** Latency p99 so far (from the intended send time), µs, when anything measured arrived. */
   p99Micros?: number;
 }

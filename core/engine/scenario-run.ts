@@ -78,6 +78,8 @@ class ScenarioRun {
   #recorder: Recorder | null = null;
   #sender: Sender | null = null;
   #phase: Phase = 'connect';
+  /** When the current phase began: before sending, progress counts from there. */
+  #phaseStart = nowMicros();
   /** Users whose connection was lost: not expected to receive what is sent after that. */
   readonly #gone: string[] = [];
   #handshake: WireBytes = { bytesOut: 0, bytesIn: 0 };
@@ -120,8 +122,14 @@ class ScenarioRun {
     if (this.ctx.onSnapshot !== undefined) this.#summariser = Summariser.start();
     let aborted: AbortInfo | null = null;
     try {
-      await this.#connectAndJoin();
-      await this.#idlePhase();
+      // Connecting (a ramp), joining and idling can take minutes: a status line shows them too.
+      const early = setInterval(() => this.#earlyProgress(), PROGRESS_EVERY_MS);
+      try {
+        await this.#connectAndJoin();
+        await this.#idlePhase();
+      } finally {
+        clearInterval(early);
+      }
       // A worker still loading would take CPU from the first sends.
       await this.#summariser?.ready();
       await this.#sendAndDrain();
@@ -238,6 +246,28 @@ class ScenarioRun {
     });
   }
 
+  /** Progress before sending: users connected so far, time in this phase of its planned length. */
+  #earlyProgress(): void {
+    if (this.ctx.onEvent === undefined) return;
+    const phase = this.#phase;
+    const users = this.#plan.users.length;
+    const rate = this.spec.connect.rate;
+    const totalMs =
+      phase === 'idle' ? (this.spec.idleMs ?? 0) : phase === 'connect' && rate !== undefined && users > 1 ? Math.round(((users - 1) / rate) * 1000) : 0;
+    this.ctx.onEvent({
+      type: 'progress',
+      scenario: this.spec.name,
+      phase,
+      connected: this.#users.connected,
+      sent: 0,
+      planned: 0,
+      delivered: 0,
+      elapsedMs: Math.round((nowMicros() - this.#phaseStart) / MICROS_PER_MILLI),
+      totalMs,
+      ...(phase === 'connect' || phase === 'join' ? { users } : {}),
+    });
+  }
+
   /** A checkpoint: figures and histogram copies taken now, summaries made off the event loop, then handed over. */
   #snapshot(): void {
     const summariser = this.#summariser;
@@ -277,6 +307,7 @@ class ScenarioRun {
 
   #emit(phase: Phase, detail: string): void {
     this.#phase = phase;
+    this.#phaseStart = nowMicros();
     this.ctx.onEvent?.({ type: 'phase', scenario: this.spec.name, phase, detail });
   }
 

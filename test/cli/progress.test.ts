@@ -3,8 +3,11 @@
  * line at most every N ms (10 s by default) with thousands separators and elapsed/total time,
  * nothing with --quiet; and the one colour decision (FORCE_COLOR, NO_COLOR, TTY).
  */
-import { describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../core/engine/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TargetHandle } from '../../core/driver.js';
+import { runScenario, type EngineEvent } from '../../core/engine/index.js';
+import { openTarget } from '../../runners/index.js';
+import { spec } from '../helpers/scenario.js';
 import type { Output } from '../../cli/output.js';
 import { colorEnabled } from '../../cli/output.js';
 import { clock, PLAIN_PROGRESS_EVERY_MS, ProgressDisplay, progressEveryMs, progressText } from '../../cli/progress.js';
@@ -108,6 +111,73 @@ describe('ProgressDisplay', () => {
     display.handle(at(20_000, 1, 1));
     display.clear();
     expect(out.stderr()).toBe('');
+  });
+});
+
+describe('progress before sending', () => {
+  const early = (phase: Progress['phase'], elapsedMs: number, connected: number, totalMs: number, users?: number): Progress => ({
+    type: 'progress', scenario: 'big-room', phase, connected, sent: 0, planned: 0, delivered: 0, elapsedMs, totalMs, ...(users === undefined ? {} : { users }),
+  });
+
+  it('says the phase, its time (of its planned length when known) and users connected so far', () => {
+    expect(progressText(early('connect', 12_000, 340, 30_000, 1500), undefined)).toBe('big-room  connect  0:12 / 0:30  340 of 1,500 users connected');
+    expect(progressText(early('connect', 3_000, 1, 0, 1500), undefined)).toBe('big-room  connect  0:03  1 of 1,500 users connected');
+    expect(progressText(early('join', 2_000, 1500, 0, 1500), undefined)).toBe('big-room  join  0:02  1,500 users connected');
+    expect(progressText(early('idle', 45_000, 1499, 60_000), undefined)).toBe('big-room  idle  0:45 / 1:00  1,499 users connected');
+  });
+
+  it('without a terminal restarts the interval and the rates when the phase clock restarts, but not at the drain', () => {
+    const out = recorder(false);
+    const display = new ProgressDisplay(out, 'lines', 10_000);
+    for (let s = 1; s <= 12; s++) display.handle(early('connect', s * 1000, s * 100, 15_000, 1500));
+    // Sending counts from 0 again: its first line comes at 0:10 of sending, its rates from its own events.
+    for (let s = 1; s <= 10; s++) display.handle(at(s * 1000, s * 2000, s * 6000));
+    display.handle(at(15_000, 20_000, 60_000, { phase: 'drain' }));
+    display.handle(at(20_000, 20_000, 61_000, { phase: 'drain' }));
+    expect(out.stderr().trimEnd().split('\n')).toEqual([
+      '  big-room  connect  0:10 / 0:15  1,000 of 1,500 users connected',
+      '  big-room  send  0:10 / 1:00  1,500 users connected  sent 20,000 of 120,000 (2,000/s)  delivered 60,000 (6,000/s)',
+      '  big-room  drain  0:20 / 1:00  1,500 users connected  sent 20,000 of 120,000 (0/s)  delivered 61,000 (200/s)',
+    ]);
+  });
+
+  describe('from the engine, on the embedded broker', () => {
+    let target: TargetHandle;
+    beforeAll(async () => {
+      target = await openTarget(null);
+    });
+    afterAll(async () => {
+      await target.close();
+    });
+
+    it('reports a connection ramp and an idle phase, then sending with p99 so far', async () => {
+      const events: EngineEvent[] = [];
+      // 4 users at 2/s: a 1.5 s ramp; then 2.5 s idle: each phase outlasts the 1 s progress tick.
+      const s = spec({ users: 4, rooms: { count: 1, members: 4 }, connect: { concurrency: 4, timeoutMs: 5_000, rate: 2 }, idleMs: 2_500, rate: 100, durationMs: 1_500, warmupMs: 0 });
+      const r = await runScenario(s, { runId: 'prog0', driver: target.createDriver('prog0'), onEvent: (e) => events.push(e) });
+      expect(r.status).toBe('passed');
+      const progress = events.filter((e): e is Progress => e.type === 'progress');
+      const connect = progress.filter((e) => e.phase === 'connect');
+      expect(connect.length).toBeGreaterThanOrEqual(1);
+      for (const e of connect) {
+        expect(e).toMatchObject({ users: 4, totalMs: 1_500, sent: 0, planned: 0, delivered: 0 });
+        expect(e.connected).toBeLessThan(4); // the ramp was still climbing
+      }
+      const idle = progress.filter((e) => e.phase === 'idle');
+      expect(idle.length).toBeGreaterThanOrEqual(1);
+      for (const e of idle) {
+        expect(e).toMatchObject({ connected: 4, totalMs: 2_500 });
+        expect(e.users).toBeUndefined();
+        expect(e.elapsedMs).toBeLessThanOrEqual(2_500 + 1_000);
+      }
+      const send = progress.find((e) => e.phase === 'send');
+      expect(send).toMatchObject({ planned: 150, totalMs: 1_500 });
+      expect(send?.p99Micros).toBeGreaterThan(0);
+      // Each phase's progress follows its phase line, in order.
+      const order = events.filter((e) => e.type === 'phase' || e.type === 'progress').map((e) => e.phase);
+      expect(order.indexOf('idle')).toBeGreaterThan(order.lastIndexOf('connect'));
+      expect(order.indexOf('send')).toBeGreaterThan(order.lastIndexOf('idle'));
+    }, 20_000);
   });
 });
 

@@ -188,7 +188,8 @@ describe('accounts of what the driver reported', () => {
     const s = spec({ users: 4, rooms: { count: 1, members: 4 }, rate: 200, durationMs: 1_500, warmupMs: 100 });
     const r = await runScenario(s, { runId, driver, onEvent: (e) => events.push(e), onSnapshot: (p) => { snapshots.push(p); }, snapshotEveryMs: 200 });
     await driver.close();
-    const progress = events.filter((e) => e.type === 'progress');
+    // Connecting reports progress too when it takes over a second (a loaded machine): not looked at here.
+    const progress = events.filter((e) => e.type === 'progress' && e.phase !== 'connect' && e.phase !== 'join');
     expect(progress.length).toBeGreaterThanOrEqual(1);
     const first = progress[0]!;
     expect(first).toMatchObject({ scenario: 'test', phase: 'send', connected: 4, planned: 300, totalMs: 1_500 });
