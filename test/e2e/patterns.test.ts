@@ -1,0 +1,104 @@
+/**
+ * The chat-pattern fixtures (fixtures/scenarios/<pattern>.yaml) run through the real CLI on
+ * the embedded broker and on a real mosquitto: each must exit 0 with nothing lost, and each
+ * pattern's key figures (delivered, p50/p99) are printed so a test log shows them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunResult } from '../../core/result/index.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { describeWithMosquitto, startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+
+/** Pattern -> the scenarios its file holds and the QoS they run at. */
+const PATTERNS: Readonly<Record<string, { scenarios: readonly string[]; qos: 0 | 1 | 2 }>> = {
+  direct: { scenarios: ['direct'], qos: 1 },
+  rooms: { scenarios: ['rooms-small', 'rooms-large'], qos: 1 },
+  typing: { scenarios: ['typing'], qos: 0 },
+  'large-messages': { scenarios: ['large-messages'], qos: 1 },
+};
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
+
+async function runPattern(pattern: string, args: readonly string[]): Promise<RunResult> {
+  const json = join(tempDir(), `${pattern}.json`);
+  const r = await runCli(['run', join(FIXTURES, `${pattern}.yaml`), '--json', json, '--quiet', ...args], { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`${pattern}: exit ${r.code}\n${r.stderr}`);
+  return RunResult.parse(JSON.parse(readFileSync(json, 'utf8')));
+}
+
+function ms(us: number | null): string {
+  return us === null ? 'censored' : `${(us / 1000).toFixed(2)} ms`;
+}
+
+function expectNothingLost(pattern: string, result: RunResult, where: string): void {
+  const { scenarios, qos } = PATTERNS[pattern]!;
+  expect(result.aborted).toBeNull();
+  expect(result.scenarios.map((s) => s.name)).toEqual(scenarios);
+  for (const s of result.scenarios) {
+    expect(s.status, `${s.name}: ${s.reasons.join('; ')}`).toBe('passed');
+    expect(s.qos).toBe(qos);
+    expect(s.delivery.expected).toBeGreaterThan(0);
+    expect(s.delivery).toMatchObject({ delivered: s.delivery.expected, lost: 0, undelivered: 0, duplicated: 0, reordered: 0, violations: 0 });
+    expect(s.latency.censored).toBe(0);
+    console.log(`[pattern ${where}] ${s.name}: delivered ${s.delivery.delivered}/${s.delivery.expected}, p50 ${ms(s.latency.p50)}, p99 ${ms(s.latency.p99)}`);
+  }
+}
+
+/** Pattern-specific shape checks: what makes the file the pattern it claims to be. */
+function expectShape(pattern: string, result: RunResult): void {
+  if (pattern === 'rooms') {
+    const [small, large] = result.scenarios;
+    expect(small?.spec.rooms).toMatchObject({ count: 8, members: 3 });
+    expect(large?.spec.rooms).toMatchObject({ count: 2, members: 12 });
+  }
+  if (pattern === 'direct') {
+    // Pairs only, no rooms: every delivery is one side's message to its partner.
+    const s = result.scenarios[0]!;
+    expect(s.spec.directPairs).toBe(8);
+    expect(s.spec.rooms.count).toBe(0);
+  }
+  if (pattern === 'large-messages') {
+    // A mix: the mean bytes sent per message sit well above the small sizes (attachments went
+    // out) and well below the attachments (most messages were small).
+    const s = result.scenarios[0]!;
+    const sends = s.delivery.expected / 3; // one room of 4: three receivers per send
+    const meanOut = s.wire.bytesOut / sends;
+    expect(meanOut).toBeGreaterThan(8 * 1024);
+    expect(meanOut).toBeLessThan(150 * 1024);
+  }
+}
+
+describe('chat patterns on the embedded broker', () => {
+  for (const pattern of Object.keys(PATTERNS)) {
+    it(`${pattern} passes with nothing lost`, async () => {
+      const result = await runPattern(pattern, []);
+      expect(result.target.embedded).toBe(true);
+      expectNothingLost(pattern, result, 'embedded');
+      expectShape(pattern, result);
+    }, 90_000);
+  }
+});
+
+describeWithMosquitto('chat patterns on mosquitto', () => {
+  let server: Mosquitto;
+  beforeAll(async () => {
+    // The typing burst peaks at 4,500 QoS 0 deliveries per second into 9 receivers; mosquitto's
+    // per-client queue limit (1,000 by default) is raised as a precaution, so a test machine
+    // slowed by other tests cannot make mosquitto drop them and fail "lost == 0".
+    server = await startMosquitto({ extraConfig: ['max_queued_messages 100000'] });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  for (const pattern of Object.keys(PATTERNS)) {
+    it(`${pattern} passes with nothing lost`, async () => {
+      const result = await runPattern(pattern, ['--target', server.url]);
+      expect(result.target.embedded).toBe(false);
+      expectNothingLost(pattern, result, 'mosquitto');
+      expectShape(pattern, result);
+    }, 90_000);
+  }
+});
