@@ -189,7 +189,7 @@ describe('accounts of what the driver reported', () => {
     const r = await runScenario(s, { runId, driver, onEvent: (e) => events.push(e), onSnapshot: (p) => { snapshots.push(p); }, snapshotEveryMs: 200 });
     await driver.close();
     // Connecting reports progress too when it takes over a second (a loaded machine): not looked at here.
-    const progress = events.filter((e) => e.type === 'progress' && e.phase !== 'connect' && e.phase !== 'join');
+    const progress = events.filter((e): e is Extract<EngineEvent, { type: 'progress' }> => e.type === 'progress' && e.phase !== 'connect' && e.phase !== 'join');
     expect(progress.length).toBeGreaterThanOrEqual(1);
     const first = progress[0]!;
     expect(first).toMatchObject({ scenario: 'test', phase: 'send', connected: 4, planned: 300, totalMs: 1_500 });
