@@ -68,3 +68,35 @@ export function fingerprintOf(kind: FindingKind, steps: readonly ReplayStep[]): 
   for (const s of steps) h.update(`|${s.connection}:${s.hex}`);
   return h.digest('hex').slice(0, 16);
 }
+
+/** One step as an executor holds it: the bytes for one connection, and whether they were made malformed. */
+export interface FuzzStepBytes {
+  connection: number;
+  bytes: Uint8Array;
+  note?: string;
+  malformed: boolean;
+  /** What accepting the bytes breaks (malformed steps). */
+  statements: readonly string[];
+}
+
+/** A step as a replay file keeps it: hex, and the judgement's inputs only for malformed steps. */
+export function toReplayStep(step: FuzzStepBytes): ReplayStep {
+  const out: ReplayStep = { connection: step.connection, hex: Buffer.from(step.bytes).toString('hex') };
+  if (step.note !== undefined) out.note = step.note;
+  if (step.malformed) {
+    out.malformed = true;
+    out.statements = [...step.statements];
+  }
+  return out;
+}
+
+/** A replay's steps as an executor takes them. */
+export function fromReplayStep(s: ReplayStep): FuzzStepBytes & { bytes: Buffer } {
+  return {
+    connection: s.connection,
+    bytes: Buffer.from(s.hex, 'hex'),
+    ...(s.note === undefined ? {} : { note: s.note }),
+    malformed: s.malformed === true,
+    statements: s.statements ?? [],
+  };
+}

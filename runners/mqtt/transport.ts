@@ -18,6 +18,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocket, createWebSocketStream } from 'ws';
 import type { WireBytes } from '../../core/driver.js';
+import { socketBytes } from '../common/wire.js';
 import type { Endpoint } from './endpoint.js';
 
 /** What the connection is doing: TCP connect, TLS handshake, WebSocket upgrade, then MQTT. */
@@ -152,13 +153,7 @@ export class Transport {
 
   /** Bytes moved by the raw sockets, summed over every connection this transport made. */
   wire(): WireBytes {
-    let bytesOut = 0;
-    let bytesIn = 0;
-    for (const raw of this.raws) {
-      bytesOut += raw.bytesWritten;
-      bytesIn += raw.bytesRead;
-    }
-    return { bytesOut, bytesIn };
+    return socketBytes(this.raws);
   }
 
   /** Drop the connection without any goodbye (no DISCONNECT, no TLS close_notify, no WebSocket close). */

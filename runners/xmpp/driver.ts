@@ -10,7 +10,7 @@ import { accountSource, type Account } from './accounts.js';
 import { NS } from './ns.js';
 import { XmppChatSession, type Addressing } from './session.js';
 import { XmppStream, type StreamSettings } from './stream.js';
-import { WireCounter } from './wire.js';
+import { WireCounter } from '../common/wire.js';
 import type { XmppTargetFields } from './target.js';
 
 export interface XmppDriverOptions {

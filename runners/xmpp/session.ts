@@ -14,7 +14,7 @@ import { decodeBody, encodeBody } from './payload.js';
 import { StreamManagement } from './sm.js';
 import { errorCondition, type Login, type Negotiated, type XmppStream } from './stream.js';
 import { child, childText, escapeXml, type XmlElement } from './xml.js';
-import type { WireCounter } from './wire.js';
+import type { WireCounter } from '../common/wire.js';
 
 /** XEP-0085 states. */
 export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';

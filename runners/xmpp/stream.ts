@@ -15,7 +15,7 @@ import { TargetUnreachableError } from '../../core/errors.js';
 import { NS } from './ns.js';
 import { chooseMechanism } from './sasl.js';
 import { StreamParser, child, escapeXml, type XmlElement } from './xml.js';
-import type { WireCounter } from './wire.js';
+import type { WireCounter } from '../common/wire.js';
 
 export interface StreamSettings {
   host: string;

@@ -6,6 +6,7 @@
  * not serve hangs.
  */
 import type tls from 'node:tls';
+import { judgeCanary, type CanaryResult, type Stuck } from '../../../core/fuzz/canary.js';
 import type { Credentials } from '../../common/credentials.js';
 import type { Endpoint } from '../endpoint.js';
 import { RawClient, RawConnectError, type ProtocolLevel } from '../raw/client.js';
@@ -22,27 +23,27 @@ export interface ServerOptions {
   login?: Credentials;
 }
 
-export type CanaryResult = { state: 'ok' } | { state: 'hang' | 'crash'; message: string };
+export type { CanaryResult };
 
 let canaries = 0;
 
-export async function runCanary(options: ServerOptions): Promise<CanaryResult> {
-  const started = performance.now();
-  let stuck = await roundTrip(options);
-  // A second attempt before calling it a hang: one slow round trip on a busy machine is not one.
-  if (stuck !== null && stuck.refused === undefined) stuck = await roundTrip(options);
-  if (stuck === null) return { state: 'ok' };
-  if (stuck.refused !== undefined) return { state: 'crash', message: `the server does not accept connections (${stuck.refused})` };
-  // It did accept the canary's connection; ask once more so a listener that died meanwhile is seen.
-  const probe = await RawClient.open({ endpoint: options.endpoint, version: options.version, label: 'probe', connectTimeoutMs: options.canaryTimeoutMs, ...tlsOf(options) }).catch((e: unknown) => e);
-  if (probe instanceof RawClient) probe.destroy();
-  else if (probe instanceof RawConnectError) return { state: 'crash', message: `the server stopped accepting connections (${probe.message}) after the canary ${stuck.why}` };
-  const waited = Math.round(performance.now() - started);
-  return { state: 'hang', message: `the server accepts connections but a canary client ${stuck.why} (chatbench stopped waiting after ${waited} ms)` };
+export function runCanary(options: ServerOptions): Promise<CanaryResult> {
+  return judgeCanary({
+    roundTrip: () => roundTrip(options),
+    async connects() {
+      const probe = await RawClient.open({ endpoint: options.endpoint, version: options.version, label: 'probe', connectTimeoutMs: options.canaryTimeoutMs, ...tlsOf(options) }).catch((e: unknown) => e);
+      if (probe instanceof RawClient) {
+        probe.destroy();
+        return undefined;
+      }
+      if (probe instanceof RawConnectError) return probe.message;
+      return undefined; // any other failure is not a refused connection: the verdict stays hang
+    },
+  });
 }
 
 /** null when the round trip worked; otherwise why not ("got no SUBACK"), or the refusal. */
-async function roundTrip(options: ServerOptions): Promise<{ why: string; refused?: string } | null> {
+async function roundTrip(options: ServerOptions): Promise<Stuck | null> {
   const n = ++canaries;
   const deadline = performance.now() + options.canaryTimeoutMs;
   const left = (): number => Math.max(1, deadline - performance.now());

@@ -11,7 +11,7 @@
  * judgement saw kept in the message.
  */
 import type { CaseOutcome, ReceivedChunk } from '../../../core/fuzz/loop.js';
-import type { FindingVerdict, ReplayStep } from '../../../core/fuzz/replay.js';
+import { fromReplayStep, toReplayStep, type FindingVerdict, type FuzzStepBytes, type ReplayStep } from '../../../core/fuzz/replay.js';
 import { RawClient, RawConnectError } from '../raw/client.js';
 import { observeRejection } from '../raw/rejection.js';
 import { runCanary, type ServerOptions } from './canary.js';
@@ -20,14 +20,7 @@ import { cleanUp, leftoversOf } from './cleanup.js';
 import { decodePacket, expectedAnswer, isAnswer, judgeAnswer, judgeRejection, packetTypeName, versionName } from './oracle.js';
 
 /** One step of a case: the bytes for one connection and whether they were made malformed. */
-export interface FuzzStep {
-  connection: number;
-  bytes: Uint8Array;
-  note?: string;
-  malformed: boolean;
-  /** What accepting the bytes breaks (malformed steps). */
-  statements: readonly string[];
-}
+export type FuzzStep = FuzzStepBytes;
 
 export interface ExecuteOptions extends ServerOptions {
   /** How long a valid packet's answer is waited for. */
@@ -69,7 +62,7 @@ export async function executeCase(steps: readonly FuzzStep[], options: ExecuteOp
       const client = conn.client;
       if (conn.over || client === undefined || client.closed) continue;
       client.sendBytes(step.malformed ? step.bytes : loginBytes(step.bytes, version, options.login));
-      sent.push(replayStep(step));
+      sent.push(toReplayStep(step));
       const note = step.note ?? packetTypeName(step.bytes[0]);
       if (step.malformed) {
         lastMalformed = step;
@@ -115,16 +108,6 @@ export async function executeCase(steps: readonly FuzzStep[], options: ExecuteOp
   return outcome;
 }
 
-function replayStep(step: FuzzStep): ReplayStep {
-  const out: ReplayStep = { connection: step.connection, hex: Buffer.from(step.bytes).toString('hex') };
-  if (step.note !== undefined) out.note = step.note;
-  if (step.malformed) {
-    out.malformed = true;
-    out.statements = [...step.statements];
-  }
-  return out;
-}
-
 /** Everything each connection received, in order, as one hex string per connection. */
 function received(connections: ReadonlyMap<number, ConnectionState>): ReceivedChunk[] {
   const out: ReceivedChunk[] = [];
@@ -137,13 +120,7 @@ function received(connections: ReadonlyMap<number, ConnectionState>): ReceivedCh
 
 /** A replay's steps as the executor takes them. */
 export function stepsFromReplay(steps: readonly ReplayStep[]): FuzzStep[] {
-  return steps.map((s) => ({
-    connection: s.connection,
-    bytes: Buffer.from(s.hex, 'hex'),
-    ...(s.note === undefined ? {} : { note: s.note }),
-    malformed: s.malformed === true,
-    statements: s.statements ?? [],
-  }));
+  return steps.map(fromReplayStep);
 }
 
 /** How many more answer timeouts a valid packet is given before "no answer" is reported. */

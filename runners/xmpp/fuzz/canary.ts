@@ -5,6 +5,7 @@
  * connections crashed; one that accepts them but does not serve hangs.
  */
 import { randomBytes } from 'node:crypto';
+import { judgeCanary, type CanaryResult, type Stuck } from '../../../core/fuzz/canary.js';
 import { logIn, type FuzzAccount } from './login.js';
 import { RawConnectError, RawXmppConnection, until, type Endpoint } from './raw.js';
 
@@ -16,25 +17,27 @@ export interface ServerOptions {
   canaryTimeoutMs: number;
 }
 
-export type CanaryResult = { state: 'ok' } | { state: 'hang' | 'crash'; message: string };
+export type { CanaryResult };
 
 let canaries = 0;
 
-export async function runCanary(options: ServerOptions): Promise<CanaryResult> {
-  const started = performance.now();
-  let stuck = await roundTrip(options);
-  if (stuck !== null && stuck.refused === undefined) stuck = await roundTrip(options);
-  if (stuck === null) return { state: 'ok' };
-  if (stuck.refused !== undefined) return { state: 'crash', message: `the server does not accept connections (${stuck.refused})` };
-  const probe = await RawXmppConnection.open(options.endpoint, options.canaryTimeoutMs).catch((e: unknown) => e);
-  if (probe instanceof RawXmppConnection) probe.destroy();
-  else if (probe instanceof RawConnectError) return { state: 'crash', message: `the server stopped accepting connections (${probe.message}) after the canary ${stuck.why}` };
-  const waited = Math.round(performance.now() - started);
-  return { state: 'hang', message: `the server accepts connections but a canary client ${stuck.why} (chatbench stopped waiting after ${waited} ms)` };
+export function runCanary(options: ServerOptions): Promise<CanaryResult> {
+  return judgeCanary({
+    roundTrip: () => roundTrip(options),
+    async connects() {
+      const probe = await RawXmppConnection.open(options.endpoint, options.canaryTimeoutMs).catch((e: unknown) => e);
+      if (probe instanceof RawXmppConnection) {
+        probe.destroy();
+        return undefined;
+      }
+      if (probe instanceof RawConnectError) return probe.message;
+      return undefined; // any other failure is not a refused connection: the verdict stays hang
+    },
+  });
 }
 
 /** null when the round trip worked; otherwise why not, or the refusal. */
-async function roundTrip(options: ServerOptions): Promise<{ why: string; refused?: string } | null> {
+async function roundTrip(options: ServerOptions): Promise<Stuck | null> {
   const n = ++canaries;
   const deadline = performance.now() + options.canaryTimeoutMs;
   let conn: RawXmppConnection;

@@ -7,7 +7,7 @@
  * or `crash`.
  */
 import type { CaseOutcome, ReceivedChunk } from '../../../core/fuzz/loop.js';
-import type { FindingVerdict, ReplayStep } from '../../../core/fuzz/replay.js';
+import { fromReplayStep, toReplayStep, type FindingVerdict, type ReplayStep } from '../../../core/fuzz/replay.js';
 import { runCanary, type ServerOptions } from './canary.js';
 import { isLoginStep, logIn } from './login.js';
 import { judgeMalformed, judgeValid, type StepJudgement } from './oracle.js';
@@ -50,7 +50,7 @@ export async function executeCase(steps: readonly XmppFuzzStep[], options: Execu
       if (state.over || conn === undefined || conn.closed) continue;
       const from = conn.log.length;
       const all = [...connections.values()].flatMap((s) => (s.conn === undefined ? [] : [{ conn: s.conn, from: s.conn === conn ? from : s.conn.log.length }]));
-      sent.push(replayStep(step));
+      sent.push(toReplayStep(step));
       let judged: StepJudgement;
       if (isLoginStep(step.bytes)) {
         const login = await logIn(conn, options.account, { domain: options.domain, resource: `fuzz-c${step.connection}`, timeoutMs: options.answerTimeoutMs * 4 });
@@ -91,15 +91,6 @@ export async function executeCase(steps: readonly XmppFuzzStep[], options: Execu
   return outcome;
 }
 
-function replayStep(step: XmppFuzzStep): ReplayStep {
-  const out: ReplayStep = { connection: step.connection, hex: step.bytes.toString('hex'), note: step.note };
-  if (step.malformed) {
-    out.malformed = true;
-    out.statements = [...step.statements];
-  }
-  return out;
-}
-
 function received(connections: ReadonlyMap<number, ConnectionState>): ReceivedChunk[] {
   const out: ReceivedChunk[] = [];
   for (const [connection, state] of [...connections].sort(([a], [b]) => a - b)) {
@@ -111,5 +102,5 @@ function received(connections: ReadonlyMap<number, ConnectionState>): ReceivedCh
 
 /** A replay's steps as the executor takes them. */
 export function stepsFromReplay(steps: readonly ReplayStep[]): XmppFuzzStep[] {
-  return steps.map((s) => ({ connection: s.connection, bytes: Buffer.from(s.hex, 'hex'), note: s.note ?? 'step', malformed: s.malformed === true, statements: s.statements ?? [] }));
+  return steps.map((s) => ({ ...fromReplayStep(s), note: s.note ?? 'step' }));
 }

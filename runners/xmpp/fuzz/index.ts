@@ -12,7 +12,7 @@ import type { ReplayStep } from '../../../core/fuzz/replay.js';
 import { InputError } from '../../../core/errors.js';
 import { readAccountsFile } from '../accounts.js';
 import { XmppStream, type StreamSettings } from '../stream.js';
-import { WireCounter } from '../wire.js';
+import { WireCounter } from '../../common/wire.js';
 import { runCanary } from './canary.js';
 import { executeCase, stepsFromReplay, type ExecuteOptions } from './execute.js';
 import type { FuzzAccount } from './login.js';
