@@ -28,7 +28,39 @@ export interface InboundMessage {
   source: MessageSource;
   /** The server kept it for the receiver while it was away (XMPP: offline storage, marked by XEP-0203 <delay>). */
   stored?: boolean;
+  /** It was the destination's retained message, sent because the receiver just joined (MQTT: RETAIN set on delivery). */
+  retained?: boolean;
 }
+
+/**
+ * A presence status as a watcher received it. `tag` identifies the connection that set it (or
+ * whose will it is); `sentAt` is the monotonic time (µs) the status was set — absent for a will,
+ * whose content is fixed at connect (the engine knows when it dropped that connection).
+ */
+export interface PresenceUpdate {
+  /** Whose presence it is. */
+  user: string;
+  status: string;
+  /** True when the server published it as the user's will (the connection ended without a goodbye). */
+  will: boolean;
+  tag: string;
+  sentAt?: number;
+  /** Monotonic receive time, µs. */
+  receivedAt: number;
+  /** The server sent it as the retained status because the watcher just subscribed. */
+  retained: boolean;
+}
+
+/** Capabilities a scenario may need beyond plain chat; a driver lists those it has (Driver.features). */
+export type DriverFeature =
+  | 'persistent-session'
+  | 'will'
+  | 'presence-watch'
+  | 'retained'
+  | 'receive-maximum'
+  | 'message-expiry'
+  | 'takeover'
+  | 'slow-consumer';
 
 export type InboundHandler = (message: InboundMessage) => void;
 
@@ -49,13 +81,35 @@ export interface ChatSession {
   /** The level the server granted for this user's direct-message inbox. */
   readonly inboxLevel: DeliveryLevel;
   leaveRoom(room: string): Promise<void>;
-  /** Resolves when the protocol's send completes: written (level 0), PUBACK (1), PUBCOMP (2). */
-  sendToRoom(room: string, payload: Uint8Array, level: DeliveryLevel): Promise<void>;
+  /**
+   * Resolves when the protocol's send completes: written (level 0), PUBACK (1), PUBCOMP (2).
+   * `retain`: the server keeps it as the room's last message for later joiners ('retained' feature).
+   */
+  sendToRoom(room: string, payload: Uint8Array, level: DeliveryLevel, options?: { retain?: boolean }): Promise<void>;
+  /** Removes the room's retained message (MQTT: an empty retained PUBLISH) ('retained' feature). */
+  clearRetained?(room: string): Promise<void>;
   sendToUser(user: string, payload: Uint8Array, level: DeliveryLevel): Promise<void>;
-  /** Announce presence ("online", "away", ...). */
-  setPresence(status: string): Promise<void>;
-  /** graceful: protocol-level goodbye; abrupt: drop the socket (wills / unavailable presence fire). */
-  disconnect(mode: 'graceful' | 'abrupt'): Promise<void>;
+  /**
+   * Announce presence ("online", "away", ...). `stamp` travels with the status so watchers can
+   * tell which connection set it and when (PresenceUpdate.tag / sentAt); drivers without it send the status alone.
+   */
+  setPresence(status: string, stamp?: { tag: string; sentAt: number }): Promise<void>;
+  /**
+   * Watch another user's presence: resolves once the server acknowledged the watch; every status
+   * (and will) of that user then reaches ConnectOptions.onPresence ('presence-watch' feature).
+   */
+  watchPresence?(user: string): Promise<void>;
+  /**
+   * graceful: protocol-level goodbye; abrupt: drop the socket (wills / unavailable presence fire).
+   * keepSession: a persistent session stays on the server for a later connect with `resume`;
+   * without it a graceful goodbye also ends a persistent session (MQTT 5: Session Expiry 0 on
+   * DISCONNECT; 3.1.1: a Clean Session connect and goodbye), so nothing is left on the server.
+   */
+  disconnect(mode: 'graceful' | 'abrupt', options?: { keepSession?: boolean }): Promise<void>;
+  /** The server still had this user's session from an earlier connection (MQTT: CONNACK session present). */
+  readonly resumed?: boolean;
+  /** Stop reading this session's socket for `ms` (a slow consumer; the server's queue grows) ('slow-consumer' feature). */
+  pauseReads?(ms: number): void;
   /** Bytes this session's sockets have moved so far. */
   wire(): WireBytes;
   /**
@@ -143,6 +197,25 @@ export interface ConnectOptions {
    * with InputError when the messages cannot fit, before anything is sent.
    */
   largestPayloadBytes?: number;
+  /**
+   * Persistent session ('persistent-session'): the server keeps subscriptions and queues messages
+   * while the user is away. resume: continue the session an earlier connect of this user left.
+   */
+  session?: { persistent: boolean; resume: boolean; expirySeconds?: number };
+  /** MQTT 5 Message Expiry Interval on every chat message this user sends, seconds ('message-expiry'). */
+  messageExpirySeconds?: number;
+  /** Presence will ('will'): the server announces `status` for this user if the connection ends without a goodbye. */
+  will?: { status: string; tag: string; delaySeconds?: number };
+  /** Every presence update of the users this session watches. */
+  onPresence?: (update: PresenceUpdate) => void;
+  /** MQTT 5 Receive Maximum the client announces ('receive-maximum'). */
+  receiveMaximum?: number;
+  /**
+   * A second device of a user already connected ('takeover'): same identity (MQTT client id), so
+   * the server must end the first connection [MQTT-3.1.4-2]; the first session's end is then
+   * reported to its onConnectionLost with by: 'server'.
+   */
+  takeover?: boolean;
 }
 
 export interface Driver {
@@ -153,6 +226,8 @@ export interface Driver {
   readonly displayTarget: string;
   /** Settings the result records, e.g. { tcpNoDelay: true }. */
   readonly socketOptions: { tcpNoDelay: boolean };
+  /** What this driver can do beyond plain chat: the engine refuses (exit 2) a scenario needing more, before connecting. */
+  readonly features?: ReadonlySet<DriverFeature>;
   connect(options: ConnectOptions): Promise<ChatSession>;
   /** Closes anything still open. Safe to call twice. */
   close(): Promise<void>;
@@ -177,7 +252,51 @@ export interface TargetInfo {
  */
 export interface TargetHandle {
   readonly info: TargetInfo;
-  createDriver(runId: string): Driver;
+  createDriver(runId: string, options?: DriverOptions): Driver;
+  /**
+   * Starts the loopback proxy for a `network` fault (delay, jitter, loss, duplication) in front of
+   * the target; the scenario's driver then connects through it (DriverOptions.via). Absent: the
+   * protocol's runner cannot inject network faults (the engine refuses the scenario, exit 2).
+   */
+  startNetworkFaults?(fault: NetworkFault, onInjected: (event: InjectedDelivery) => void): Promise<NetworkFaultProxy>;
   /** Stops what opening started (the embedded broker); idempotent. */
+  close(): Promise<void>;
+}
+
+/** Per-scenario driver settings. */
+export interface DriverOptions {
+  /** Topic / room naming (scenario `topics`); drivers that name rooms without topics ignore it. */
+  topics?: { style: 'plain' | 'long' | 'unicode'; bytes?: number };
+  /** Connect here instead of the target's own address (a fault proxy); TLS still verifies the target's name. */
+  via?: { host: string; port: number };
+}
+
+/** A `network` fault as the proxy applies it (core/scenario/types.ts FaultSpec). */
+export interface NetworkFault {
+  delayMs: number;
+  jitterMs: number;
+  loss: number;
+  duplicate: number;
+  /** Seed of the proxy's random draws. */
+  seed: number;
+}
+
+/** A chat delivery the fault proxy dropped or sent twice, so delivery is judged with it in mind. */
+export interface InjectedDelivery {
+  action: 'dropped' | 'duplicated';
+  /** The user whose connection it was on its way to. */
+  receiver: string;
+  /** The chat payload (chatbench header first): the recorder reads stream and seq from it. */
+  payload: Uint8Array;
+  /** Monotonic time, µs. */
+  at: number;
+}
+
+export interface NetworkFaultProxy {
+  /** Where the driver connects instead of the target. */
+  readonly via: { host: string; port: number };
+  /** What the proxy did so far. */
+  stats(): { connections: number; framesDelayed: number; dropped: number; duplicated: number };
+  /** Stops listening and closes every proxied connection; idempotent. */
   close(): Promise<void>;
 }

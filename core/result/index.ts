@@ -13,6 +13,7 @@ export * from './compare.js';
 export * from './conform.js';
 export * from './fuzz.js';
 export * from './envelope.js';
+export * from './patterns.js';
 export * from './reasons.js';
 export * from './run.js';
 export * from './summary.js';

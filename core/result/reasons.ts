@@ -32,6 +32,12 @@ export const Reason = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('send'), message: z.string(), failed: count() }),
   /** The server broke the protocol's acknowledgement flow (`anomalies` has the packets seen). */
   z.object({ kind: z.literal('protocol'), message: z.string(), anomaly: z.string() }),
+  /**
+   * A pattern check failed (core/result/patterns.ts): `check` names it — presence-missing,
+   * will-missing, will-after-clean-disconnect, will-early, retained-stale, retained-missing,
+   * not-caught-up, takeover-not-closed — and `count` how many times.
+   */
+  z.object({ kind: z.literal('pattern'), message: z.string(), check: z.string(), count: count() }),
   /** Nothing was sent after the warm-up: there is nothing to judge. */
   z.object({ kind: z.literal('nothing-measured'), message: z.string() }),
   /** The scenario stopped early. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { envelopeFields } from './envelope.js';
 import { count, level } from './fields.js';
 import { Reason } from './reasons.js';
+import { AbsenceFigures, FaultFigures, PresenceFigures, RetainedFigures, TakeoverFigures } from './patterns.js';
 import { Delivery, LatencySummary, Throughput, Wire } from './summary.js';
 
 /** A threshold as parsed: its value in the metric's base unit, and the unit it was written in. */
@@ -150,6 +151,12 @@ export const ScenarioResult = z.object({
   /** Acknowledgement-flow anomalies seen on the wire, grouped by kind. */
   anomalies: z.array(Anomaly),
   thresholds: z.array(ThresholdVerdict),
+  /** Pattern figures (core/result/patterns.ts): present when the scenario asked for the pattern. */
+  presence: PresenceFigures.optional(),
+  retained: RetainedFigures.optional(),
+  absences: AbsenceFigures.optional(),
+  takeover: TakeoverFigures.optional(),
+  faults: FaultFigures.optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 export type Reasons = ScenarioResult['reasons'];

@@ -62,6 +62,13 @@ export const DeliveryCounts = z.object({
   undelivered: count(),
   duplicated: count(),
   reordered: count(),
+  /**
+   * Not owed, so in neither expected nor missing: sent while the receiver was away at a level the
+   * protocol does not keep for it, or dropped by chatbench's own fault proxy. Absent: none.
+   */
+  excused: count().optional(),
+  /** Of `duplicated`, copies chatbench's fault proxy made itself (not held against the server). Absent: none. */
+  injectedDuplicates: count().optional(),
 });
 export type DeliveryCounts = z.infer<typeof DeliveryCounts>;
 

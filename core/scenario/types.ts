@@ -104,7 +104,104 @@ export interface ScenarioSpec {
   payloadSizes?: SizeDistribution;
   /** Seed of the random draws (Poisson gaps, sizes); absent: 1. */
   seed?: number;
+
+  // ---- Chat patterns and edge cases (issue 10). All optional: absent means "not asked for". ----
+
+  /**
+   * Rooms by size (YAML `rooms` as a list): groups of equally sized rooms, e.g. many small and a
+   * few large. When present, `rooms` holds the total count and the largest size.
+   */
+  roomSizes?: { count: number; members: number }[];
+  /** Random peers: every user writes to this many partners drawn at random (seeded), one stream per partner. */
+  randomPeers?: number;
+  /** Fan-in: users u0..u(receivers-1) only receive; every other user writes to one of them (round-robin). */
+  fanIn?: { receivers: number };
+  /** Topic naming: plain (default); long (every topic padded to about `bytes`); unicode (emoji and non-Latin names). */
+  topics?: { style: 'plain' | 'long' | 'unicode'; bytes?: number };
+  /** MQTT 5 Receive Maximum each client announces: the server keeps at most this many QoS 1/2 deliveries unacknowledged per client. */
+  receiveMaximum?: number;
+  /** Sends handed to the client and not yet completed, past which chatbench's pacer waits (default 20,000). */
+  maxInFlight?: number;
+  /**
+   * Sessions the server keeps across disconnects (3.1.1 Clean Session 0; 5.0 Clean Start 0 with a
+   * Session Expiry Interval). Set by `session: persistent`, and implied by `offline` and by
+   * `disconnect` faults that reconnect. Absent: clean sessions.
+   */
+  session?: SessionSpec;
+  /** Presence: retained online/offline statuses, watchers, and wills on abrupt drops (an episode before sending). */
+  presence?: PresenceSpec;
+  /** Retained room: room messages are sent retained; after the drain, late joiners must see each room's last message. */
+  retained?: { lateJoiners: number };
+  /** Offline inbox: a share of users leave cleanly (session kept) during sending and come back; what queued must arrive. */
+  offline?: OfflineSpec;
+  /** Session takeover: a second device connects with the same identity; the server must close the first. */
+  takeover?: { share: number; atMs: number };
+  /** Faults chatbench injects itself (times from the start of the send phase). */
+  faults?: FaultSpec[];
 }
+
+export interface SessionSpec {
+  persistent: boolean;
+  /** MQTT 5 Session Expiry Interval asked for, ms (3.1.1 has none: the server keeps the session until a clean connect). */
+  expiryMs: number;
+  /** MQTT 5 Message Expiry Interval put on every chat message, ms; absent: none. */
+  messageExpiryMs?: number;
+}
+
+export interface PresenceSpec {
+  /** Each user's presence is watched by this many other users (its buddies). */
+  watchers: number;
+  /** Share (0..1) of users that go offline during the episode and come back online. */
+  offlineShare: number;
+  /** Of those, the share (0..1) that drop abruptly (their will must fire); the rest leave cleanly (no will may fire). */
+  abruptShare: number;
+  /** How long the users that went offline stay away before coming back. */
+  awayMs: number;
+  /** How long chatbench waits for every presence update and will before counting it missing. */
+  waitMs: number;
+  /** MQTT 5 Will Delay Interval: the will may not fire sooner than this after the drop. */
+  willDelayMs?: number;
+}
+
+export interface OfflineSpec {
+  /** Share (0..1) of the receiving users that go offline. */
+  share: number;
+  /** When they leave, from the start of the send phase. */
+  atMs: number;
+  /** How long they stay away. */
+  forMs: number;
+}
+
+/** A fault chatbench injects; times are from the start of the send phase. */
+export type FaultSpec =
+  | {
+      /** Abrupt socket close (no DISCONNECT; wills fire): a share of users at one moment, or users at a rate over a window. */
+      kind: 'disconnect';
+      share?: number;
+      rate?: number;
+      atMs: number;
+      /** With `rate`: how long the drops go on. */
+      forMs?: number;
+      /** Each dropped user reconnects at a random moment within this long (resuming its session when persistent); null: it stays away. */
+      reconnectWithinMs: number | null;
+    }
+  | {
+      /** Slow consumer: these users stop reading their socket for forMs (the server's queue to them grows). */
+      kind: 'slow-consumer';
+      users: number;
+      atMs: number;
+      forMs: number;
+    }
+  | {
+      /** A loopback proxy chatbench runs between its clients and the target for the whole scenario. */
+      kind: 'network';
+      delayMs: number;
+      jitterMs: number;
+      /** Share (0..1) of the server's QoS 0 chat deliveries the proxy drops. */
+      loss: number;
+      /** Share (0..1) of the server's QoS 0 and 1 chat deliveries the proxy sends twice. */
+      duplicate: number;
+    };
 
 /** Open-model arrival processes: evenly spaced (constant) or exponential gaps (poisson), at the rate or along the phases. */
 export type ArrivalSpec = { kind: 'constant' } | { kind: 'poisson' };
