@@ -60,7 +60,9 @@ export type DriverFeature =
   | 'receive-maximum'
   | 'message-expiry'
   | 'takeover'
-  | 'slow-consumer';
+  | 'slow-consumer'
+  /** MQTT 5 Will Delay Interval (PresenceSpec.willDelayMs). */
+  | 'will-delay';
 
 export type InboundHandler = (message: InboundMessage) => void;
 

@@ -9,7 +9,7 @@
  * `registerRunner(...)` line to runners/index.ts.
  */
 import type * as z from 'zod';
-import type { TargetHandle } from './driver.js';
+import type { DriverFeature, TargetHandle } from './driver.js';
 import { InputError } from './errors.js';
 import type { LocalStart, TargetSpec } from './scenario/types.js';
 import type { Parsed } from './scenario/units.js';
@@ -18,6 +18,12 @@ import type { Parsed } from './scenario/units.js';
 export interface ProtocolLimits {
   /** The largest chat payload one message can carry (chatbench header included), in bytes. */
   maxPayloadBytes: number;
+  /**
+   * The features a target (null: the embedded server) lacks for its protocol version, known
+   * before it opens, each with a hint for the author (e.g. which version has it): the scenario
+   * loader refuses options that need them. Absent: nothing is known to be missing.
+   */
+  lacks?(target: TargetSpec | null): { protocolVersion: string; features: ReadonlyMap<DriverFeature, string> };
 }
 
 export interface OpenOptions {
@@ -318,7 +324,8 @@ export async function openTarget(target: TargetSpec | null, options: OpenOptions
   const opened = handle;
   return {
     info: { ...opened.info, url: redactTargetUrl(opened.info.url) },
-    createDriver: (runId) => opened.createDriver(runId),
+    createDriver: (runId, driverOptions) => opened.createDriver(runId, driverOptions),
+    ...(opened.startNetworkFaults === undefined ? {} : { startNetworkFaults: opened.startNetworkFaults.bind(opened) }),
     close: () => opened.close(),
   };
 }

@@ -5,7 +5,7 @@
  * unfinished sends were missing, and the acknowledgement-flow anomalies with the packets seen.
  * Each reads typed fields of the result; none decides a verdict.
  */
-import type { AbortCause, Reason, ScenarioResult, ThresholdVerdict } from '../core/result/index.js';
+import type { AbortCause, DeliveryCounts, Reason, ScenarioResult, ThresholdVerdict } from '../core/result/index.js';
 import { MAX_SCHEDULE_LAG_P99_MICROS, generatorLag } from '../core/verdict/generator.js';
 import { METRICS } from '../core/verdict/metrics.js';
 import { describeReading } from '../core/verdict/thresholds.js';
@@ -65,10 +65,16 @@ export function windowLine(s: ScenarioResult): string {
 /** What the delivery counts cover, for their heading. */
 export const DELIVERY_SCOPE = 'whole scenario, warm-up and drain included';
 
-/** "expected 10,000, delivered 9,990, lost 0, undelivered 10, duplicated 0, reordered 0". */
-export function deliveryCounts(d: { expected: number; delivered: number; lost: number; undelivered: number; duplicated: number; reordered: number }): string {
+/**
+ * "expected 10,000, delivered 9,990, lost 0, undelivered 10, duplicated 0, reordered 0"; with
+ * figures of injected faults, "duplicated 5 (3 injected by chatbench), reordered 0, excused 12"
+ * (reports/patterns.ts injectedNote says why those are not held against the server).
+ */
+export function deliveryCounts(d: DeliveryCounts): string {
+  const injected = d.injectedDuplicates === undefined ? '' : ` (${formatCount(d.injectedDuplicates)} injected by chatbench)`;
+  const excused = d.excused === undefined ? '' : `, excused ${formatCount(d.excused)}`;
   return `expected ${formatCount(d.expected)}, delivered ${formatCount(d.delivered)}, lost ${formatCount(d.lost)}, ` +
-    `undelivered ${formatCount(d.undelivered)}, duplicated ${formatCount(d.duplicated)}, reordered ${formatCount(d.reordered)}`;
+    `undelivered ${formatCount(d.undelivered)}, duplicated ${formatCount(d.duplicated)}${injected}, reordered ${formatCount(d.reordered)}${excused}`;
 }
 
 /** chatbench itself fell behind its schedule: its figures partly measure the tool. */

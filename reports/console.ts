@@ -1,7 +1,8 @@
 /**
  * The console summary: per scenario, traffic, latency percentiles with units (censored ones as
  * "> waited"), delivery per the protocol's rules with lost and undelivered told apart, how the
- * drain ended, downgrades, lost connections, unfinished sends, anomalies and each threshold's
+ * drain ended, downgrades, lost connections, unfinished sends, anomalies, a short block per chat
+ * pattern the scenario has (presence, retained, absences, takeover, faults) and each threshold's
  * verdict. Returns a string; writes nothing.
  */
 import type { LatencySummary, RunResult, ScenarioResult } from '../core/result/index.js';
@@ -11,7 +12,8 @@ import {
 } from './accounts.js';
 import { palette, type Palette } from './color.js';
 import { describeAbort, describeIdle, describeResultTarget, describeServer, describeWorkload, passedSummary, statusLabel, workloadOf } from './describe.js';
-import { formatBytes, formatCount, formatPercentile, table } from './format.js';
+import { formatBytes, formatCount, formatPercentile, plural, table } from './format.js';
+import { describeFaultEvent, injectedNote, patternAccounts, unlistedEvents } from './patterns.js';
 
 export interface ConsoleOptions {
   color: boolean;
@@ -52,6 +54,8 @@ function scenarioLines(s: ScenarioResult, p: Palette): string[] {
   const counts = `  delivery (${DELIVERY_SCOPE}): ${deliveryCounts(d)}`;
   out.push(d.violations > 0 ? p.red(`${counts} — ${formatCount(d.violations)} violations`) : counts);
   for (const note of [lostNote(s), undeliveredNote(s)]) if (note !== null) out.push(p.yellow(`    ${note}`));
+  const injected = injectedNote(d);
+  if (injected !== null) out.push(`    ${injected}`);
   out.push(`  ${drainLine(s)}`);
   for (const line of downgradeLines(s)) out.push(p.yellow(`  ${line}`));
   const [lost, ...ends] = connectionLines(s);
@@ -62,8 +66,24 @@ function scenarioLines(s: ScenarioResult, p: Palette): string[] {
   out.push(`  wire: out ${formatBytes(s.wire.bytesOut)}, in ${formatBytes(s.wire.bytesIn)} (handshake out ${formatBytes(s.wire.phases.handshake.bytesOut)}, in ${formatBytes(s.wire.phases.handshake.bytesIn)})`);
   const idle = describeIdle(s);
   if (idle !== null) out.push(`  ${idle}`);
+  out.push(...patternLines(s, p));
   for (const v of s.thresholds) out.push(`  ${v.passed ? p.green('✓') : p.red('✗')} ${v.expression}  (${thresholdActual(s, v)})`);
   for (const reason of otherReasons(s)) out.push(p.red(`  ! ${reason.message}`));
+  return out;
+}
+
+/** Timeline events the console lists; the HTML report lists more. */
+const CONSOLE_FAULT_EVENTS = 5;
+
+/** A short block per pattern: its summary (red when the verdict failed one of its checks), and the first fault events. */
+function patternLines(s: ScenarioResult, p: Palette): string[] {
+  const out = patternAccounts(s).map((a) => `  ${a.failed ? p.red(a.summary) : a.summary}`);
+  const f = s.faults;
+  if (f !== undefined) {
+    out.push(...f.timeline.slice(0, CONSOLE_FAULT_EVENTS).map((e) => `    ${describeFaultEvent(e)}`));
+    const more = unlistedEvents(f, CONSOLE_FAULT_EVENTS);
+    if (more > 0) out.push(`    … ${plural(more, 'more event')}`);
+  }
   return out;
 }
 

@@ -1,7 +1,8 @@
 /**
  * JUnit XML for CI test reporters (Jenkins, GitLab, GitHub): one <testsuite> per scenario,
  * one <testcase> per threshold, per delivery level ("delivery guarantees (QoS n)"), for the
- * owed deliveries, the connections and the acknowledgement flow. Each case fails on the typed
+ * owed deliveries, the connections, the acknowledgement flow and each chat pattern check
+ * (junit-patterns.ts: presence updates, wills, retained, catch-up, takeover). Each case fails on the typed
  * reasons the verdict gave (never on a figure the renderer judges itself) and says what was
  * expected and what was measured; an aborted scenario gets one <error> case ("ran to the end")
  * with the abort reason, its other cases judged what was measured before it (and say so); a scenario the run never reached is <skipped> (or an <error>, for the one it stopped
@@ -16,6 +17,8 @@ import { renderConsole } from './console.js';
 import { describeWorkload, notRunReason, notRunScenarios, workloadOf } from './describe.js';
 import { xmlAttr, xmlText } from './escape-xml.js';
 import { formatCount } from './format.js';
+import { patternCaseCovers, patternCases } from './junit-patterns.js';
+import { injectedNote } from './patterns.js';
 
 export type Outcome =
   | { kind: 'passed' }
@@ -74,8 +77,9 @@ function scenarioSuite(result: RunResult, s: ScenarioResult, time: number): Suit
     owedCase(s),
     connectionsCase(s),
     ackFlowCase(s),
-    // A reason no case above covers still fails the suite, under its own name.
-    ...s.reasons.filter((r) => !COVERED.has(r.kind)).map((r): Case => ({ name: r.kind, outcome: { kind: 'failure', type: r.kind, message: r.message } })),
+    ...patternCases(s),
+    // A reason no case above covers still fails the suite, under its own name (a pattern reason: its check's).
+    ...s.reasons.filter((r) => !covered(s, r)).map((r): Case => ({ name: r.kind === 'pattern' ? r.check : r.kind, outcome: { kind: 'failure', type: r.kind, message: r.message } })),
   ];
   if (s.status === 'aborted') {
     // Only the abort is an error. The other cases judged what was measured before it: a check
@@ -101,6 +105,11 @@ export const PASSED: Outcome = { kind: 'passed' };
 /** Reason kinds a case of their own reports (an abort: the "ran to the end" error case). */
 const COVERED: ReadonlySet<Reason['kind']> = new Set(['threshold', 'delivery', 'undelivered', 'connection', 'send', 'protocol', 'abort']);
 
+/** A pattern reason is covered when the scenario has the figures its case needs (junit-patterns.ts). */
+function covered(s: ScenarioResult, r: Reason): boolean {
+  return r.kind === 'pattern' ? patternCaseCovers(s, r.check) : COVERED.has(r.kind);
+}
+
 const KINDS = ['lost', 'duplicated', 'reordered'] as const;
 
 function deliveryCase(s: ScenarioResult, level: number, d: LevelDelivery): Case {
@@ -114,9 +123,15 @@ function deliveryCase(s: ScenarioResult, level: number, d: LevelDelivery): Case 
       kind: 'failure',
       type: 'delivery',
       message: `expected ${kinds.map((k) => `0 ${k}`).join(', ')} at QoS ${level}: actual ${kinds.map((k) => `${formatCount(d[k])} ${k}`).join(', ')}`,
-      detail: `${deliveryCounts(d)}; ${formatCount(d.violations)} violations${permitted.length > 0 ? ` (QoS ${level} permits ${permitted.join(' and ')} messages)` : ''}`,
+      detail: `${deliveryCounts(d)}; ${formatCount(d.violations)} violations${permitted.length > 0 ? ` (QoS ${level} permits ${permitted.join(' and ')} messages)` : ''}${injectedText(d)}`,
     },
   };
+}
+
+/** The deliveries not held against the server at this level, after the counts. */
+function injectedText(d: LevelDelivery): string {
+  const note = injectedNote(d);
+  return note === null ? '' : `\n${note}`;
 }
 
 function owedCase(s: ScenarioResult): Case {

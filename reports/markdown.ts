@@ -1,7 +1,8 @@
 /**
  * A GitHub-flavoured Markdown summary for pull-request comments and CI job summaries:
  * the verdict and target, one table row per scenario, then each scenario's threshold
- * verdicts, the other reasons it failed and the account behind them. Returns a string.
+ * verdicts, the other reasons it failed and the account behind them, and a table per chat
+ * pattern the scenario has (with the first fault events). Returns a string.
  */
 import { runStatus, type RunResult, type ScenarioResult } from '../core/result/index.js';
 import {
@@ -9,7 +10,8 @@ import {
 } from './accounts.js';
 import { describeAbort, describeProtocol, describeWhere, describeWorkload, notRunScenarios, passedSummary, statusLabel, workloadOf } from './describe.js';
 import { mdCode, mdRow, mdText } from './escape-markdown.js';
-import { formatCount, formatPercentile } from './format.js';
+import { formatCount, formatPercentile, plural } from './format.js';
+import { describeFaultEvent, injectedNote, latencyFull, patternAccounts, unlistedEvents, type PatternAccount } from './patterns.js';
 
 // The rates cover the measurement window, the delivery counts the whole scenario: the heads and the note under the table say so.
 const HEAD = ['scenario', 'status', 'sent (window)', 'delivered/s (window)', 'p50', 'p99', 'p99.9', 'max', 'lost', 'undelivered', 'dup', 'reordered'];
@@ -71,13 +73,40 @@ function scenarioSection(s: ScenarioResult): string[] {
   if (reasons.length > 0) out.push('', ...reasons);
   const [lost, ...ends] = connectionLines(s);
   const account = [
-    lagNote(s), censoredNote(s), lostNote(s), undeliveredNote(s), unremarkableDrain(s) ? null : drainLine(s), ...downgradeLines(s),
+    lagNote(s), censoredNote(s), lostNote(s), undeliveredNote(s), injectedNote(s.delivery), unremarkableDrain(s) ? null : drainLine(s), ...downgradeLines(s),
     lost === undefined ? null : `connections: ${lost}${ends.length > 0 ? ` (${ends.join('; ')})` : ''}`,
     ...sendLines(s).map((line) => `unfinished sends: ${line}`),
     ...s.anomalies.map((a) => `protocol anomaly: ${describeAnomaly(a)}`),
   ].filter((line): line is string => line !== null);
   out.push('', ...account.map((line) => `> ${mdText(line)}  `));
+  for (const a of patternAccounts(s)) out.push('', ...patternTable(a));
+  if (s.faults !== undefined) out.push(...faultTimeline(s.faults));
   return out;
+}
+
+/** A pattern as a table: its figures, then its latency summaries; a failed check's figure in bold. */
+function patternTable(a: PatternAccount): string[] {
+  return [
+    `#### ${mdText(a.title)}${a.failed ? ' (FAIL)' : ''}`,
+    '',
+    mdRow(['figure', 'value']),
+    mdRow([':---', '---:']),
+    ...a.figures.map((f) => mdRow([mdText(f.label), f.bad ? `**${mdText(f.value)}**` : mdText(f.value)])),
+    ...a.latencies.map(([label, l]) => mdRow([`${mdText(label)} latency`, mdText(latencyFull(l))])),
+  ];
+}
+
+/** Fault events a pull-request comment lists; the HTML report lists more. */
+const MARKDOWN_FAULT_EVENTS = 10;
+
+function faultTimeline(f: NonNullable<ScenarioResult['faults']>): string[] {
+  if (f.timeline.length === 0) return [];
+  const more = unlistedEvents(f, MARKDOWN_FAULT_EVENTS);
+  return [
+    '',
+    ...f.timeline.slice(0, MARKDOWN_FAULT_EVENTS).map((e) => `- ${mdText(describeFaultEvent(e))}`),
+    ...(more > 0 ? [`- … ${plural(more, 'more event')}`] : []),
+  ];
 }
 
 /** Under this, a drain that delivered everything is not worth a line in a pull-request comment. */

@@ -1,5 +1,5 @@
 /** Progress the engine reports while it runs; the CLI turns these into stderr lines. */
-export type Phase = 'connect' | 'join' | 'idle' | 'send' | 'drain' | 'disconnect';
+export type Phase = 'connect' | 'join' | 'presence' | 'idle' | 'send' | 'drain' | 'retained' | 'disconnect';
 
 /** What a status line needs, about once a second while a scenario sends and drains. */
 export interface ProgressEvent {

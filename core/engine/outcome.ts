@@ -5,11 +5,15 @@
  */
 import { nowMicros } from '../clock.js';
 import type { WireBytes } from '../driver.js';
+import { withNetworkFault, type ScenarioNetworkFaults } from '../faults/network.js';
 import { summarise, type Summariser, type SummaryRequest } from '../metrics/index.js';
 import type { LatencySummary, ScenarioResult, ScenarioSpecRecord } from '../result/index.js';
+import { patternOptions } from '../scenario/patterns.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { Measured } from '../verdict/judge.js';
 import type { AnomalyAccount, SendAccount } from './accounts.js';
+import type { PatternEpisodes } from './episodes.js';
+import type { Injections } from './faults.js';
 import { wireRecord, type IdleMeasure } from './idle.js';
 import type { Plan } from './plan.js';
 import type { Recorder } from './recorder.js';
@@ -35,6 +39,14 @@ export interface ScenarioParts {
   /** Monotonic µs the send window closed; 0 while still sending. */
   sendEnd: number;
   drain: Drain;
+  /** The `network` fault's proxy, when the scenario has one. */
+  networkFaults?: ScenarioNetworkFaults | undefined;
+  /** The presence and retained-room episodes (their figures, when the scenario has them). */
+  patterns?: Pick<PatternEpisodes, 'figures'>;
+  /** Absences, takeovers, slow consumers (faults.ts), when the scenario asked for any. */
+  injections?: Pick<Injections, 'figures'> | null;
+  /** Sends due while their sender was away (sender.ts). */
+  sendsSkipped?: number;
 }
 
 /** The scenario as run, as the result records it (typed, units normalised). */
@@ -62,6 +74,7 @@ function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
     ...(spec.thinkMs === undefined ? {} : { thinkMs: spec.thinkMs }),
     ...(spec.payloadSizes === undefined ? {} : { payloadSizes: structuredClone(spec.payloadSizes) }),
     ...(spec.seed === undefined ? {} : { seed: spec.seed }),
+    ...patternOptions(spec),
   };
 }
 
@@ -103,7 +116,14 @@ function take(p: ScenarioParts): Taken {
     wire: wireRecord({ handshake: p.handshake, idle: p.idle, steadyEnd: p.steadyEnd, total: p.users.wire() }),
     connections: p.users.summary(),
     anomalies: p.anomalies.summary(),
+    ...p.patterns?.figures(),
   };
+  // Absences, takeovers and the fault timeline; the network fault's figures join the timeline's.
+  const injected = p.injections?.figures(delivery.excused ?? 0, p.sendsSkipped ?? 0);
+  if (injected?.absences !== undefined) tail.absences = injected.absences;
+  if (injected?.takeover !== undefined) tail.takeover = injected.takeover;
+  const faults = withNetworkFault(injected?.faults, p.networkFaults);
+  if (faults !== undefined) tail.faults = faults;
   return {
     head,
     tail,

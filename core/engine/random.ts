@@ -18,4 +18,4 @@ export function seededRandom(seed: number, stream: number): () => number {
 }
 
 /** Which draws use which stream of the scenario's seed. */
-export const RANDOM_STREAM = { arrivals: 1, sizes: 2, thinkPhases: 3 } as const;
+export const RANDOM_STREAM = { arrivals: 1, sizes: 2, thinkPhases: 3, absences: 4, faults: 5, takeover: 6, peers: 7 } as const;

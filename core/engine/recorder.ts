@@ -4,7 +4,7 @@
  * actual send time for messages sent after warm-up, deliveries counted per second, and the time
  * the server last made progress (a delivery or an acknowledgement). Keeps no raw samples.
  */
-import type { DeliveryLevel, InboundMessage } from '../driver.js';
+import type { DeliveryLevel, InboundMessage, InjectedDelivery } from '../driver.js';
 import {
   DeliveryTracker,
   HeaderFlag,
@@ -110,6 +110,16 @@ export class Recorder {
       latency: { censored, waited: censored > 0 ? Math.max(0, stoppedMicros - intended) : 0 },
       serviceTime: { censored, waited: censored > 0 ? Math.max(0, stoppedMicros - actual) : 0 },
     };
+  }
+
+  /**
+   * Chatbench's fault proxy dropped or doubled a delivery on its way to `event.receiver`: the
+   * tracker judges delivery with it in mind. Not this run's message, or a sender's own echo: nothing owed, nothing to note.
+   */
+  injected(event: InjectedDelivery): void {
+    const header = decodeHeader(event.payload, this.tag);
+    if (header === null || this.#streams[header.streamId]?.sender === event.receiver) return;
+    this.tracker.injected(header.streamId, event.receiver, header.seq, event.action);
   }
 
   /** The handler every connected user's inbound messages go to. */

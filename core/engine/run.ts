@@ -9,6 +9,7 @@ import { InputError, RunAbortedError, TargetUnreachableError } from '../errors.j
 import { RESULT_SCHEMA_VERSION, type Aborted, type RunResult, type ScenarioResult } from '../result/index.js';
 import type { TargetHandle } from '../driver.js';
 import type { ScenarioFile, ScenarioSpec } from '../scenario/types.js';
+import { refuseUnsupportedNetworkFaults, ScenarioNetworkFaults } from '../faults/network.js';
 import type { EventSink } from './events.js';
 import { runScenario, ScenarioStopped } from './scenario-run.js';
 
@@ -80,6 +81,7 @@ function abortOf(scenario: string, error: unknown): Aborted | null {
 
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const selected = selectScenarios(options.scenarioFile.scenarios, options.only);
+  refuseUnsupportedNetworkFaults(selected, options.target);
   const runId = options.runId ?? newRunId();
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -98,11 +100,17 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
 
   for (const [index, spec] of selected.entries()) {
     options.onEvent?.({ type: 'scenario-start', scenario: spec.name, index, total: selected.length });
-    const driver = options.target.createDriver(`${runId}${index.toString(36)}`);
+    // A network fault's proxy comes first: the driver connects through it.
+    const networkFaults = await ScenarioNetworkFaults.start(spec, options.target);
+    const driver = options.target.createDriver(`${runId}${index.toString(36)}`, {
+      ...(networkFaults === null ? {} : { via: networkFaults.via }),
+      ...(spec.topics === undefined ? {} : { topics: spec.topics }),
+    });
     try {
       const scenario = await runScenario(spec, {
         runId: `${runId}${index.toString(36)}`,
         driver,
+        ...(networkFaults === null ? {} : { networkFaults }),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.onCheckpoint ? {
@@ -123,6 +131,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       options.onEvent?.({ type: 'scenario-end', scenario: spec.name, status: 'aborted' });
     } finally {
       await driver.close();
+      await networkFaults?.close();
     }
     result.finishedAt = new Date().toISOString();
     await options.onCheckpoint?.(checkpoint(result, index + 1));

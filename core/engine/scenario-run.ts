@@ -5,6 +5,7 @@
  */
 import { MICROS_PER_MILLI, nowMicros } from '../clock.js';
 import type { Driver, WireBytes } from '../driver.js';
+import type { ScenarioNetworkFaults } from '../faults/network.js';
 import { RunAbortedError } from '../errors.js';
 import { Summariser, valuesAtPercentiles } from '../metrics/index.js';
 import type { ScenarioResult } from '../result/index.js';
@@ -13,6 +14,8 @@ import { judge, type AbortInfo } from '../verdict/judge.js';
 import { count, duration, plural } from '../words.js';
 import { AnomalyAccount, SendAccount } from './accounts.js';
 import { drain, skippedDrain, watchForStall, type Progress } from './drain.js';
+import { PatternEpisodes } from './episodes.js';
+import { requireFeatures } from './features.js';
 import { idlePhase, type IdleMeasure } from './idle.js';
 import type { EventSink, Phase } from './events.js';
 import { measure, measureOffSendPath, type ScenarioParts } from './outcome.js';
@@ -20,6 +23,7 @@ import { planScenario, type Plan } from './plan.js';
 import { scheduleFor } from './schedule.js';
 import { Recorder } from './recorder.js';
 import { Sender } from './sender.js';
+import { Injections } from './faults.js';
 import { Users } from './users.js';
 
 type Drain = ScenarioResult['drain'];
@@ -39,6 +43,8 @@ export interface ScenarioContext {
    */
   onSnapshot?: (partial: ScenarioResult) => void | Promise<void>;
   snapshotEveryMs?: number;
+  /** The `network` fault's proxy the driver connects through (core/faults/network.ts): its injections reach the recorder, its figures the result. */
+  networkFaults?: ScenarioNetworkFaults;
 }
 
 /** A scenario stopped early, with the cause the result records. */
@@ -72,11 +78,15 @@ class ScenarioRun {
   readonly #users: Users;
   readonly #sends = new SendAccount();
   readonly #anomalies = new AnomalyAccount();
+  /** Presence and retained-room episodes (scenario options `presence`, `retained`). */
+  readonly #episodes: PatternEpisodes;
   /** Stops the scenario: the caller's abort, every connection gone, a stall. Its reason is an AbortInfo. */
   readonly #stop = new AbortController();
   #everyConnectionLost = false;
   #recorder: Recorder | null = null;
   #sender: Sender | null = null;
+  /** Absences, slow consumers and takeovers chatbench injects while sending (faults.ts); null when none is asked for. */
+  #injections: Injections | null = null;
   #phase: Phase = 'connect';
   /** When the current phase began: before sending, progress counts from there. */
   #phaseStart = nowMicros();
@@ -100,6 +110,7 @@ class ScenarioRun {
     private readonly ctx: ScenarioContext,
   ) {
     this.#plan = planScenario(spec);
+    this.#episodes = new PatternEpisodes(spec, this.#plan, ctx.driver);
     this.#users = new Users(spec, this.#plan, ctx.driver, {
       onMessage: (user, m) => this.#recorder?.receive(user, m),
       onLost: (user) => {
@@ -111,10 +122,13 @@ class ScenarioRun {
         this.#abort({ cause: 'connections-lost', message: `every connection was lost (the last: ${end.cause})` });
       },
       onAnomaly: (_user, anomaly) => this.#anomalies.record(anomaly),
+      onPresence: (user, update) => this.#episodes.onPresence(user, update),
     });
   }
 
   async run(): Promise<ScenarioResult> {
+    // Before anything connects: an option the driver cannot serve is bad input (exit 2).
+    requireFeatures(this.spec, this.ctx.driver);
     const onOuterAbort = (): void => this.#abort(outerAbort(this.ctx.signal?.reason));
     if (this.ctx.signal?.aborted) onOuterAbort();
     this.ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -126,6 +140,7 @@ class ScenarioRun {
       const early = setInterval(() => this.#earlyProgress(), PROGRESS_EVERY_MS);
       try {
         await this.#connectAndJoin();
+        await this.#presence();
         await this.#idlePhase();
       } finally {
         clearInterval(early);
@@ -140,6 +155,7 @@ class ScenarioRun {
     } finally {
       this.ctx.signal?.removeEventListener('abort', onOuterAbort);
       if (this.#users.count > 0) this.#emit('disconnect', plural(this.#users.count, 'user'));
+      await this.#injections?.finish(true);
       await this.#users.disconnectAll();
       await this.#summariser?.close();
     }
@@ -159,6 +175,23 @@ class ScenarioRun {
     await this.#users.joinAll();
     this.#handshake = this.#users.wire();
     this.#throwIfStopped();
+  }
+
+  /** The presence episode (scenario option `presence`): after the barrier, users left connected in their rooms. */
+  async #presence(): Promise<void> {
+    const detail = this.#episodes.presenceDetail();
+    if (detail === null) return;
+    this.#emit('presence', detail);
+    await this.#episodes.presence(this.#users, this.#stop.signal);
+    this.#throwIfStopped();
+  }
+
+  /** The retained room (scenario option `retained`): after the drain, late joiners must get each room's last message. */
+  async #retainedRoom(recorder: Recorder): Promise<void> {
+    const detail = this.#episodes.retainedDetail();
+    if (detail === null || this.#stop.signal.aborted) return;
+    this.#emit('retained', detail);
+    await this.#episodes.retained(recorder, this.#stop.signal);
   }
 
   /** Users connected, nothing sent: the keep-alive's own bytes (scenario option `idle`). */
@@ -184,18 +217,22 @@ class ScenarioRun {
     const users = this.#users;
     const recorder = new Recorder(ctx.runId, this.#plan.streams, startMicros + spec.warmupMs * MICROS_PER_MILLI, (s, r) => users.grantedLevel(s, r));
     this.#recorder = recorder;
+    ctx.networkFaults?.route((event) => recorder.injected(event));
     for (const user of this.#gone) recorder.tracker.receiverGone(user);
+    this.#injections = Injections.start({ spec, plan: this.#plan, users, tracker: recorder.tracker, startMicros, signal: this.#stop.signal });
     const sender = new Sender({
       spec, plan: this.#plan, recorder, sends: this.#sends, startMicros, schedule,
       sessionOf: (user) => users.session(user),
+      away: (user) => users.isAway(user),
       signal: this.#stop.signal,
-      maxInFlight: ctx.maxInFlight ?? MAX_IN_FLIGHT,
+      maxInFlight: spec.maxInFlight ?? ctx.maxInFlight ?? MAX_IN_FLIGHT,
     });
     this.#sender = sender;
     const progress: Progress = {
       owed: () => recorder.outstanding,
       inFlight: () => sender.inFlight,
-      progressCount: () => recorder.progress,
+      // Waiting on chatbench's own planned injections (a user away until its return) is no stall.
+      progressCount: () => recorder.progress + (this.#injections?.clock.activity() ?? 0),
     };
     const stopWatching = watchForStall(spec, progress, startMicros, (stall) => this.#abort(stall));
     const progressTimer = setInterval(() => this.#progress(planned), PROGRESS_EVERY_MS);
@@ -213,6 +250,8 @@ class ScenarioRun {
           message: `send phase overran by ${spec.connect.timeoutMs} ms: ${fired} of ${planned} messages sent, ${sender.inFlight} still unacknowledged by the server`,
         });
       }
+      // Every return (and takeover) happens before the drain, so what they owe is waited for.
+      await this.#injections?.finish();
       if (this.#stopReason()?.cause === 'stall' || this.#everyConnectionLost) return;
       this.#phase = 'drain';
       this.#emit('drain', `${plural(recorder.outstanding, 'owed delivery', 'owed deliveries')}; up to ${duration(spec.drainMaxMs)}, ends after ${duration(spec.drainMs)} without progress`);
@@ -226,6 +265,7 @@ class ScenarioRun {
       this.#snapshotsClosed = true;
       this.#drain ??= skippedDrain(recorder.outstanding, this.#stopReason());
     }
+    await this.#retainedRoom(recorder);
   }
 
   #progress(planned: number): void {
@@ -302,6 +342,10 @@ class ScenarioRun {
       steadyEnd: this.#steadyEnd,
       sendEnd: this.#sendEnd,
       drain: this.#drain ?? skippedDrain(recorder.outstanding, aborted),
+      networkFaults: this.ctx.networkFaults,
+      patterns: this.#episodes,
+      injections: this.#injections,
+      sendsSkipped: this.#sender?.skipped ?? 0,
     };
   }
 

@@ -26,10 +26,14 @@ export interface SendOptions {
   sessionOf: (user: string) => ChatSession;
   signal: AbortSignal;
   maxInFlight: number;
+  /** A sender chatbench took away (an absence, a takeover in progress): its sends due meanwhile are skipped. */
+  away?: (user: string) => boolean;
 }
 
 export class Sender {
   inFlight = 0;
+  /** Sends due while their sender was away: not sent, so not expected of anyone. */
+  skipped = 0;
   readonly #seqs: Uint32Array;
   /** Each send's payload size, in send order (fixed, or drawn with the scenario's seed). */
   readonly #nextSize: () => number;
@@ -65,6 +69,11 @@ export class Sender {
     const { plan, recorder, sessionOf, sends } = this.options;
     const streamIndex = this.options.schedule.stream?.(index) ?? index % plan.streams.length;
     const stream = plan.streams[streamIndex] as Stream;
+    // Skipped before a seq is taken: each stream's seqs stay 0, 1, 2, ... without holes.
+    if (this.options.away?.(stream.sender) === true) {
+      this.skipped++;
+      return;
+    }
     const seq = this.#seqs[stream.id] as number;
     this.#seqs[stream.id] = seq + 1;
     const payload = encodeMessage(
@@ -75,7 +84,7 @@ export class Sender {
     stampActualSendTime(payload, actual);
     recorder.sent(stream, seq, intended, actual);
     this.inFlight++;
-    send(sessionOf(stream.sender), stream, payload).then(
+    send(sessionOf(stream.sender), stream, payload, this.options.spec.retained !== undefined).then(
       () => {
         this.inFlight--;
         recorder.acknowledged(stream, seq);
@@ -92,7 +101,9 @@ export class Sender {
   }
 }
 
-function send(session: ChatSession, stream: Stream, payload: Uint8Array): Promise<void> {
+/** `retain`: room messages are kept as the room's last for later joiners (scenario option `retained`). */
+function send(session: ChatSession, stream: Stream, payload: Uint8Array, retain: boolean): Promise<void> {
   const d = stream.destination;
-  return d.kind === 'room' ? session.sendToRoom(d.room, payload, stream.level) : session.sendToUser(d.user, payload, stream.level);
+  if (d.kind === 'direct') return session.sendToUser(d.user, payload, stream.level);
+  return retain ? session.sendToRoom(d.room, payload, stream.level, { retain: true }) : session.sendToRoom(d.room, payload, stream.level);
 }

@@ -32,14 +32,25 @@ function addCounts(into: DeliveryCounts, c: DeliveryCounts): void {
   into.undelivered += c.undelivered;
   into.duplicated += c.duplicated;
   into.reordered += c.reordered;
+  // Optional: present only where something was excused.
+  if (c.excused !== undefined) into.excused = (into.excused ?? 0) + c.excused;
+  if (c.injectedDuplicates !== undefined) into.injectedDuplicates = (into.injectedDuplicates ?? 0) + c.injectedDuplicates;
+}
+
+/** What of each kind breaks the level's allowance. Copies chatbench's own fault proxy made are not the server's doing. */
+export function violationsByKind(allowed: Allowance, c: DeliveryCounts): { lost: number; duplicated: number; reordered: number } {
+  return {
+    lost: allowed.lost ? 0 : c.lost,
+    duplicated: allowed.duplicated ? 0 : c.duplicated - (c.injectedDuplicates ?? 0),
+    reordered: allowed.reordered ? 0 : c.reordered,
+  };
 }
 
 /** Counts at one level, with the allowance and the violations it implies. */
 export function levelDelivery(level: DeliveryLevel, c: DeliveryCounts): LevelDelivery {
   const allowed = DELIVERY_ALLOWANCE[level];
-  const violations =
-    (allowed.lost ? 0 : c.lost) + (allowed.duplicated ? 0 : c.duplicated) + (allowed.reordered ? 0 : c.reordered);
-  return { ...c, allowed: { ...allowed }, violations };
+  const v = violationsByKind(allowed, c);
+  return { ...c, allowed: { ...allowed }, violations: v.lost + v.duplicated + v.reordered };
 }
 
 /** The per-level counts as a Delivery: each level with its allowance, and the totals. */

@@ -24,18 +24,35 @@
  *   it is 'unexpected', like seqs never sent and messages for unknown streams/receivers
  *   (a sender's own echo).
  */
+import { nowMicros } from '../clock.js';
 import type { DeliveryLevel } from '../driver.js';
 import type { Delivery, DeliveryCounts } from '../result/index.js';
 import { deliveryFromLevels, emptyCounts } from './delivery-levels.js';
+import { addRange, cutRange, forEachUncovered, rangeIndex, type SeqRange } from './seq-ranges.js';
 import { SettledSeqs, SortedSeqs } from './settled.js';
 
-export type ReceiveOutcome = 'new' | 'duplicate' | 'unexpected';
+/** 'excused': sent while the receiver was away at a level the protocol did not keep for it (absences below). */
+export type ReceiveOutcome = 'new' | 'duplicate' | 'unexpected' | 'excused';
+
+/**
+ * An absence in progress (chatbench took the receiver away: receiverAway). Seqs from `from` on
+ * were sent while it was away; `kept`: the server keeps them for it (a persistent session, level
+ * >= 1), so they stay owed; `tailFrom`: the first seq not yet seen when it left.
+ */
+interface Away {
+  from: number;
+  kept: boolean;
+  tailFrom: number;
+}
+
+/** A return's catch-up: owed deliveries sent before the return still missing, and when the last one came. */
+export interface CatchUp {
+  left: number;
+  lastAt: number;
+}
 
 /** Missing seqs [start, end). */
-interface Gap {
-  start: number;
-  end: number;
-}
+type Gap = SeqRange;
 
 class ReceiverState {
   /** The level this receiver gets the stream at: the lower of the send's and its subscription's. */
@@ -49,6 +66,40 @@ class ReceiverState {
   unique = 0;
   duplicated = 0;
   reordered = 0;
+  away: Away | undefined = undefined;
+  /** Seqs the protocol did not owe (sent while away, not kept): never expected. Disjoint from gaps. */
+  readonly excused: SeqRange[] = [];
+  /** Excused seqs that had neither arrived nor failed when excused (DeliveryCounts.excused). */
+  excusedCount = 0;
+  /** The last return's catch-up range: owed seqs in [catchFrom, catchBelow). */
+  catchFrom = 0;
+  catchBelow = 0;
+  /** Copies chatbench's fault proxy sent of a seq, still on their way (seq -> copies): see injected(). */
+  injectedPending: Map<number, number> | undefined = undefined;
+  /** Of `duplicated`, copies the fault proxy made. */
+  injectedDuplicates = 0;
+}
+
+/** Sent while `r` was away and not owed to it. */
+function notOwed(r: ReceiverState, seq: number): boolean {
+  if (r.away !== undefined && !r.away.kept && seq >= r.away.from) return true;
+  return r.excused.length > 0 && rangeIndex(r.excused, seq) >= 0;
+}
+
+/**
+ * Seqs in [from, to) `r` still misses (in a gap or above the highest seen) that the server
+ * acknowledged: failed and excused ones left out, and sends the server may never have had.
+ */
+function missingAcknowledged(s: StreamState, r: ReceiverState, from: number, to: number): number {
+  let n = 0;
+  const count = (x: number, y: number): void => {
+    if (x < y) n += s.settled.countIn(x, y) - s.failed.countIn(x, y);
+  };
+  forEachUncovered(r.excused, from, to, (a, b) => {
+    for (const g of r.gaps) count(Math.max(a, g.start), Math.min(b, g.end));
+    count(Math.max(a, r.maxSeen + 1), b);
+  });
+  return n;
 }
 
 interface StreamState {
@@ -74,18 +125,7 @@ export interface Tally {
 }
 
 /** Index of the gap holding seq, or -1. */
-function findGap(gaps: readonly Gap[], seq: number): number {
-  let lo = 0;
-  let hi = gaps.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const g = gaps[mid] as Gap;
-    if (seq < g.start) hi = mid - 1;
-    else if (seq >= g.end) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
-}
+const findGap: (gaps: readonly Gap[], seq: number) => number = rangeIndex;
 
 /** Remove seq from gap i (it arrived or is no longer expected). */
 function fillGap(gaps: Gap[], i: number, seq: number): void {
@@ -120,6 +160,10 @@ export class DeliveryTracker {
   #unexpected = 0;
   #sendErrors = 0;
   #owed = 0;
+  /** Receivers whose last return is still catching up (receiverReturning). */
+  readonly #catching = new Map<string, CatchUp>();
+  /** Called when a return's catch-up completes, with the arrival time of its last owed delivery. */
+  onCaughtUp: ((receiver: string, atMicros: number) => void) | undefined = undefined;
 
   /** Deliveries still owed: expected and not yet arrived, over every (stream, receiver). Zero ends a drain. */
   get owed(): number {
@@ -187,16 +231,22 @@ export class DeliveryTracker {
     s.failed.add(seq);
     s.settled.settle(seq);
     this.#sendErrors++;
-    for (const r of s.receivers.values()) {
+    for (const [name, r] of s.receivers) {
       if (r.expectedUntil !== undefined && seq >= r.expectedUntil) continue; // never owed: the receiver was gone
+      if (notOwed(r, seq)) { // never owed: sent while the receiver was away
+        if (r.away === undefined || seq < r.away.from) r.excusedCount--; // counted excused when its range closed
+        continue;
+      }
       if (seq > r.maxSeen) { // not seen; any later copy is 'unexpected'
         this.#owed--;
+        this.#settleCatchUp(name, s, r, seq);
         continue;
       }
       const i = findGap(r.gaps, seq);
       if (i >= 0) {
         fillGap(r.gaps, i, seq);
         this.#owed--;
+        this.#settleCatchUp(name, s, r, seq);
       } else {
         // It arrived before the failure was reported: take it back out of delivered.
         r.unique--;
@@ -210,12 +260,159 @@ export class DeliveryTracker {
    * be delivered, and the lost connection is reported on its own). What was sent before stays owed.
    */
   receiverGone(receiver: string): void {
+    this.#catching.delete(receiver);
     for (const s of this.#streams.values()) {
       const r = s.receivers.get(receiver);
       if (r === undefined || r.expectedUntil !== undefined) continue;
+      this.#forgetInjected(r);
+      // Away and never back: it ends as a return without its session (nothing sent since is owed).
+      const active = r.away === undefined || r.away.kept;
+      if (r.away !== undefined) this.#endAway(s, r, false);
       r.expectedUntil = s.sent;
-      s.active--;
+      if (active) s.active--;
     }
+  }
+
+  /**
+   * Chatbench took `receiver` away (a clean leave or an abrupt drop). keepsSession: the server keeps
+   * its session, so deliveries at level >= 1 stay owed while it is away (MQTT: a persistent session
+   * keeps QoS 1/2 messages for a disconnected client, §3.1.2.4 / 5.0 §4.1); the rest are not owed.
+   */
+  receiverAway(receiver: string, keepsSession: boolean): void {
+    this.#catching.delete(receiver);
+    for (const s of this.#streams.values()) {
+      const r = s.receivers.get(receiver);
+      if (r === undefined || r.expectedUntil !== undefined || r.away !== undefined) continue;
+      this.#forgetInjected(r);
+      const kept = keepsSession && r.level >= 1;
+      r.away = { from: s.sent, kept, tailFrom: r.maxSeen + 1 };
+      if (!kept) s.active--;
+    }
+  }
+
+  /**
+   * The returning connection of `receiver` is being made: its catch-up counts the owed deliveries
+   * sent before now (from the first it had not seen when it left) until they all arrived.
+   */
+  receiverReturning(receiver: string): void {
+    const catchUp: CatchUp = { left: 0, lastAt: nowMicros() };
+    for (const s of this.#streams.values()) {
+      const r = s.receivers.get(receiver);
+      if (r === undefined) continue;
+      const kept = r.away?.kept === true;
+      r.catchFrom = kept ? (r.away as Away).tailFrom : 0;
+      r.catchBelow = kept ? s.sent : 0;
+      catchUp.left += missingAcknowledged(s, r, r.catchFrom, r.catchBelow);
+    }
+    this.#catching.set(receiver, catchUp);
+  }
+
+  /**
+   * `receiver` is back and ready. resumed: the server still had its session, so what it kept stays
+   * owed — a kept message missing while later ones arrive is lost ([MQTT-3.1.2-4] 3.1.1 /
+   * [MQTT-3.1.2-5] 5.0: resume from the session's state; [MQTT-4.4.0-1]: resend unacknowledged
+   * PUBLISH). Not resumed, what was sent while it was away is excused, and at level >= 1 so are
+   * the deliveries in flight when it left (the session that carried them is gone).
+   * Returns the catch-up of a resumed return (null otherwise): `left` 0 means caught up at `lastAt`.
+   */
+  receiverBack(receiver: string, resumed: boolean): CatchUp | null {
+    for (const s of this.#streams.values()) {
+      const r = s.receivers.get(receiver);
+      if (r?.away === undefined) continue;
+      if (!r.away.kept) s.active++;
+      this.#endAway(s, r, resumed);
+    }
+    const catchUp = this.#catching.get(receiver) ?? null;
+    if (!resumed || catchUp?.left === 0) this.#catching.delete(receiver);
+    return resumed ? catchUp : null;
+  }
+
+  #endAway(s: StreamState, r: ReceiverState, resumed: boolean): void {
+    const a = r.away;
+    if (a === undefined) return;
+    r.away = undefined;
+    if (!a.kept) this.#excuse(s, r, a.from, s.sent, false);
+    if (!(a.kept && resumed) && r.level >= 1) this.#excuse(s, r, a.tailFrom, a.kept ? s.sent : a.from, true);
+  }
+
+  /** What `r` still misses in [from, to) becomes excused; `owed`: it was counted owed until now. */
+  #excuse(s: StreamState, r: ReceiverState, from: number, to: number, owed: boolean): void {
+    if (to <= from) return;
+    let n = 0;
+    forEachUncovered(r.excused, from, to, (a, b) => {
+      cutRange(r.gaps, a, b, (x, y) => { n += y - x - s.failed.countIn(x, y); });
+      const t = Math.max(a, r.maxSeen + 1);
+      if (t < b) n += b - t - s.failed.countIn(t, b);
+    });
+    addRange(r.excused, from, to);
+    r.excusedCount += n;
+    if (owed) this.#owed -= n;
+  }
+
+  /** An owed `seq` of `r` arrived or stopped being owed: one less for its receiver's catch-up. */
+  #settleCatchUp(receiver: string, s: StreamState, r: ReceiverState, seq: number): void {
+    if (this.#catching.size === 0 || seq < r.catchFrom || seq >= r.catchBelow) return;
+    // Counted only when acknowledged at the return (missingAcknowledged).
+    if (s.settled.countIn(seq, seq + 1) === 0 || s.failed.has(seq)) return;
+    const c = this.#catching.get(receiver);
+    if (c === undefined || c.left === 0) return;
+    c.left--;
+    c.lastAt = nowMicros();
+    // Still away (the returning connection not ready yet): receiverBack reports it.
+    if (c.left === 0 && !this.#isAway(receiver)) {
+      this.#catching.delete(receiver);
+      this.onCaughtUp?.(receiver, c.lastAt);
+    }
+  }
+
+  #isAway(receiver: string): boolean {
+    for (const s of this.#streams.values()) if (s.receivers.get(receiver)?.away !== undefined) return true;
+    return false;
+  }
+
+  /**
+   * Evidence the server had a message of the stream later than `seq` (-1: any message): one was
+   * acknowledged at level 1 or 2 (a QoS 0 write is no evidence), or some receiver got one.
+   * The retained-room check reads it: a retained message older than such a one is stale.
+   */
+  reachedAfter(streamId: number, seq: number): boolean {
+    const s = this.#stream(streamId);
+    if (s.level > 0 && s.settled.countIn(seq + 1, s.sent) > s.failed.countIn(seq + 1, s.sent)) return true;
+    for (const r of s.receivers.values()) if (r.maxSeen > seq) return true;
+    return false;
+  }
+
+  /**
+   * Chatbench's own fault proxy (a `network` fault) dropped `seq` on its way to `receiver`, or
+   * sent it twice, so delivery is judged with it in mind. A drop is excused (neither expected nor
+   * missing, and no longer owed: a drain does not wait for it). A copy is owed until it arrives
+   * (so the drain waits for it too) and then counted in `duplicated` and in `injectedDuplicates`,
+   * which the violations leave out (delivery-levels.ts). Ignored for a delivery not owed to the
+   * receiver (not one of the stream's, gone, away without its session, failed, or already in).
+   */
+  injected(streamId: number, receiver: string, seq: number, action: 'dropped' | 'duplicated'): void {
+    const s = this.#streams.get(streamId);
+    const r = s?.receivers.get(receiver);
+    if (
+      s === undefined || r === undefined || !Number.isInteger(seq) || seq < 0 || seq >= s.sent ||
+      (r.expectedUntil !== undefined && seq >= r.expectedUntil) || s.failed.has(seq) || notOwed(r, seq)
+    ) return;
+    if (action === 'duplicated') {
+      r.injectedPending ??= new Map();
+      r.injectedPending.set(seq, (r.injectedPending.get(seq) ?? 0) + 1);
+      this.#owed++;
+      return;
+    }
+    if (seq <= r.maxSeen && findGap(r.gaps, seq) < 0) return; // it arrived: nothing was dropped for it
+    this.#excuse(s, r, seq, seq + 1, true);
+    this.#settleCatchUp(receiver, s, r, seq);
+  }
+
+  /** Copies of the fault proxy's still on their way to `r` will not come (it went away): no longer owed. */
+  #forgetInjected(r: ReceiverState): void {
+    if (r.injectedPending === undefined) return;
+    for (const copies of r.injectedPending.values()) this.#owed -= copies;
+    r.injectedPending = undefined;
   }
 
   /** A receiver got `seq` of a stream. */
@@ -229,22 +426,33 @@ export class DeliveryTracker {
       this.#unexpected++;
       return 'unexpected';
     }
+    // Arriving anyway is fine: the protocol did not owe it, so it is neither delivered nor unexpected.
+    if (notOwed(r, seq)) return 'excused';
     if (seq > r.maxSeen) {
-      if (seq > r.maxSeen + 1) r.gaps.push({ start: r.maxSeen + 1, end: seq });
+      if (seq > r.maxSeen + 1) forEachUncovered(r.excused, r.maxSeen + 1, seq, (start, end) => r.gaps.push({ start, end }));
       r.maxSeen = seq;
       r.unique++;
       this.#owed--;
+      this.#settleCatchUp(receiver, s, r, seq);
       return 'new';
     }
     const i = findGap(r.gaps, seq);
     if (i < 0) {
       r.duplicated++;
+      const injected = r.injectedPending?.get(seq);
+      if (injected !== undefined) {
+        if (injected > 1) r.injectedPending?.set(seq, injected - 1);
+        else r.injectedPending?.delete(seq);
+        r.injectedDuplicates++;
+        this.#owed--;
+      }
       return 'duplicate';
     }
     fillGap(r.gaps, i, seq);
     r.unique++;
     this.#owed--;
     r.reordered++;
+    this.#settleCatchUp(receiver, s, r, seq);
     return 'new';
   }
 
@@ -265,18 +473,25 @@ export class DeliveryTracker {
       for (const r of s.receivers.values()) {
         let c = perLevel.get(r.level);
         if (c === undefined) perLevel.set(r.level, (c = emptyCounts()));
+        // Connected (or away with its session kept, and back): a later arrival is evidence.
         const connected = r.expectedUntil === undefined;
         const limit = r.expectedUntil ?? s.sent;
+        // Away now at a level not kept: what was sent since it left is excused (not owed).
+        const openFrom = r.away !== undefined && !r.away.kept ? Math.min(r.away.from, limit) : limit;
+        const excused = r.excusedCount + (limit - openFrom - s.failed.countIn(openFrom, limit));
         missing.lost = 0;
         missing.undelivered = 0;
         missing.censored = 0;
         for (const g of r.gaps) missingIn(s, g.start, g.end, connected, missing);
-        missingIn(s, r.maxSeen + 1, limit, false, missing); // nothing later arrived: no evidence
-        c.expected += limit - s.failed.countIn(0, limit);
+        // Nothing later arrived: no evidence.
+        forEachUncovered(r.excused, r.maxSeen + 1, openFrom, (start, end) => missingIn(s, start, end, false, missing));
+        c.expected += limit - s.failed.countIn(0, limit) - excused;
+        if (excused > 0) c.excused = (c.excused ?? 0) + excused;
         c.delivered += r.unique;
         c.lost += missing.lost;
         c.undelivered += missing.undelivered;
         c.duplicated += r.duplicated;
+        if (r.injectedDuplicates > 0) c.injectedDuplicates = (c.injectedDuplicates ?? 0) + r.injectedDuplicates;
         c.reordered += r.reordered;
         censored += missing.censored;
       }

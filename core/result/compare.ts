@@ -4,12 +4,12 @@
  * rules in core/verdict/compare-rules.ts, and the caveats that make a comparison mean little.
  */
 import { z } from 'zod';
-import { COUNT_METRICS, LATENCY_METRICS, SERVICE_METRICS } from '../scenario/types.js';
+import { COUNT_METRICS, LATENCY_METRICS, PATTERN_COUNT_METRICS, PATTERN_LATENCY_METRICS, SERVICE_METRICS } from '../scenario/types.js';
 import { envelopeFields, Target } from './envelope.js';
 import { count } from './fields.js';
 import { Aborted, Reason } from './reasons.js';
 
-export const MetricName = z.enum([...LATENCY_METRICS, ...SERVICE_METRICS, ...COUNT_METRICS]);
+export const MetricName = z.enum([...LATENCY_METRICS, ...SERVICE_METRICS, ...COUNT_METRICS, ...PATTERN_LATENCY_METRICS, ...PATTERN_COUNT_METRICS]);
 /** Base units of the metric table: µs, messages per second, a fraction, a count, bytes. */
 export const MetricUnit = z.enum(['us', 'msg/s', 'ratio', 'count', 'bytes']);
 export type MetricUnit = z.infer<typeof MetricUnit>;
@@ -48,6 +48,17 @@ export const MetricComparison = z.object({
 });
 export type MetricComparison = z.infer<typeof MetricComparison>;
 
+/** The chat patterns `compare` judges (core/verdict/compare-patterns.ts); faults are chatbench's doing, compared only as a warning. */
+export const PatternName = z.enum(['presence', 'retained', 'absences', 'takeover']);
+export type PatternName = z.infer<typeof PatternName>;
+
+/**
+ * A figure of a chat pattern (core/result/patterns.ts) judged like a metric: `id` names it
+ * ("presence.p99", "retained.stale", "absences.catchUp.p99"), `pattern` the pattern it belongs to.
+ */
+export const PatternComparison = MetricComparison.extend({ id: z.string(), pattern: PatternName });
+export type PatternComparison = z.infer<typeof PatternComparison>;
+
 /** The largest shift between two latency distributions (HDR: what arrived) across the compared percentiles. */
 export const DistributionShift = z.object({
   /**
@@ -83,6 +94,12 @@ export const ScenarioComparison = z.object({
   baseline: ScenarioSide,
   current: ScenarioSide,
   metrics: z.array(MetricComparison),
+  /**
+   * The chat patterns both sides measured, figure by figure (latency percentiles by the latency
+   * rule, counts such as missing, stale and notCaughtUp by the count rule: any increase from 0
+   * regresses). Absent when neither side has pattern figures.
+   */
+  patterns: z.array(PatternComparison).optional(),
   /** Whole latency distributions (HDR); null when either side has too few arrivals for even p50 (2). */
   distribution: DistributionShift.nullable(),
   /** Workloads that differ, scenarios that did not pass, metrics not measured or not judged (too few samples), a lagging generator. */

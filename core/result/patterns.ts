@@ -58,8 +58,9 @@ export type RetainedFigures = z.infer<typeof RetainedFigures>;
 
 /**
  * Users that left and came back during sending: `offline` (clean goodbye, session kept) and
- * `disconnect` faults (abrupt drop). Catch-up: from the moment the returning connection was
- * ready until the last message sent to the user before that moment arrived.
+ * `disconnect` faults (abrupt drop). Catch-up (resumed returns): from the reconnect call until
+ * the last owed message sent to the user before it arrived (a server flushes the queue as it
+ * accepts the session, before the client's own setup ends, so "ready" would read about zero).
  */
 export const AbsenceFigures = z.object({
   /** Absences in all, and how they began. */
@@ -79,6 +80,8 @@ export const AbsenceFigures = z.object({
   catchUp: LatencySummary,
   /** Deliveries sent while their receiver was away that the protocol did not owe (QoS 0, or a session not kept). */
   excused: count(),
+  /** Sends due while their sender was away: not sent, so owed to no one. Absent in results made before it existed. */
+  sendsSkipped: count().optional(),
 });
 export type AbsenceFigures = z.infer<typeof AbsenceFigures>;
 

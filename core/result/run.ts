@@ -59,6 +59,48 @@ export const ScenarioSpecRecord = z.object({
     .optional(),
   /** Seed of the random draws (poisson gaps, sizes); present when a draw was made. */
   seed: count().optional(),
+  // ---- Chat patterns, edge cases and faults (core/scenario/types.ts): each present only when asked for. ----
+  /** Rooms by size, r0.. in this order (then rooms holds the total count and the largest size). */
+  roomSizes: z.array(z.object({ count: count(), members: count() })).optional(),
+  /** Each user wrote to this many partners drawn from the seed. */
+  randomPeers: count().optional(),
+  /** u0..u(receivers-1) only received; every other user wrote to one of them. */
+  fanIn: z.object({ receivers: count() }).optional(),
+  /** Topic naming other than plain: long (padded to about `bytes`) or unicode names. */
+  topics: z.object({ style: z.enum(['plain', 'long', 'unicode']), bytes: count().optional() }).optional(),
+  /** MQTT 5 Receive Maximum every client announced. */
+  receiveMaximum: count().optional(),
+  /** The pacer's limit on sends not yet completed. */
+  maxInFlight: count().optional(),
+  /** Sessions kept across disconnects (written, or implied by offline / reconnecting disconnect faults); ms. */
+  session: z.object({ persistent: z.boolean(), expiryMs: count(), messageExpiryMs: count().optional() }).optional(),
+  /** The presence episode: shares 0..1, times in ms. */
+  presence: z
+    .object({
+      watchers: count(), offlineShare: z.number().min(0).max(1), abruptShare: z.number().min(0).max(1),
+      awayMs: count(), waitMs: count(), willDelayMs: count().optional(),
+    })
+    .optional(),
+  retained: z.object({ lateJoiners: count() }).optional(),
+  /** Offline inbox: this share of the receiving users away from atMs for forMs. */
+  offline: z.object({ share: z.number().min(0).max(1), atMs: count(), forMs: count() }).optional(),
+  takeover: z.object({ share: z.number().min(0).max(1), atMs: count() }).optional(),
+  /** Faults chatbench injected (times from the start of the send phase, ms; shares 0..1). */
+  faults: z
+    .array(
+      z.discriminatedUnion('kind', [
+        z.object({
+          kind: z.literal('disconnect'), share: z.number().min(0).max(1).optional(), rate: z.number().positive().optional(),
+          atMs: count(), forMs: count().optional(), reconnectWithinMs: count().nullable(),
+        }),
+        z.object({ kind: z.literal('slow-consumer'), users: count(), atMs: count(), forMs: count() }),
+        z.object({
+          kind: z.literal('network'), delayMs: count(), jitterMs: count(),
+          loss: z.number().min(0).max(1), duplicate: z.number().min(0).max(1),
+        }),
+      ]),
+    )
+    .optional(),
 });
 export type ScenarioSpecRecord = z.infer<typeof ScenarioSpecRecord>;
 

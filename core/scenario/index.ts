@@ -13,7 +13,7 @@ export type { ScenarioFileInput } from './schema.js';
 export { COMPARATORS, THRESHOLD_METRICS, isLatencyMetric, parseThreshold } from './thresholds.js';
 export { formatDuration, formatSize, parseDuration, parseRate, parseSize } from './units.js';
 export type { Parsed } from './units.js';
-export { COUNT_METRICS, LATENCY_METRICS, SERVICE_METRICS } from './types.js';
+export { COUNT_METRICS, LATENCY_METRICS, PATTERN_COUNT_METRICS, PATTERN_LATENCY_METRICS, SERVICE_METRICS } from './types.js';
 export type {
   Comparator,
   ScenarioFile,

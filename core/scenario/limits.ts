@@ -17,6 +17,7 @@ import { getHeapStatistics } from 'node:v8';
 import { protocolName } from '../result/envelope.js';
 import { limitsFor, protocolOf } from '../target.js';
 import { formatSize } from './units.js';
+import type { DriverFeature } from '../driver.js';
 import type { ScenarioSpec, TargetSpec } from './types.js';
 
 /** What the machine running chatbench offers. Tests inject their own; readMachine() reads the real one. */
@@ -36,6 +37,8 @@ export interface LimitContext {
   /** The embedded server runs in this process: both ends of every connection count here. */
   embedded: boolean;
   machine: MachineFacts;
+  /** Features the target's protocol version lacks, with a hint each (core/target.ts ProtocolLimits.lacks); undefined: unknown. */
+  lacks?: { protocol: string; protocolVersion: string; embedded: boolean; features: ReadonlyMap<DriverFeature, string> } | undefined;
 }
 
 /**
@@ -45,10 +48,12 @@ export interface LimitContext {
 export function limitContextFor(target: TargetSpec | null | undefined, machine: MachineFacts = readMachine()): LimitContext {
   const limits = target === undefined ? undefined : limitsFor(target);
   const name = target === undefined ? undefined : protocolOf(target);
+  const lacks = target === undefined || name === undefined ? undefined : limits?.lacks?.(target);
   return {
     protocol: limits && name !== undefined ? { name, maxPayloadBytes: limits.maxPayloadBytes } : undefined,
     embedded: target === null,
     machine,
+    lacks: lacks && name !== undefined ? { protocol: name, embedded: target === null, ...lacks } : undefined,
   };
 }
 
@@ -85,7 +90,7 @@ const COST = {
   fileDescriptorSlack: 64,
 } as const;
 
-type Workload = Pick<ScenarioSpec, 'users' | 'rooms' | 'directPairs' | 'rate' | 'payloadBytes'>;
+type Workload = Pick<ScenarioSpec, 'users' | 'rooms' | 'directPairs' | 'rate' | 'payloadBytes' | 'roomSizes' | 'randomPeers' | 'fanIn'>;
 
 export interface WorkloadNeeds {
   connections: number;
@@ -104,8 +109,8 @@ export interface WorkloadNeeds {
  * for a server that keeps up, so a heavy payload × rate shows up before the run.
  */
 export function estimateNeeds(spec: Workload, embedded: boolean): WorkloadNeeds {
-  const { users, rooms, directPairs, rate, payloadBytes } = spec;
-  const memberPairs = (rooms.members >= 2 ? rooms.count * rooms.members * (rooms.members - 1) : 0) + 2 * directPairs;
+  const { users, rate, payloadBytes } = spec;
+  const memberPairs = streamReceivers(spec);
   const heapBytes = users * (COST.connectionHeap + (embedded ? COST.embeddedConnectionHeap : 0)) + memberPairs * COST.memberPairHeap;
   const memory = {
     connections: users * (COST.connectionMemory + (embedded ? COST.embeddedConnectionMemory : 0)),
@@ -114,6 +119,14 @@ export function estimateNeeds(spec: Workload, embedded: boolean): WorkloadNeeds 
   };
   const memoryBytes = memory.connections + memory.memberPairs + memory.inFlight;
   return { connections: users, fileDescriptors: users * (embedded ? 2 : 1) + COST.fileDescriptorSlack, memberPairs, heapBytes, memory, memoryBytes };
+}
+
+/** (stream, receiver) pairs of the plan (core/engine/plan.ts): rooms by size, direct pairs, random peers, fan-in. */
+export function streamReceivers(spec: Workload): number {
+  const groups = spec.roomSizes ?? [spec.rooms];
+  const inRooms = groups.reduce((sum, g) => sum + (g.members >= 2 ? g.count * g.members * (g.members - 1) : 0), 0);
+  const fanIn = spec.fanIn === undefined ? 0 : spec.users - spec.fanIn.receivers;
+  return inRooms + 2 * spec.directPairs + spec.users * (spec.randomPeers ?? 0) + fanIn;
 }
 
 /** Every reason `spec` cannot run here; empty when it can. */

@@ -13,6 +13,8 @@ import type { LimitContext, MachineFacts } from './limits.js';
 import { scenarioErrorMap, toPathIssues } from './messages.js';
 import type { IssuePath, PathIssue } from './messages.js';
 import { SCENARIO_DEFAULTS, defaultsSchema, knownKeysAt, scenarioFileSchema, scenarioSchema, targetSchema } from './schema.js';
+import { resolveAudience } from './audience.js';
+import { resolvePatterns } from './patterns.js';
 import { resolveShape } from './shapes.js';
 import type { LocalStart, ScenarioSpec, TargetSpec, ThresholdSpec } from './types.js';
 import { formatDuration } from './units.js';
@@ -101,6 +103,8 @@ interface Recovered {
 function unwrapObject(schema: z.ZodType): z.ZodObject | undefined {
   let inner: z.ZodType = schema;
   while (inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+  // A key that takes a map or another form (rooms: a map or a list): its map form, for a map.
+  if (inner instanceof z.ZodUnion) inner = (inner.options as z.ZodType[]).find((o) => o instanceof z.ZodObject) ?? inner;
   return inner instanceof z.ZodObject ? inner : undefined;
 }
 
@@ -147,6 +151,8 @@ function duplicateNames(scenarios: readonly unknown[]): PathIssue[] {
   return issues;
 }
 
+type RoomSize = { count: number; members: number };
+
 /** Floors a product of a rate and a time that should be whole, without losing 100 to 99.99999999. */
 const floorCount = (x: number) => Math.floor(x + 1e-9);
 /** 100 -> "100", 2.5 -> "2.5", 1/3 -> "0.333": for messages. */
@@ -189,10 +195,12 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
   const roomCount = field(['rooms', 'count'], SCENARIO_DEFAULTS.roomCount);
   const members = field<number | undefined>(['rooms', 'members'], users);
   const directPairs = field(['directPairs'], SCENARIO_DEFAULTS.directPairs);
-  const senders =
-    roomCount === undefined || members === undefined || directPairs === undefined ? undefined : roomCount * (members >= 2 ? members : 0) + 2 * directPairs;
+  // The list form is whole: its sizes come from the map (the scenario, else defaults:) that wrote `rooms`.
+  const roomsFrom = get(s.data, ['rooms']) !== undefined || s.isInvalid(['rooms']) ? s : d;
+  const roomSizes = roomsFrom.isInvalid(['rooms']) ? undefined : ((get(roomsFrom.data, ['rooms', 'sizes']) as RoomSize[] | undefined) ?? null);
+  const audience = resolveAudience({ field, at, report }, { users, roomCount, members, directPairs, roomSizes });
   const shape = resolveShape({
-    field, at, report, senders,
+    field, at, report, senders: audience.senders,
     ownKey: (key) => get(s.data, [key]) !== undefined,
     defaultKey: (key) => get(d.data, [key]) !== undefined,
     defaults: { rate: SCENARIO_DEFAULTS.rate, durationMs: SCENARIO_DEFAULTS.durationMs, payloadBytes: SCENARIO_DEFAULTS.payloadBytes },
@@ -206,13 +214,6 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
   }
   if (users !== undefined && directPairs !== undefined && directPairs * 2 > users) {
     report(at(['directPairs']), `directPairs (${directPairs}) needs ${directPairs * 2} users, but users is ${users}`);
-  }
-  if (roomCount !== undefined && members !== undefined && directPairs !== undefined) {
-    const roomDelivers = roomCount > 0 && members >= 2;
-    if (!roomDelivers && directPairs === 0) {
-      const culprit = roomCount === 0 ? at(['rooms', 'count']) : at(['rooms', 'members'], ['users']);
-      report(culprit, 'no one to deliver to: give a room at least 2 members, or set directPairs to 1 or more');
-    }
   }
   if (durationMs !== undefined && warmupMs !== undefined && warmupMs >= durationMs) {
     report(at(['warmup'], ['duration']), `warmup (${formatDuration(warmupMs)}) must be shorter than duration (${formatDuration(durationMs)})`);
@@ -237,7 +238,7 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
   }
 
   if (users !== undefined && roomCount !== undefined && members !== undefined && directPairs !== undefined && rate !== undefined && payloadBytes !== undefined) {
-    const workload = { users, rooms: { count: roomCount, members }, directPairs, rate, payloadBytes };
+    const workload = { users, rooms: { count: roomCount, members }, directPairs, rate, payloadBytes, ...audience.extra };
     for (const issue of checkWorkload(workload, limits)) {
       // A limit on a value the shape derived is the shape key's to answer for.
       const derived = issue.field[0] === 'payload' ? ['payloadSizes'] : issue.field[0] === 'rate' ? ['phases'] : [];
@@ -257,12 +258,14 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
   const connectRate = field<number | null>(['connect', 'rate'], null);
   const thresholds = field<ThresholdSpec[]>(['thresholds'], []);
   const description = field(['description'], SCENARIO_DEFAULTS.description);
+  const patterns = resolvePatterns({ field, at, report }, { users, durationMs, roomCount, lacks: limits.lacks });
   if (
     name === undefined || description === undefined || users === undefined || roomCount === undefined || members === undefined ||
     directPairs === undefined || rate === undefined || payloadBytes === undefined || qos === undefined || durationMs === undefined ||
     messages === undefined || warmupMs === undefined || drainMs === undefined || drainMaxMs === undefined ||
     stallTimeoutMs === undefined || concurrency === undefined || timeoutMs === undefined ||
-    thresholds === undefined || idleMs === undefined || shape.extra === undefined || connectRate === undefined
+    thresholds === undefined || idleMs === undefined || shape.extra === undefined || connectRate === undefined ||
+    audience.extra === undefined || patterns === undefined
   ) {
     return { spec: undefined, issues };
   }
@@ -287,6 +290,9 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
     ...(idleMs > 0 ? { idleMs } : {}),
     // Likewise: the load-shape keys appear only when they change something.
     ...shape.extra,
+    // And the chat-pattern keys (audience.ts, patterns.ts).
+    ...audience.extra,
+    ...patterns,
   };
   return { spec, issues };
 }

@@ -11,8 +11,11 @@ import * as z from 'zod';
 import { parseThreshold } from './thresholds.js';
 import { checkTargetUrl, exampleUrl, registryGeneration, schemeList, targetFieldShapes } from '../target.js';
 import type { ScenarioSpec, SizeDistribution } from './types.js';
-import { parseDuration, parseRate, parseSize } from './units.js';
-import type { Parsed } from './units.js';
+import { count, duration, mapError, positive, unitField } from './fields.js';
+import { patternFields } from './pattern-fields.js';
+import { parseRate, parseSize } from './units.js';
+
+export { mapError } from './fields.js';
 
 /** The chatbench header (run id, stream id, sequence, two timestamps) takes 48 bytes; leave room. */
 export const HEADER_MIN_PAYLOAD = 64;
@@ -41,37 +44,6 @@ export const SCENARIO_DEFAULTS: Readonly<Omit<ScenarioSpec, 'name' | 'rooms' | '
   connectConcurrency: 50,
   connectTimeoutMs: 10_000,
 };
-
-/** A field parsed by `parse`; `check` adds a range rule on the parsed value. */
-function unitField(
-  expected: string,
-  parse: (input: number | string) => Parsed<number>,
-  meta: { description: string; default?: string | number; examples: (string | number)[] },
-  check?: (value: number) => string | undefined,
-) {
-  return z
-    .union([z.number(), z.string()], { error: `expected ${expected}` })
-    .meta(meta)
-    .transform((input, ctx) => {
-      const parsed = parse(input);
-      const problem = parsed.ok ? check?.(parsed.value) : parsed.error;
-      if (!parsed.ok || problem !== undefined) {
-        ctx.issues.push({ code: 'custom', message: problem ?? 'invalid value', input });
-        return z.NEVER;
-      }
-      return parsed.value;
-    });
-}
-
-/** A duration field; `check` adds a range rule on the milliseconds. */
-const duration = (description: string, defaultValue: string | undefined, check?: (ms: number) => string | undefined) =>
-  unitField(
-    'a duration such as 10s, 500ms or 2m',
-    parseDuration,
-    { description, ...(defaultValue === undefined ? {} : { default: defaultValue }), examples: ['500ms', '10s', '2m'] },
-    check,
-  );
-const positive = (ms: number) => (ms > 0 ? undefined : 'must be longer than zero');
 
 /** A rate in a phase: 0 is allowed there (a ramp from or down to nothing). */
 const rampRate = (description: string) =>
@@ -106,12 +78,25 @@ function payloadSizes() {
     .meta({ description: 'instead of payload: a size per message, drawn from a uniform range or a weighted list (seeded by `seed`)' });
 }
 
-const count = (min: number, description: string, defaultValue?: number) =>
-  z.int().min(min).meta({ description, ...(defaultValue === undefined ? {} : { default: defaultValue }) });
-
-/** A map field's message for a value that is not a map (exported: runners' target fields use it too). */
-export const mapError = (example: string) => (issue: { code: string }) =>
-  issue.code === 'invalid_type' ? `expected a map such as ${example}` : undefined;
+/**
+ * `rooms:` as a list of sizes, r0.. in list order. It reads back as the map form with the total
+ * count and the largest size (what limits and messages about rooms.members use) plus `sizes`.
+ */
+function roomSizesField() {
+  return z
+    .array(
+      z.strictObject(
+        { count: count(1, 'rooms of this size'), members: count(1, 'members of each, at most users') },
+        { error: mapError('{ count: 8, members: 3 }') },
+      ),
+    )
+    .min(1, { error: 'lists no room sizes; add at least one { count, members }' })
+    .transform((sizes) => ({
+      count: sizes.reduce((sum, g) => sum + g.count, 0),
+      members: Math.max(...sizes.map((g) => g.members)),
+      sizes,
+    }));
+}
 
 /**
  * `target:`: the url plus every registered runner's extra fields (core/target.ts), so the
@@ -153,14 +138,20 @@ function buildTargetSchema() {
 const scenarioFields = {
   users: count(1, 'number of chat users', SCENARIO_DEFAULTS.users).optional(),
   rooms: z
-    .strictObject(
-      {
-        count: count(0, 'number of group rooms (0: direct messages only)', SCENARIO_DEFAULTS.roomCount).optional(),
-        members: count(1, 'members per room, at most users (default: users)').optional(),
-      },
-      { error: mapError('{ count: 5, members: 10 }') },
+    .union(
+      [
+        z.strictObject(
+          {
+            count: count(0, 'number of group rooms (0: direct messages only)', SCENARIO_DEFAULTS.roomCount).optional(),
+            members: count(1, 'members per room, at most users (default: users)').optional(),
+          },
+          { error: mapError('{ count: 5, members: 10 }') },
+        ),
+        roomSizesField(),
+      ],
+      { error: 'expected { count: 5, members: 10 }, or a list of sizes such as [{ count: 8, members: 3 }, { count: 2, members: 12 }]' },
     )
-    .meta({ description: 'group rooms; every member sends to its room' })
+    .meta({ description: 'group rooms, all of one size ({ count, members }) or by size (a list: many small, a few large); every member sends to its room' })
     .optional(),
   directPairs: count(0, 'direct-message pairs (u0<->u1, u2<->u3, ...)', SCENARIO_DEFAULTS.directPairs).optional(),
   rate: unitField('a rate such as 500/s or 30/min', parseRate, {
@@ -234,6 +225,7 @@ const scenarioFields = {
     )
     .meta({ description: 'how users connect before the readiness barrier' })
     .optional(),
+  ...patternFields,
   thresholds: z
     .array(
       z
@@ -306,14 +298,27 @@ export type ScenarioFileInput = z.input<ReturnType<typeof scenarioFileSchema>>;
 export type ScenarioFields = z.output<typeof defaultsSchema>;
 export type ScenarioEntry = z.output<typeof scenarioSchema>;
 
+/** Through optional, default and transform wrappers to the schema that checks the value. */
+function unwrapped(schema: z.ZodType): z.ZodType {
+  for (;;) {
+    if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;
+    else if (schema instanceof z.ZodPipe) schema = schema.in as z.ZodType;
+    else return schema;
+  }
+}
+
 /** The keys the map at `path` accepts (for "did you mean"), or [] when there is no map there. */
 export function knownKeysAt(path: readonly PropertyKey[]): string[] {
   let schema: z.ZodType = scenarioFileSchema();
   for (const segment of [...path, null]) {
-    for (;;) {
-      if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;
-      else if (schema instanceof z.ZodPipe) schema = schema.in as z.ZodType;
-      else break;
+    schema = unwrapped(schema);
+    // A key that takes a map or a list (or a word), or one of several maps: follow the form
+    // the next segment is in; at the end, every key any of its maps accepts.
+    if (schema instanceof z.ZodUnion) {
+      const options = (schema.options as z.ZodType[]).map(unwrapped);
+      const maps = options.filter((o): o is z.ZodObject => o instanceof z.ZodObject);
+      if (segment === null) return [...new Set(maps.flatMap((m) => Object.keys(m.shape)))];
+      schema = (typeof segment === 'number' ? options.find((o) => o instanceof z.ZodArray) : maps.find((m) => segment in m.shape)) ?? schema;
     }
     if (segment === null) break;
     if (schema instanceof z.ZodObject && typeof segment === 'string') {

@@ -9,10 +9,10 @@
  */
 import { didYouMean } from './suggest.js';
 import { parseLatency, type Parsed } from './units.js';
-import { COUNT_METRICS, LATENCY_METRICS, SERVICE_METRICS } from './types.js';
+import { COUNT_METRICS, LATENCY_METRICS, PATTERN_COUNT_METRICS, PATTERN_LATENCY_METRICS, SERVICE_METRICS } from './types.js';
 import type { Comparator, ThresholdMetric, ThresholdSpec, ThresholdUnit } from './types.js';
 
-export const THRESHOLD_METRICS: readonly ThresholdMetric[] = [...LATENCY_METRICS, ...SERVICE_METRICS, ...COUNT_METRICS];
+export const THRESHOLD_METRICS: readonly ThresholdMetric[] = [...LATENCY_METRICS, ...SERVICE_METRICS, ...COUNT_METRICS, ...PATTERN_LATENCY_METRICS, ...PATTERN_COUNT_METRICS];
 export const COMPARATORS: readonly Comparator[] = ['<', '<=', '>', '>=', '==', '!='];
 
 /** Spellings people reach for, mapped to the metric they mean. */
@@ -26,7 +26,7 @@ const EXPRESSION = /^\s*([A-Za-z][\w.]*)\s*([<>=!]+)\s*(.*?)\s*$/;
 const VALUE = /^([-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?)\s*(\S*)$/i;
 
 export function isLatencyMetric(metric: ThresholdMetric): boolean {
-  return (LATENCY_METRICS as readonly string[]).includes(metric) || (SERVICE_METRICS as readonly string[]).includes(metric);
+  return [LATENCY_METRICS, SERVICE_METRICS, PATTERN_LATENCY_METRICS].some((group) => (group as readonly string[]).includes(metric));
 }
 
 function toMetric(name: string): ThresholdMetric | undefined {

@@ -55,10 +55,17 @@ export const COUNT_METRICS = [
   'sent', 'delivered', 'expected', 'lost', 'undelivered', 'duplicated', 'reordered', 'violations', 'sendErrors',
   'deliveredPerSecond', 'sentPerSecond', 'lossRatio', 'bytesPerDelivered',
 ] as const;
+/** Figures of the chat patterns (core/result/patterns.ts), read only from scenarios that asked for the pattern. */
+export const PATTERN_LATENCY_METRICS = ['presence.p50', 'presence.p99', 'presence.max'] as const;
+export const PATTERN_COUNT_METRICS = [
+  'presence.missing', 'wills.missing', 'wills.afterCleanDisconnect', 'wills.early', 'retained.missing', 'retained.stale',
+] as const;
 export type ThresholdMetric =
   | (typeof LATENCY_METRICS)[number]
   | (typeof SERVICE_METRICS)[number]
-  | (typeof COUNT_METRICS)[number];
+  | (typeof COUNT_METRICS)[number]
+  | (typeof PATTERN_LATENCY_METRICS)[number]
+  | (typeof PATTERN_COUNT_METRICS)[number];
 
 export interface ScenarioSpec {
   name: string;

@@ -6,6 +6,7 @@
  *   rate      "500/s", "30/min", "2/ms", "3600/h", or a number per second   -> messages per second
  *   size      256, "256B", "2KB" (1000), "1KiB" (1024), "1MiB", "1GB"        -> bytes
  *   latency   "250us", "250µs", "250μs", "12ms", "1.5s"                      -> microseconds
+ *   share     "30%", 0.3                                                      -> a fraction from 0 to 1
  */
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -94,6 +95,18 @@ export function parseSize(input: number | string): Parsed<number> {
   const rounded = Math.round(bytes);
   if (Math.abs(bytes - rounded) > 1e-6) return fail(`size "${input}" is not a whole number of bytes`);
   return ok(rounded);
+}
+
+const SHARE = new RegExp(String.raw`^(${NUMBER})\s*(%?)$`);
+
+/** A fraction from 0 to 1: "30%" or a plain number (0.3). 30 alone is refused: it reads as 30% or as 30 times. */
+export function parseShare(input: number | string): Parsed<number> {
+  const match = typeof input === 'string' ? SHARE.exec(input.trim()) : null;
+  if (typeof input === 'string' && !match) return fail(`invalid share "${input}": write a percentage (30%) or a fraction from 0 to 1 (0.3)`);
+  const value = match ? Number(match[1]) / (match[2] === '%' ? 100 : 1) : Number(input);
+  if (!Number.isFinite(value) || value < 0) return fail(`a share must be from 0% to 100%, got ${input}`);
+  if (value > 1) return fail(match?.[2] === '%' ? `a share is at most 100%, got ${input}` : `a share is at most 1 (100%), got ${input}: write ${input}% for a percentage`);
+  return ok(value);
 }
 
 /** 1500 -> "1.5s", 250 -> "250ms", 120000 -> "2m": for messages. */

@@ -1,8 +1,8 @@
 /**
  * Regression verdicts between two run results (this release against the last, MQTT against
  * XMPP): scenarios matched by name, each compared metric of the metric table judged by the
- * rules in compare-rules.ts, whole latency distributions compared through their HDR
- * histograms, and the caveats that make a comparison mean little (a lagging generator, an
+ * rules in compare-rules.ts, the chat patterns' figures likewise (compare-patterns.ts), whole
+ * latency distributions compared through their HDR histograms, and the caveats that make a comparison mean little (a lagging generator, an
  * aborted side, different protocols). Pure: the result is plain data; reports/ renders it.
  */
 import { InputError } from '../errors.js';
@@ -11,10 +11,10 @@ import type {
   AbortCause, Caveat, CompareResult, DistributionShift, MetricComparison, ResolvedCompareOptions, RunResult, RunSide, ScenarioComparison, ScenarioResult, ScenarioSide,
 } from '../result/index.js';
 import { RESULT_SCHEMA_VERSION } from '../result/index.js';
-import {
-  DEFAULT_COMPARE_OPTIONS, SHIFT_PERCENTILES, censoredVerdictOf, minSamplesFor, relativeChange, ruleFor, verdictOf, type CompareOptions,
-} from './compare-rules.js';
-import { COMPARED_METRICS, type Reading } from './metrics.js';
+import { DEFAULT_COMPARE_OPTIONS, SHIFT_PERCENTILES, minSamplesFor, relativeChange, ruleFor, verdictOf, type CompareOptions } from './compare-rules.js';
+import { COMPARED_METRICS } from './metrics.js';
+import { judgeFigure } from './compare-judge.js';
+import { PATTERN_FIGURE_IDS, comparePatterns } from './compare-patterns.js';
 import { caveatsOf } from './compare-caveats.js';
 import { testClaims } from './claims.js';
 import { generatorLag, lagP99 } from './generator.js';
@@ -100,9 +100,9 @@ export function abortRegresses(cause: AbortCause): boolean {
   return cause !== 'signal';
 }
 
-/** A figure (a metric or the whole distribution) regressed, as opposed to only the status. */
-export function figuresRegressed(s: Pick<ScenarioComparison, 'metrics' | 'distribution'>): boolean {
-  return s.metrics.some((m) => m.verdict === 'regressed') || s.distribution?.verdict === 'regressed';
+/** A figure (a metric, a pattern's figure or the whole distribution) regressed, as opposed to only the status. */
+export function figuresRegressed(s: Pick<ScenarioComparison, 'metrics' | 'distribution' | 'patterns'>): boolean {
+  return [...s.metrics, ...(s.patterns ?? [])].some((m) => m.verdict === 'regressed') || s.distribution?.verdict === 'regressed';
 }
 
 /** True when the comparison holds a caveat: with --strict that fails it. */
@@ -131,8 +131,6 @@ function scenarioSide(s: ScenarioResult): ScenarioSide {
   };
 }
 
-/** A reading as a number for the table: censored sides hold their lower bound. */
-const numberOf = (r: Reading): number | null => (r.kind === 'nothing' ? null : r.kind === 'censored' ? r.atLeast : r.value);
 
 /** How bad a status is: a current side worse than its baseline regressed, whatever its figures. */
 const STATUS_RANK: Readonly<Record<ScenarioResult['status'], number>> = { passed: 0, failed: 1, aborted: 2 };
@@ -149,38 +147,11 @@ function statusRegression(b: ScenarioResult, c: ScenarioResult): string | null {
   return `status ${b.status} → ${c.status}`;
 }
 
-const count = (n: number): string => n.toLocaleString('en-US');
-
 function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompareOptions): ScenarioComparison {
   const unjudged: string[] = [];
-  const metrics = COMPARED_METRICS.map((m): MetricComparison => {
-    const rule = ruleFor(m.rule, m.better, o);
-    const [before, after] = [m.read(b), m.read(c)];
-    const baseline = numberOf(before);
-    const current = numberOf(after);
-    const censored = { baseline: before.kind === 'censored', current: after.kind === 'censored' };
-    const measured = baseline !== null && current !== null;
-    const relative = measured ? relativeChange(baseline, current) : null;
-    let verdict = measured && (censored.baseline || censored.current) ? censoredVerdictOf(baseline, current, censored, rule) : verdictOf(baseline, current, rule);
-    if (measured && m.percentile !== undefined) {
-      // With fewer samples the percentile is the max: one outlier would decide the verdict.
-      // The max is one sample by nature: it needs as many as the highest judged percentile.
-      const needed = minSamplesFor(m.percentile.at);
-      const [nb, nc] = [m.percentile.samples(b), m.percentile.samples(c)];
-      if (nb < needed || nc < needed) {
-        verdict = 'not-measured';
-        const why = m.percentile.at === 100 ? ', as p99.9 does, so that one slow message does not decide it' : ' to differ from the max';
-        unjudged.push(`${m.label} not judged: it needs ${count(needed)} samples on each side${why}; the baseline has ${count(nb)}, the current run ${count(nc)}`);
-      }
-    }
-    return {
-      id: m.name, label: m.label, unit: m.unit, better: m.better, baseline, current, censored,
-      change: measured ? current - baseline : null,
-      relative: relative !== null && Number.isFinite(relative) ? relative : null,
-      verdict,
-      rule: rule.text,
-    };
-  });
+  // A figure of a chat pattern is judged with the pattern's rows, never twice.
+  const metrics = COMPARED_METRICS.filter((m) => !PATTERN_FIGURE_IDS.has(m.name)).map((m): MetricComparison => ({ id: m.name, ...judgeFigure(m, b, c, o, unjudged) }));
+  const patterns = comparePatterns(b, c, o, unjudged);
   const distribution = distributionShift(b, c, o);
 
   const warnings: string[] = [];
@@ -191,8 +162,10 @@ function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompar
     if (s.status === 'failed') warnings.push(`${side} failed${why}`);
     if (s.status === 'aborted') warnings.push(`${side} was aborted${why} (compared anyway: its figures cover only part of the scenario)`);
   }
+  warnings.push(...(patterns?.warnings ?? []));
+  const rows = [...metrics, ...(patterns?.rows ?? [])];
   for (const side of ['baseline', 'current'] as const) {
-    const missing = metrics.filter((m) => m[side] === null).map((m) => m.label);
+    const missing = rows.filter((m) => m[side] === null).map((m) => m.label);
     if (missing.length > 0) warnings.push(`not measured in the ${side}, not compared: ${missing.join(', ')}`);
   }
   warnings.push(...unjudged);
@@ -201,14 +174,15 @@ function compareScenario(b: ScenarioResult, c: ScenarioResult, o: ResolvedCompar
   const status = statusRegression(b, c);
   const regressions = [...(status === null ? [] : [status]), ...metrics.filter((m) => m.verdict === 'regressed').map((m) => m.label)];
   if (distribution?.verdict === 'regressed') regressions.push(DISTRIBUTION_LABEL);
+  regressions.push(...(patterns?.rows ?? []).filter((m) => m.verdict === 'regressed').map((m) => m.label));
   const generatorLagged = lagged.length > 0;
   // Only figures can be chatbench's own delay; a status that got worse (an abort) never is.
-  if (generatorLagged && figuresRegressed({ metrics, distribution })) {
+  if (generatorLagged && figuresRegressed({ metrics, distribution, ...(patterns === null ? {} : { patterns: patterns.rows }) })) {
     warnings.push(`regression found while the generator lagged (${lagged.map(([side]) => side).join(' and ')}): it may be chatbench's own delay, re-run with a lower rate or more CPU`);
   }
   return {
-    name: b.name, baseline: scenarioSide(b), current: scenarioSide(c), metrics, distribution, warnings, regressions,
-    regressed: regressions.length > 0, generatorLagged,
+    name: b.name, baseline: scenarioSide(b), current: scenarioSide(c), metrics, ...(patterns === null ? {} : { patterns: patterns.rows }),
+    distribution, warnings, regressions, regressed: regressions.length > 0, generatorLagged,
   };
 }
 

@@ -1,16 +1,19 @@
 /**
  * The scenario's verdict: thresholds from the metric table, delivery violations, deliveries
- * still outstanding, lost connections, unfinished sends, protocol anomalies, nothing measured
- * and aborts — each a typed Reason whose `message` says the same fact in words.
+ * still outstanding, lost connections, unfinished sends, protocol anomalies, the chat patterns'
+ * checks (pattern-checks.ts), nothing measured and aborts — each a typed Reason whose
+ * `message` says the same fact in words.
  *
  * Status: aborted when the scenario stopped early, failed when there is any reason, else passed.
  */
 import { DELIVERY_LEVELS } from '../driver.js';
+import { violationsByKind } from '../metrics/delivery-levels.js';
 import type { AbortCause, LevelDelivery, Reason, ScenarioResult, ThresholdVerdict } from '../result/index.js';
 import type { ScenarioSpec, ThresholdSpec } from '../scenario/types.js';
 import { count as n, duration, plural } from '../words.js';
 import { generatorLag } from './generator.js';
 import { metric } from './metrics.js';
+import { patternReasons } from './pattern-checks.js';
 import { describeReading, evaluateThreshold } from './thresholds.js';
 
 export type Measured = Omit<ScenarioResult, 'status' | 'reasons' | 'thresholds'>;
@@ -32,6 +35,7 @@ export function judge(spec: ScenarioSpec, measured: Measured, aborted: AbortInfo
     ...connectionReasons(measured),
     ...sendReasons(measured),
     ...protocolReasons(measured),
+    ...patternReasons(measured),
   ];
   const status = aborted !== null ? 'aborted' : reasons.length > 0 ? 'failed' : 'passed';
   return { ...measured, status, reasons, thresholds };
@@ -51,11 +55,7 @@ function thresholdReason(t: ThresholdVerdict, lag: number | null, value: string 
 
 /** What the protocol does not permit at a level, counted (permitted kinds count 0). */
 function violationsAt(d: LevelDelivery): { lost: number; duplicated: number; reordered: number } {
-  return {
-    lost: d.allowed.lost ? 0 : d.lost,
-    duplicated: d.allowed.duplicated ? 0 : d.duplicated,
-    reordered: d.allowed.reordered ? 0 : d.reordered,
-  };
+  return violationsByKind(d.allowed, d);
 }
 
 /**

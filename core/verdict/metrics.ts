@@ -8,7 +8,7 @@ import type { Better, LatencySummary, MetricUnit, PercentileKey, ScenarioResult 
 import type { ThresholdMetric } from '../scenario/types.js';
 
 /** The figures of a scenario result a metric can read (a judged or a not-yet-judged result). */
-export type Measurable = Pick<ScenarioResult, 'latency' | 'serviceTime' | 'throughput' | 'delivery' | 'wire'>;
+export type Measurable = Pick<ScenarioResult, 'latency' | 'serviceTime' | 'throughput' | 'delivery' | 'wire' | 'presence' | 'retained'>;
 
 /**
  * What a metric reads from a result:
@@ -54,7 +54,7 @@ const NO_LATENCY = 'no measured delivery was owed (nothing sent after the warm-u
 const empty = (l: LatencySummary): boolean => l.count === 0 && l.censored === 0;
 
 /** A percentile over arrived + censored deliveries: null in the summary means "> waited". */
-function percentile(l: LatencySummary, key: PercentileKey): Reading {
+export function percentile(l: LatencySummary, key: PercentileKey): Reading {
   if (empty(l)) return NOTHING;
   const v = l[key];
   return v === null ? { kind: 'censored', atLeast: l.waited } : value(v);
@@ -96,6 +96,37 @@ const latencyPercentiles = KEYS.map((key) => latency(key, `latency ${WORDS[key]}
 const servicePercentiles = KEYS.map((key) =>
   latency(`service.${key}`, `service time ${WORDS[key]}`, key === 'p99', (s) => s.serviceTime, (l) => percentile(l, key), AT[key]));
 
+const NO_PRESENCE = 'the scenario has no presence episode (option `presence`)';
+const NO_RETAINED = 'the scenario has no retained room (option `retained`)';
+
+/** A figure of a pattern the scenario may not have asked for: nothing to read then. */
+function patternCount(name: MetricName, label: string, nothing: string, read: (s: Measurable) => number | undefined): Metric {
+  return { name, label, unit: 'count', better: 'lower', rule: null, nothing, read: (s) => { const v = read(s); return v === undefined ? NOTHING : value(v); } };
+}
+
+function presenceLatency(key: 'p50' | 'p99' | 'max'): Metric {
+  const pick = (s: Measurable): LatencySummary | undefined => s.presence?.latency;
+  return {
+    name: `presence.${key}`, label: `presence latency ${WORDS[key]}`, unit: 'us', better: 'lower', rule: null, nothing: NO_PRESENCE,
+    read: (s) => { const l = pick(s); return l === undefined ? NOTHING : percentile(l, key); },
+    percentile: { at: AT[key], samples: (s) => (pick(s)?.count ?? 0) + (pick(s)?.censored ?? 0) },
+  };
+}
+
+/**
+ * The chat patterns' figures a threshold can name. `compare` judges the patterns' figures on its
+ * own (compare-patterns.ts), so these are left out of it here (rule null).
+ */
+const PATTERN_METRICS: readonly Metric[] = [
+  ...(['p50', 'p99', 'max'] as const).map(presenceLatency),
+  patternCount('presence.missing', 'presence updates missing', NO_PRESENCE, (s) => s.presence?.missing),
+  patternCount('wills.missing', 'wills missing', NO_PRESENCE, (s) => s.presence?.wills.missing),
+  patternCount('wills.afterCleanDisconnect', 'wills after a clean disconnect', NO_PRESENCE, (s) => s.presence?.wills.afterCleanDisconnect),
+  patternCount('wills.early', 'wills before their delay', NO_PRESENCE, (s) => s.presence?.wills.early),
+  patternCount('retained.missing', 'late joins without the retained message', NO_RETAINED, (s) => s.retained?.missing),
+  patternCount('retained.stale', 'late joins given a stale retained message', NO_RETAINED, (s) => s.retained?.stale),
+];
+
 /** Every metric, in the order tables show them. */
 export const METRICS: readonly Metric[] = [
   latency('min', 'latency min', false, (s) => s.latency, minimum),
@@ -130,6 +161,7 @@ export const METRICS: readonly Metric[] = [
     name: 'bytesPerDelivered', label: 'wire bytes/delivered', unit: 'bytes', better: 'lower', rule: 'bytes', nothing: 'nothing was delivered',
     read: (s) => (s.delivery.delivered > 0 ? value((s.wire.bytesOut + s.wire.bytesIn) / s.delivery.delivered) : NOTHING),
   },
+  ...PATTERN_METRICS,
 ];
 
 const BY_NAME: ReadonlyMap<MetricName, Metric> = new Map(METRICS.map((m) => [m.name, m]));

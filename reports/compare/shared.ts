@@ -35,7 +35,7 @@ export type ScenarioVerdict = 'REGRESSED' | 'IMPROVED' | 'UNCHANGED';
 
 export function scenarioVerdict(s: ScenarioComparison): ScenarioVerdict {
   if (s.regressed) return 'REGRESSED';
-  const improved = s.metrics.some((m) => m.verdict === 'improved') || s.distribution?.verdict === 'improved';
+  const improved = [...s.metrics, ...(s.patterns ?? [])].some((m) => m.verdict === 'improved') || s.distribution?.verdict === 'improved';
   return improved ? 'IMPROVED' : 'UNCHANGED';
 }
 
@@ -79,8 +79,9 @@ export function distributionNote(s: ScenarioComparison): string | null {
   return `${DISTRIBUTION_LABEL}: the largest shift across p${first}…p${last} of the delivered messages' HDR histograms, found at p${d.percentile}${out}; the latency rows above also count deliveries that never arrived`;
 }
 
+/** The metrics, the distribution's largest shift, then the chat patterns' figures (when compared). */
 export function rowsOf(s: ScenarioComparison): Row[] {
-  return s.distribution === null ? s.metrics : [...s.metrics, shiftRow(s.distribution)];
+  return [...s.metrics, ...(s.distribution === null ? [] : [shiftRow(s.distribution)]), ...(s.patterns ?? [])];
 }
 
 /** [label, baseline, current, change] of a row, as text. */

@@ -10,7 +10,8 @@ import {
 } from '../describe.js';
 import { xmlText } from '../escape-xml.js';
 import { el, table } from './markup.js';
-import { badge, countCell, notRunSection, percentileCell, scenarioSection } from './scenario.js';
+import { badge, countCell, percentileCell } from './cells.js';
+import { notRunSection, scenarioSection } from './scenario.js';
 import { finishedText, htmlDocument, machineText, pageHeader } from './document.js';
 
 export function renderHtml(result: RunResult): string {

@@ -2,40 +2,22 @@
  * One scenario of the HTML report: workload and traffic, why it failed, threshold verdicts,
  * latency percentiles (censored ones as "> waited"), the two charts, delivery per QoS (allowed
  * or a violation, lost beside undelivered), the drain, connections (downgrades, who closed the
- * lost ones), unfinished sends, anomalies and the wire bytes. Every text from the result is escaped.
+ * lost ones), unfinished sends, anomalies, the wire bytes, and a section per chat pattern
+ * (patterns.ts). Every text from the result is escaped.
  */
 import { DELIVERY_LEVELS } from '../../core/driver.js';
-import type { LatencySummary, LevelDelivery, ScenarioResult, ThresholdVerdict } from '../../core/result/index.js';
+import type { LevelDelivery, ScenarioResult, ThresholdVerdict } from '../../core/result/index.js';
 import {
   DELIVERY_SCOPE, censoredNote, connectionLines, lagNote, describeAnomaly, downgradeLines, drainLine, lostNote, sendLines, thresholdValue, undeliveredNote, windowLine,
 } from '../accounts.js';
-import { describeWorkload, statusLabel, workloadOf } from '../describe.js';
+import { describeWorkload, workloadOf } from '../describe.js';
 import { xmlText } from '../escape-xml.js';
-import { formatBytes, formatCount, formatPercentile } from '../format.js';
+import { formatBytes, formatCount } from '../format.js';
+import { injectedNote } from '../patterns.js';
 import { latencyChart, throughputChart } from './charts.js';
+import { badge, countCell, latencyRow } from './cells.js';
+import { patternSections } from './patterns.js';
 import { el, table } from './markup.js';
-
-type Status = ScenarioResult['status'] | 'not-run';
-
-/** A status badge: PASS, FAIL, ABORTED or NOT RUN. */
-export function badge(status: Status): string {
-  return el('span', { class: `badge ${status}` }, status === 'not-run' ? 'NOT RUN' : statusLabel(status));
-}
-
-/** A latency percentile cell: "-" when nothing was owed, "> 12.0 s" (marked) among the censored. */
-export function percentileCell(l: LatencySummary, key: 'p50' | 'p90' | 'p99' | 'p999' | 'max'): string {
-  const text = xmlText(formatPercentile(l, key));
-  return l[key] === null && (l.count > 0 || l.censored > 0) ? el('span', { class: 'bad censored', title: 'among deliveries that never arrived' }, text) : text;
-}
-
-/** A count, marked bad when `bad` and not zero. */
-export function countCell(n: number, bad = false): string {
-  return bad && n > 0 ? el('span', { class: 'bad' }, xmlText(formatCount(n))) : xmlText(formatCount(n));
-}
-
-function latencyRow(label: string, l: LatencySummary): string[] {
-  return [xmlText(label), ...(['p50', 'p90', 'p99', 'p999', 'max'] as const).map((k) => percentileCell(l, k)), xmlText(formatCount(l.count)), countCell(l.censored, true)];
-}
 
 function thresholdsTable(s: ScenarioResult): string {
   if (s.thresholds.length === 0) return el('p', { class: 'muted' }, 'No thresholds set.');
@@ -72,9 +54,16 @@ function deliveryTable(s: ScenarioResult): string {
   rows.push(['all', ...[d.expected, d.delivered, d.lost].map((n) => xmlText(formatCount(n))), undeliveredCell(d.undelivered),
     ...[d.duplicated, d.reordered].map((n) => xmlText(formatCount(n))), countCell(d.violations, true)]);
   const head = ['level', 'expected', 'delivered', 'lost', 'undelivered', 'duplicated', 'reordered', 'violations'];
+  // With injected faults: what was excused and which duplicates chatbench made, beside the counts.
+  const extra = ([['excused', 'excused'], ['injectedDuplicates', 'duplicated by chatbench']] as const).filter(([key]) => d[key] !== undefined);
+  const all = [...levels.map(([, l]) => l), d];
+  extra.forEach(([key, label]) => {
+    head.push(label);
+    all.forEach((l, i) => rows[i]?.push(xmlText(formatCount(l[key] ?? 0))));
+  });
   return el('div', { class: 'block' }, [
     table(`Delivery per QoS (${DELIVERY_SCOPE})`, head, rows, 'delivery', (i) => (i === rows.length - 1 ? 'total' : undefined)),
-    ...notes([[lostNote(s), 'bad'], [undeliveredNote(s), 'warn'], [drainLine(s), 'muted drain']]),
+    ...notes([[lostNote(s), 'bad'], [undeliveredNote(s), 'warn'], [injectedNote(d), 'muted injected'], [drainLine(s), 'muted drain']]),
   ]);
 }
 
@@ -132,6 +121,7 @@ export function scenarioSection(s: ScenarioResult, index: number): string {
     el('div', { class: 'row' }, [el('div', { class: 'block' }, thresholdsTable(s)), el('div', { class: 'block' }, [latency, ...notes([[lagNote(s), 'warn'], [censoredNote(s), 'warn']])])]),
     el('div', { class: 'row charts' }, [latencyChart(s, `${id}-latency`), throughputChart(s, `${id}-throughput`)]),
     el('div', { class: 'row' }, [deliveryTable(s), connectionsTable(s), wireTable(s)]),
+    ...patternSections(s, id),
   ]);
 }
 

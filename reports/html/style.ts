@@ -88,6 +88,9 @@ svg .bar.partial { fill-opacity: 0.45; stroke: var(--bar); stroke-dasharray: 3 2
 svg .censored-band { fill: var(--fail); fill-opacity: 0.12; }
 svg .censored-floor { stroke-width: 2; stroke-dasharray: 2 3; }
 svg .mean { stroke: var(--fg); stroke-width: 1; stroke-dasharray: 4 3; }
+main section.pattern { margin-top: 16px; padding-top: 8px; border-top: 1px dashed var(--border); }
+section.pattern h3 { margin: 0 0 4px; font-size: 15px; }
+table.fault-timeline td { text-align: left; white-space: normal; overflow-wrap: anywhere; max-width: 24em; }
 footer { margin-top: 32px; font-size: 12px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }

@@ -98,7 +98,10 @@ export class AckFlow {
     return stage === 'recorded' || stage === 'released' ? 'PUBCOMP' : 'PUBREC';
   }
 
-  /** The connection ended: clean sessions, so no flow survives it. */
+  /**
+   * The connection ended. A persistent session's unfinished flows are replayed by MQTT.js on the
+   * next connection and acknowledged before that connection's session starts (its 'connect').
+   */
   clear(): void {
     this.#flows.clear();
   }

@@ -33,6 +33,8 @@ export interface EndEvidence {
   failure?: TransportFailure | undefined;
   /** The server closed its side (FIN) without a goodbye packet, before chatbench's side began closing. */
   peerEnded: boolean;
+  /** chatbench opened a second connection with this client id (a takeover), so the server had to close this one. */
+  takenOver?: boolean;
 }
 
 function seconds(ms: number): string {
@@ -71,7 +73,9 @@ export function connectionEnd(e: EndEvidence): ConnectionEnd {
     // MQTT 3.1.1 has no server DISCONNECT: closing is the only way a 3.1.1 server can say goodbye.
     const goodbye = e.protocolVersion === 5 ? ' without a DISCONNECT' : '';
     const before = e.clientError ? ` (after chatbench's client reported: ${e.clientError.message})` : '';
-    return { by: 'server', cause: `the server closed the connection${goodbye}${before}` };
+    // 3.1.1 [MQTT-3.1.4-2]: the server disconnects the existing client of a client id that connects again.
+    const takeover = e.takenOver ? ' after a second connection with its client id' : '';
+    return { by: 'server', cause: `the server closed the connection${goodbye}${takeover}${before}` };
   }
   if (e.clientError) return { by: 'chatbench', cause: `chatbench's client closed the connection: ${e.clientError.message}` };
   return { by: 'network', cause: 'the connection closed with no goodbye, no FIN and no socket error seen' };

@@ -3,7 +3,7 @@
  * that can fail into one short reason for TargetUnreachableError — or, when the machine
  * chatbench runs on ran out of file descriptors, a LocalLimitError (the target is not at fault).
  */
-import { MqttClient, ReasonCodes, type IClientOptions, type Packet } from 'mqtt';
+import { MqttClient, ReasonCodes, type IClientOptions, type IPublishPacket, type Packet } from 'mqtt';
 import { TargetUnreachableError } from '../../core/errors.js';
 import type { Endpoint } from './endpoint.js';
 import { localLimitError } from './local-limit.js';
@@ -22,6 +22,30 @@ export interface ClientSettings {
   embedded: boolean;
   /** MQTT keep-alive in seconds (default 30); tests shorten it to see a keep-alive timeout. */
   keepaliveSeconds?: number;
+  /** Open the TCP connection here instead (a fault proxy); TLS still verifies the endpoint's host. */
+  via?: { host: string; port: number } | undefined;
+}
+
+/** One connection's CONNECT: identity, will, and the session it asks for. */
+export interface ConnectRequest {
+  clientId: string;
+  will?: IClientOptions['will'];
+  timeoutMs: number;
+  /** Clean Session (3.1.1) / Clean Start (5.0); default true. */
+  clean?: boolean;
+  /** 5.0 CONNECT properties: Session Expiry Interval, Receive Maximum. */
+  properties?: IClientOptions['properties'];
+  /** Session state MQTT.js keeps on the client side, carried over from the user's earlier connections. */
+  state?: Pick<IClientOptions, 'incomingStore' | 'outgoingStore' | 'messageIdProvider'>;
+  /** Sees a successful CONNACK before MQTT.js acts on it (and replays its stored packets). */
+  onConnack?: (client: MqttClient, sessionPresent: boolean) => void;
+}
+
+/** A PUBLISH MQTT.js delivered before the session took the client over. */
+export interface EarlyMessage {
+  topic: string;
+  payload: Buffer;
+  packet: IPublishPacket;
 }
 
 export interface OpenedClient {
@@ -31,6 +55,13 @@ export interface OpenedClient {
   lastError(): Error | undefined;
   /** Maximum Packet Size the server announced in CONNACK (5.0 only) [MQTT-3.2.2-15]. */
   maximumPacketSize: number | undefined;
+  /** CONNACK Session Present: the server still had this client id's session. */
+  sessionPresent: boolean;
+  /**
+   * Messages MQTT.js emitted between CONNACK and now (a resumed session's queue arrives right
+   * after CONNACK, before 'connect'), and stops collecting: the caller's own listener takes over.
+   */
+  takeEarlyMessages(): EarlyMessage[];
 }
 
 const DEFAULT_KEEPALIVE_SECONDS = 30;
@@ -96,15 +127,12 @@ export function describeNotMqtt(bytes: Buffer | undefined, protocolVersion: 4 | 
  * Connects one client and resolves on a successful CONNACK. Rejects with TargetUnreachableError
  * on any failure before that, or when nothing succeeded within timeoutMs.
  */
-export function openClient(
-  settings: ClientSettings,
-  session: { clientId: string; will?: IClientOptions['will']; timeoutMs: number },
-): Promise<OpenedClient> {
-  const transport = new Transport(settings.endpoint, settings.tlsOptions);
+export function openClient(settings: ClientSettings, session: ConnectRequest): Promise<OpenedClient> {
+  const transport = new Transport(settings.endpoint, settings.tlsOptions, settings.via);
   const options: IClientOptions = {
     protocolVersion: settings.protocolVersion,
     clientId: session.clientId,
-    clean: true,
+    clean: session.clean ?? true,
     keepalive: settings.keepaliveSeconds ?? DEFAULT_KEEPALIVE_SECONDS,
     reconnectPeriod: 0, // the engine decides about reconnects
     connectTimeout: session.timeoutMs + 1000, // our own timer below fires first, with a better reason
@@ -114,11 +142,24 @@ export function openClient(
     ...(settings.username === undefined ? {} : { username: settings.username }),
     ...(settings.password === undefined ? {} : { password: settings.password }),
     ...(session.will ? { will: session.will } : {}),
+    ...(session.properties ? { properties: session.properties } : {}),
+    ...session.state,
   };
   const client = new MqttClient(transport.build, options);
   let lastError: Error | undefined;
   let refusal: number | undefined;
   let maximumPacketSize: number | undefined;
+  let sessionPresent = false;
+  // Nothing may be lost between CONNACK and the session's own 'message' listener.
+  let early: EarlyMessage[] | undefined = [];
+  const collect = (topic: string, payload: Buffer, packet: IPublishPacket): void => void early?.push({ topic, payload, packet });
+  client.on('message', collect);
+  const takeEarlyMessages = (): EarlyMessage[] => {
+    client.off('message', collect);
+    const taken = early ?? [];
+    early = undefined;
+    return taken;
+  };
   // A permanent listener: an 'error' without one would throw out of the event emitter.
   client.on('error', (err) => {
     lastError = err;
@@ -128,6 +169,9 @@ export function openClient(
     const code = settings.protocolVersion === 5 ? packet.reasonCode : packet.returnCode;
     if (code !== undefined && code !== 0) refusal = code;
     if (settings.protocolVersion === 5) maximumPacketSize = packet.properties?.maximumPacketSize;
+    if (refusal !== undefined) return;
+    sessionPresent = packet.sessionPresent;
+    session.onConnack?.(client, sessionPresent);
   });
 
   const { protocolVersion } = settings;
@@ -147,7 +191,7 @@ export function openClient(
     }, session.timeoutMs);
     const onConnect = (): void => {
       cleanup();
-      resolve({ client, transport, lastError: () => lastError, maximumPacketSize });
+      resolve({ client, transport, lastError: () => lastError, maximumPacketSize, sessionPresent, takeEarlyMessages });
     };
     const onClose = (): void => {
       const failure = transport.failure;

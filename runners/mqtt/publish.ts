@@ -4,7 +4,7 @@
  * is linked to the packet identifier MQTT.js gave it, so a send that did not complete names the
  * acknowledgement it was waiting for (ack-flow.ts); a failure reason code is a refusal.
  */
-import type { MqttClient, Packet, PacketCallback } from 'mqtt';
+import type { IClientPublishOptions, MqttClient, Packet, PacketCallback } from 'mqtt';
 import { SendIncompleteError, type ConnectionEnd, type DeliveryLevel } from '../../core/driver.js';
 import type { AckFlow } from './ack-flow.js';
 import { endPhrase, notConnected } from './close-reason.js';
@@ -24,6 +24,14 @@ export interface PublishContext {
   stoppedWaiting(): boolean;
   /** How the connection ends, as far as known now. */
   currentEnd(): ConnectionEnd;
+}
+
+/** What a PUBLISH carries besides topic, payload and QoS. */
+export interface PublishFlags {
+  /** RETAIN: the server keeps it as the topic's last message for later subscribers. */
+  retain: boolean;
+  /** 5.0 PUBLISH properties (Message Expiry Interval). */
+  properties?: IClientPublishOptions['properties'];
 }
 
 /** A QoS 1/2 send MQTT.js holds; its packet identifier once the PUBLISH was written. */
@@ -56,13 +64,15 @@ export class Publisher {
   }
 
   /** Publishes at `qos`; settles as the module header says, rejects with the send's own error. */
-  publish(topic: string, data: Uint8Array, qos: DeliveryLevel, retain: boolean): Promise<void> {
+  publish(topic: string, data: Uint8Array, qos: DeliveryLevel, flags: PublishFlags): Promise<void> {
     const { client, transport, ackFlow } = this.ctx;
     const payload = asBuffer(data);
+    const { retain, properties } = flags;
+    const options: IClientPublishOptions = properties ? { qos, retain, properties } : { qos, retain };
     if (qos === 0) {
       return this.ctx.verbs.track<void>(this.ctx.verbs.lost(`PUBLISH ${topic} at QoS 0 not written`), (resolve) => {
         // No callback for MQTT.js: one shared 'drain' wait instead (Transport.whenWritable).
-        client.publish(topic, payload, { qos, retain });
+        client.publish(topic, payload, options);
         const backedUp = transport.whenWritable();
         if (backedUp) void backedUp.then(resolve);
         else resolve();
@@ -90,7 +100,7 @@ export class Publisher {
         reject(incomplete(this.ctx.currentEnd(), false));
       };
       this.sends.set(done, send);
-      client.publish(topic, payload, { qos, retain }, done);
+      client.publish(topic, payload, options, done);
     });
   }
 }

@@ -10,12 +10,13 @@
 import type { MqttClient } from 'mqtt';
 import type { ISubackPacket } from 'mqtt-packet';
 import type { ChatSession, ConnectionEnd, DeliveryLevel, InboundHandler, ProtocolAnomaly, WireBytes } from '../../core/driver.js';
-import { nowMicros } from '../../core/clock.js';
 import { AckFlow, FAILURE_CODE } from './ack-flow.js';
 import { connectionEnd, type EndEvidence } from './close-reason.js';
 import { reasonName } from './connection.js';
+import { cleanExtras, inboundRouter, type SessionExtras } from './inbound.js';
 import { watchKeepAlive } from './keep-alive.js';
-import { Publisher } from './publish.js';
+import { statusPayload } from './presence.js';
+import { Publisher, type PublishFlags } from './publish.js';
 import type { RunTopics } from './topics.js';
 import type { Transport } from './transport.js';
 import { MqttVerbError, PendingVerbs } from './verbs.js';
@@ -37,6 +38,8 @@ export interface SessionParts {
   onAnomaly?: ((anomaly: ProtocolAnomaly) => void) | undefined;
   /** How long a graceful disconnect waits for in-flight sends before dropping the socket. */
   disconnectTimeoutMs?: number | undefined;
+  /** The pattern verbs' settings and hooks (persistent sessions, presence, retained rooms). */
+  extras?: SessionExtras;
 }
 
 export class MqttChatSession implements ChatSession {
@@ -64,6 +67,9 @@ export class MqttChatSession implements ChatSession {
   /** Set by disconnect(): it reports the end itself, once it knows how it went. */
   private ending: Promise<void> | undefined;
   private readonly onEnded: ((session: MqttChatSession) => void) | undefined;
+  private readonly extras: SessionExtras;
+  /** A persistent session this connection ended on the server (goodbye without keepSession). */
+  private sessionEnded = false;
 
   constructor(parts: SessionParts) {
     this.user = parts.user;
@@ -73,6 +79,7 @@ export class MqttChatSession implements ChatSession {
     this.v5 = parts.protocolVersion === 5;
     this.onEnded = parts.onEnded;
     this.disconnectTimeoutMs = parts.disconnectTimeoutMs ?? DEFAULT_DISCONNECT_TIMEOUT_MS;
+    this.extras = parts.extras ?? cleanExtras();
     this.evidence = { protocolVersion: parts.protocolVersion, peerEnded: false };
     this.ackFlow = new AckFlow(parts.onAnomaly ?? (() => {}));
     this.verbs = new PendingVerbs(parts.user, () => this.refusal());
@@ -81,12 +88,10 @@ export class MqttChatSession implements ChatSession {
       stoppedWaiting: () => this.stoppedWaiting,
       currentEnd: () => this.currentEnd(),
     });
-    const { onMessage, topics, client } = parts;
-    client.on('message', (topic, payload, packet) => {
-      const receivedAt = nowMicros();
-      const source = topics.parse(topic);
-      if (source) onMessage({ payload, receivedAt, level: packet.qos, source });
-    });
+    const { client } = parts;
+    const inbound = inboundRouter(parts.topics, parts.onMessage, this.extras);
+    client.on('message', (topic, payload, packet) => inbound(topic, payload, packet));
+    for (const m of this.extras.early) inbound(m.topic, m.payload, m.packet);
     client.on('disconnect', (packet) => {
       this.evidence.serverDisconnect = packet.reasonCode ?? 0;
     });
@@ -128,6 +133,16 @@ export class MqttChatSession implements ChatSession {
     return this.presenceSet || (this.closed && !this.graceful);
   }
 
+  /** CONNACK Session Present: the server still had this user's session. */
+  get resumed(): boolean {
+    return this.extras.resumed;
+  }
+
+  /** True once this connection ended its persistent session on the server (a goodbye without keepSession). */
+  get endedSession(): boolean {
+    return this.sessionEnded;
+  }
+
   /** The QoS the server granted for a room (lower than asked is allowed); undefined if not joined. */
   grantedLevel(room: string): DeliveryLevel | undefined {
     return this.grants.get(this.topics.room(room));
@@ -164,24 +179,62 @@ export class MqttChatSession implements ChatSession {
     });
   }
 
-  sendToRoom(room: string, payload: Uint8Array, level: DeliveryLevel): Promise<void> {
-    return this.publisher.publish(this.topics.room(room), payload, level, false);
+  sendToRoom(room: string, payload: Uint8Array, level: DeliveryLevel, options?: { retain?: boolean }): Promise<void> {
+    const topic = this.topics.room(room);
+    const retain = options?.retain ?? false;
+    if (retain) this.extras.onRetained(topic, true);
+    return this.publisher.publish(topic, payload, level, this.chatFlags(retain));
+  }
+
+  /** An empty retained PUBLISH removes the room's retained message (3.1.1 [MQTT-3.3.1-10], 5.0 [MQTT-3.3.1-6]). */
+  async clearRetained(room: string): Promise<void> {
+    const topic = this.topics.room(room);
+    await this.publisher.publish(topic, Buffer.alloc(0), 1, { retain: true });
+    this.extras.onRetained(topic, false);
   }
 
   sendToUser(user: string, payload: Uint8Array, level: DeliveryLevel): Promise<void> {
-    return this.publisher.publish(this.topics.inbox(user), payload, level, false);
+    return this.publisher.publish(this.topics.inbox(user), payload, level, this.chatFlags(false));
   }
 
-  setPresence(status: string): Promise<void> {
+  /** Retained QoS 1 on the user's presence topic; a stamp makes it JSON (presence.ts). */
+  setPresence(status: string, stamp?: { tag: string; sentAt: number }): Promise<void> {
     this.presenceSet = true;
-    return this.publisher.publish(this.topics.presence(this.user), Buffer.from(status), 1, true);
+    return this.publisher.publish(this.topics.presence(this.user), statusPayload(status, stamp), 1, { retain: true });
   }
 
-  disconnect(mode: 'graceful' | 'abrupt'): Promise<void> {
+  /**
+   * Subscribes to `user`'s presence topic at QoS 1; its retained status arrives at once, then
+   * every change and will (all to ConnectOptions.onPresence, never to onMessage).
+   */
+  async watchPresence(user: string): Promise<void> {
+    const topic = this.topics.presence(user);
+    // Before the SUBSCRIBE: the retained status may follow the SUBACK in the same chunk.
+    this.extras.watched.set(topic, user);
+    await this.subscribe(topic, 1, false);
+  }
+
+  /**
+   * graceful: DISCONNECT. A persistent session ends with it unless keepSession: 5.0 sets Session
+   * Expiry Interval 0 on the DISCONNECT (3.14.2.2.2); 3.1.1 has no such field, so a Clean Session
+   * connect with the same client id follows, which discards the session [MQTT-3.1.2-6].
+   * abrupt: the socket is dropped; a persistent session stays for a resume and the will fires.
+   */
+  disconnect(mode: 'graceful' | 'abrupt', options?: { keepSession?: boolean }): Promise<void> {
     if (this.ending) return this.ending;
     if (this.closed) return Promise.resolve();
-    this.ending = this.finish(mode);
+    this.ending = this.finish(mode, options?.keepSession ?? false);
     return this.ending;
+  }
+
+  /** Stops reading this connection's socket for `ms`: the server's queue to this client grows. */
+  pauseReads(ms: number): void {
+    if (!this.closed) this.transport.pauseReads(ms);
+  }
+
+  /** A second connection with this client id is being opened (takeover): the evidence if the server then closes this one. */
+  noteTakeover(): void {
+    this.evidence.takenOver = true;
   }
 
   wire(): WireBytes {
@@ -193,7 +246,13 @@ export class MqttChatSession implements ChatSession {
     return this.client.keepalive;
   }
 
-  private async finish(mode: 'graceful' | 'abrupt'): Promise<void> {
+  /** RETAIN and, in 5.0, the Message Expiry Interval every chat PUBLISH of this user carries. */
+  private chatFlags(retain: boolean): PublishFlags {
+    const expiry = this.extras.messageExpirySeconds;
+    return this.v5 && expiry !== undefined ? { retain, properties: { messageExpiryInterval: expiry } } : { retain };
+  }
+
+  private async finish(mode: 'graceful' | 'abrupt', keepSession: boolean): Promise<void> {
     if (mode === 'abrupt') {
       this.abrupt = true;
       this.stoppedWaiting = true;
@@ -203,6 +262,8 @@ export class MqttChatSession implements ChatSession {
     } else {
       // DISCONNECT, after in-flight QoS 1/2 sends are acknowledged; forced if the server stalls.
       this.evidence.disconnectRequested = true;
+      const endsSession = this.extras.persistent && !keepSession;
+      const opts = endsSession && this.v5 ? { properties: { sessionExpiryInterval: 0 } } : {};
       await new Promise<void>((resolve) => {
         // (MQTT.js ignores a second end() once disconnecting: drop the socket ourselves.)
         const timer = setTimeout(() => {
@@ -211,12 +272,13 @@ export class MqttChatSession implements ChatSession {
           this.transport.destroy();
           resolve();
         }, this.disconnectTimeoutMs);
-        this.client.end(false, () => {
+        this.client.end(false, opts, () => {
           clearTimeout(timer);
           this.graceful = true;
           resolve();
         });
       });
+      if (endsSession) this.sessionEnded = (this.v5 && this.graceful) || (await this.extras.endServerSession());
     }
     this.onEnded?.(this);
   }

@@ -5,16 +5,17 @@
  * payload limit.
  */
 import * as z from 'zod';
-import type { Driver, TargetHandle } from '../../core/driver.js';
+import type { Driver, DriverOptions, TargetHandle } from '../../core/driver.js';
 import { describeProtocol } from '../../core/result/envelope.js';
 import type { Parsed } from '../../core/scenario/units.js';
 import { redactTargetUrl } from '../../core/target.js';
 import type { FieldIssue, ProtocolRunner } from '../../core/target.js';
 import { credentialFields, credentialSourceIssues, urlCredentials } from '../common/credentials.js';
 import { resolveTls, tlsField } from '../common/tls.js';
-import { createMqttDriver } from './driver.js';
+import { createMqttDriver, mqttFeatures } from './driver.js';
 import { startEmbeddedBroker } from './embedded.js';
-import { MQTT_SCHEMES, SECURE_SCHEMES } from './endpoint.js';
+import { MQTT_SCHEMES, SECURE_SCHEMES, parseEndpoint } from './endpoint.js';
+import { startMqttNetworkFaults } from './fault-proxy.js';
 import type { MqttTarget, MqttVersion } from './endpoint.js';
 
 /** TargetSpec.fields of an MQTT target. */
@@ -80,7 +81,16 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
   schemes: MQTT_SCHEMES,
   example: 'mqtt://127.0.0.1:1883',
   fields,
-  limits: { maxPayloadBytes: MAX_REMAINING_LENGTH - PUBLISH_HEADER_ALLOWANCE },
+  limits: {
+    maxPayloadBytes: MAX_REMAINING_LENGTH - PUBLISH_HEADER_ALLOWANCE,
+    // The embedded broker (Aedes) speaks 3.1.1, like openEmbedded below.
+    lacks: (target) => {
+      const protocolVersion = target?.protocolVersion ?? '3.1.1';
+      const has = mqttFeatures(protocolVersion === '5.0' ? 5 : 4);
+      const missing = [...mqttFeatures(5)].filter((f) => !has.has(f));
+      return { protocolVersion, features: new Map(missing.map((f) => [f, 'it is an MQTT 5 property; use a 5.0 target (mqttVersion: 5.0)'])) };
+    },
+  },
 
   resolve(written, context) {
     const mqttVersion = written.mqttVersion ?? DEFAULT_VERSION;
@@ -102,7 +112,9 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
     const mqtt: MqttTarget = { url: target.url, ...target.fields };
     return {
       info: { url: redactTargetUrl(target.url), protocol: 'mqtt', protocolVersion: target.fields.mqttVersion, embedded: false, tcpNoDelay: true },
-      createDriver: (runId: string): Driver => createMqttDriver(mqtt, { runId, ...(options.env ? { env: options.env } : {}) }),
+      createDriver: (runId: string, driverOptions?: DriverOptions): Driver =>
+        createMqttDriver(mqtt, { runId, ...driverOptions, ...(options.env ? { env: options.env } : {}) }),
+      startNetworkFaults: (fault, onInjected) => startMqttNetworkFaults(parseEndpoint(target.url), fault, onInjected),
       close: async () => undefined,
     };
   },
@@ -113,8 +125,9 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
     const mqtt: MqttTarget = { url: broker.url, mqttVersion: '3.1.1' };
     return {
       info: { url: broker.url, protocol: 'mqtt', protocolVersion: '3.1.1', embedded: true, tcpNoDelay: true },
-      createDriver: (runId: string): Driver =>
-        createMqttDriver(mqtt, { runId, embedded: true, ...(options.env ? { env: options.env } : {}) }),
+      createDriver: (runId: string, driverOptions?: DriverOptions): Driver =>
+        createMqttDriver(mqtt, { runId, embedded: true, ...driverOptions, ...(options.env ? { env: options.env } : {}) }),
+      startNetworkFaults: (fault, onInjected) => startMqttNetworkFaults(parseEndpoint(broker.url), fault, onInjected),
       close: () => broker.close(),
     };
   },

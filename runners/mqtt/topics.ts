@@ -39,21 +39,92 @@ export interface RunTopics {
   parse(topic: string): MessageSource | null;
 }
 
-export function runTopics(runId: string): RunTopics {
+/** The scenario's `topics` (core/driver.ts DriverOptions.topics). */
+export interface TopicStyle {
+  style: 'plain' | 'long' | 'unicode';
+  /** long: the length every topic is padded to, about (default 1000). */
+  bytes?: number;
+}
+
+const DEFAULT_LONG_BYTES = 1_000;
+/** A topic is at most 65,535 bytes of UTF-8 [MQTT-1.5.3]: padding never goes past this. */
+const MAX_TOPIC_BYTES = 65_535;
+/**
+ * Padding levels are this long: a 1000-byte topic gets about four extra levels, within the
+ * depth servers allow by default (ejabberd: 8 levels in all), while still adding depth.
+ */
+const PAD_LEVEL_CHARS = 250;
+
+/**
+ * Decorations for `unicode` names: emoji (astral, a ZWJ sequence, a flag), Cyrillic, CJK,
+ * Arabic (right-to-left), Devanagari (combining marks), Greek. None holds '~', '/', '+', '#'
+ * or U+0000 [MQTT-4.7.3-2], so "<decoration>~<name>" splits back at its first '~'.
+ */
+const DECORATIONS = ['💬', 'чат', '聊天室', 'غرفة', 'नमस्ते', 'Ωμέγα', '👩‍💻', '🇺🇦', 'ルーム🚀'] as const;
+
+/** Escapes only what would change the topic's shape ('/', '+', '#', NUL) and '%' itself, so decodeURIComponent undoes it exactly. */
+function escapeLevel(name: string): string {
+  if (name.length === 0) throw new Error('topic level names must not be empty');
+  return name.replace(/[%/+#\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+function decoration(name: string): string {
+  let h = 0;
+  for (const c of name) h = (h * 31 + (c.codePointAt(0) ?? 0)) >>> 0;
+  return DECORATIONS[h % DECORATIONS.length] as string;
+}
+
+/** `long`: at most `need` bytes (one less where a level would not fit) of padding levels "xx…x/xx…x", never an empty level. */
+function padding(need: number): string {
+  const levels: string[] = [];
+  let used = 0;
+  for (;;) {
+    const room = need - used - (levels.length === 0 ? 0 : 1); // a level after the first costs its '/'
+    if (room < 1) return levels.join('/');
+    const chars = Math.min(PAD_LEVEL_CHARS, room);
+    used += chars + (levels.length === 0 ? 0 : 1);
+    levels.push('x'.repeat(chars));
+  }
+}
+
+export function runTopics(runId: string, style: TopicStyle = { style: 'plain' }): RunTopics {
   const prefix = `${TOPIC_ROOT}/${encodeLevel(runId)}/`;
+  const nameLevel = style.style === 'unicode' ? (name: string) => `${decoration(name)}~${escapeLevel(name)}` : encodeLevel;
+  const target = Math.min(style.bytes ?? DEFAULT_LONG_BYTES, MAX_TOPIC_BYTES);
+  const build = (kind: string, name: string): string => {
+    const plain = `${prefix}${kind}/${nameLevel(name)}`;
+    if (style.style !== 'long') return plain;
+    // "<prefix><kind>/<padding>/<name>" of `target` bytes (ASCII: bytes are characters).
+    const need = target - Buffer.byteLength(plain) - 1;
+    return need < 1 ? plain : `${prefix}${kind}/${padding(need)}/${nameLevel(name)}`;
+  };
+  // parse rebuilds the topic of every delivery: long and unicode topics are built once per name.
+  const built = new Map<string, string>();
+  const topic = (kind: string, name: string): string => {
+    if (style.style === 'plain') return build(kind, name);
+    const key = `${kind}/${name}`;
+    let t = built.get(key);
+    if (t === undefined) built.set(key, (t = build(kind, name)));
+    return t;
+  };
+  const room = (name: string) => topic('room', name);
+  const inbox = (name: string) => topic('user', name);
   return {
     prefix,
-    room: (room) => `${prefix}room/${encodeLevel(room)}`,
-    inbox: (user) => `${prefix}user/${encodeLevel(user)}`,
-    presence: (user) => `${prefix}presence/${encodeLevel(user)}`,
-    parse(topic) {
-      if (!topic.startsWith(prefix)) return null;
-      const rest = topic.slice(prefix.length).split('/');
-      if (rest.length !== 2 || rest[1] === undefined) return null;
-      const name = decodeLevel(rest[1]);
-      if (name === null) return null;
-      if (rest[0] === 'room') return { kind: 'room', room: name };
-      if (rest[0] === 'user') return { kind: 'direct' };
+    room,
+    inbox,
+    presence: (user) => topic('presence', user),
+    parse(received) {
+      if (!received.startsWith(prefix)) return null;
+      const levels = received.slice(prefix.length).split('/');
+      const kind = levels[0];
+      const last = levels[levels.length - 1];
+      if (levels.length < 2 || last === undefined) return null;
+      const name = decodeLevel(style.style === 'unicode' ? last.slice(last.indexOf('~') + 1) : last);
+      if (name === null || name.length === 0) return null;
+      // Exactly a topic this run names: rebuilding it from the name must give it back.
+      if (kind === 'room' && room(name) === received) return { kind: 'room', room: name };
+      if (kind === 'user' && inbox(name) === received) return { kind: 'direct' };
       return null;
     },
   };
@@ -76,6 +147,18 @@ function hexDigest(text: string, chars: number): string {
 export function clientIdFor(runId: string, user: string): string {
   const userTag = user.length <= USER_TAG_CHARS && ALNUM.test(user) ? user : hexDigest(user, USER_TAG_CHARS);
   return `cb${hexDigest(runId, RUN_TAG_CHARS)}${userTag}`;
+}
+
+/**
+ * The user a chat client id (clientIdFor) names, read back from the id alone (the fault proxy
+ * sees only the CONNECT): the name when it was short and alphanumeric, else null (it was hashed).
+ */
+export function userOfClientId(clientId: string): string | null {
+  const head = 2 + RUN_TAG_CHARS;
+  if (!clientId.startsWith('cb') || clientId.length <= head) return null;
+  const tag = clientId.slice(head);
+  // A hashed tag is exactly USER_TAG_CHARS hex digits; a name that looks like one is ambiguous.
+  return tag.length === USER_TAG_CHARS && /^[0-9a-f]+$/.test(tag) ? null : tag;
 }
 
 /** The id of the short-lived client that clears retained presence at close ("cc", never "cb"). */

@@ -49,9 +49,20 @@ export class Transport {
   /** One shared wait for 'drain', however many writes wait on it (see whenWritable). */
   private drained: Promise<void> | undefined;
 
+  /** Reads held back by pauseReads() until this time (ms since epoch); 0 when not paused. */
+  private pausedUntil = 0;
+  private pauseTimer: NodeJS.Timeout | undefined;
+  /** Ends the current pause (set by pauseReads). */
+  private release: (() => void) | undefined;
+
+  /**
+   * `via`: where the TCP connection goes instead of the endpoint's host and port (a fault proxy
+   * in front of the target); TLS still verifies, and WebSocket still names, the endpoint's host.
+   */
   constructor(
     private readonly endpoint: Endpoint,
     private readonly tlsOptions: tls.ConnectionOptions | undefined,
+    private readonly via?: { host: string; port: number },
   ) {}
 
   get phase(): Phase {
@@ -156,8 +167,46 @@ export class Transport {
     return socketBytes(this.raws);
   }
 
+  /**
+   * Stops reading the stream MQTT.js reads for `ms` (a slow consumer): once its buffer (16 KiB)
+   * is full the socket stops reading, the kernel's receive window closes and the server's queue
+   * for this client grows. Pausing the outer stream works the same for TCP, TLS (the TLS layer
+   * reads the raw socket's handle itself, so pausing the raw socket would not hold it) and
+   * WebSocket (ws pauses its socket when the stream's buffer is full). MQTT.js's pipe may resume
+   * the stream on its own 'drain'; while paused, any resume is undone at once. A later call
+   * extends the pause; keep-alive may time out meanwhile, which is the fault's point.
+   */
+  pauseReads(ms: number): void {
+    const stream = this.outer;
+    if (stream === undefined || stream.destroyed) return;
+    const until = Date.now() + Math.max(0, ms);
+    if (until <= this.pausedUntil) return;
+    const wasPaused = this.pausedUntil !== 0;
+    this.pausedUntil = until;
+    clearTimeout(this.pauseTimer);
+    if (!wasPaused) {
+      const hold = (): void => {
+        if (this.pausedUntil !== 0) stream.pause();
+      };
+      stream.on('resume', hold);
+      stream.pause();
+      this.release = () => {
+        stream.off('resume', hold);
+        this.pausedUntil = 0;
+        if (!stream.destroyed) stream.resume();
+      };
+    }
+    this.pauseTimer = setTimeout(() => this.release?.(), ms);
+  }
+
+  /** True while pauseReads() holds the reads back. */
+  get readsPaused(): boolean {
+    return this.pausedUntil !== 0;
+  }
+
   /** Drop the connection without any goodbye (no DISCONNECT, no TLS close_notify, no WebSocket close). */
   destroy(): void {
+    clearTimeout(this.pauseTimer);
     this.droppedHere = true;
     for (const raw of this.raws) raw.destroy();
     this.outer?.destroy();
@@ -182,7 +231,7 @@ export class Transport {
     raw.once('close', () => {
       if (this.outer && this.outer !== raw && !this.outer.destroyed) this.outer.destroy();
     });
-    raw.connect({ host: this.endpoint.host, port: this.endpoint.port });
+    raw.connect(this.via ?? { host: this.endpoint.host, port: this.endpoint.port });
     return raw;
   }
 

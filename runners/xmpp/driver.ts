@@ -121,6 +121,9 @@ export function createXmppDriver(target: XmppTargetFields & { url: string }, set
     protocolVersion: '1.0',
     displayTarget: settings.display,
     socketOptions: { tcpNoDelay: true },
+    // None of the pattern features yet: no XEP-0198 resumption, no presence subscriptions to
+    // watch, no retained or expiring messages. The engine refuses scenarios that need them.
+    features: new Set(),
     connect,
     close() {
       closing ??= closeAll();

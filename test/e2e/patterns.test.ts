@@ -13,8 +13,9 @@ import { describeWithMosquitto, startMosquitto, type Mosquitto } from '../helper
 
 /** Pattern -> the scenarios its file holds and the QoS they run at. */
 const PATTERNS: Readonly<Record<string, { scenarios: readonly string[]; qos: 0 | 1 | 2 }>> = {
-  direct: { scenarios: ['direct'], qos: 1 },
-  rooms: { scenarios: ['rooms-small', 'rooms-large'], qos: 1 },
+  direct: { scenarios: ['direct-pairs', 'direct-random'], qos: 1 },
+  rooms: { scenarios: ['rooms'], qos: 1 },
+  'fan-in': { scenarios: ['fan-in'], qos: 1 },
   typing: { scenarios: ['typing'], qos: 0 },
   'large-messages': { scenarios: ['large-messages'], qos: 1 },
 };
@@ -46,18 +47,39 @@ function expectNothingLost(pattern: string, result: RunResult, where: string): v
   }
 }
 
+/** Measured deliveries per measured send (every delivery arrived: expectNothingLost). */
+function receiversPerSend(s: RunResult['scenarios'][number]): number {
+  return s.latency.count / s.scheduleLag.count;
+}
+
 /** Pattern-specific shape checks: what makes the file the pattern it claims to be. */
 function expectShape(pattern: string, result: RunResult): void {
   if (pattern === 'rooms') {
-    const [small, large] = result.scenarios;
-    expect(small?.spec.rooms).toMatchObject({ count: 8, members: 3 });
-    expect(large?.spec.rooms).toMatchObject({ count: 2, members: 12 });
+    // One scenario, two sizes: 8 rooms of 3 (2 receivers per send) and 2 of 12 (11 per send).
+    const s = result.scenarios[0]!;
+    expect(s.spec.roomSizes).toEqual([{ count: 8, members: 3 }, { count: 2, members: 12 }]);
+    expect(s.spec.rooms).toEqual({ count: 10, members: 12 });
+    expect(s.rooms).toBe(10);
+    const perSend = receiversPerSend(s);
+    expect(perSend).toBeGreaterThan(2);
+    expect(perSend).toBeLessThan(11);
   }
   if (pattern === 'direct') {
     // Pairs only, no rooms: every delivery is one side's message to its partner.
+    const [pairs, random] = result.scenarios;
+    expect(pairs!.spec.directPairs).toBe(8);
+    expect(pairs!.spec.rooms.count).toBe(0);
+    // Random peers: one receiver per send, over unicode-named inboxes.
+    expect(random!.spec).toMatchObject({ randomPeers: 3, seed: 7, topics: { style: 'unicode' } });
+    expect(receiversPerSend(random!)).toBe(1);
+  }
+  if (pattern === 'fan-in') {
+    // Thirty senders, one receiver: one delivery per send, each on a topic of about 1000 bytes,
+    // so every PUBLISH chatbench wrote carries one (bytes out per send well above payload + 1000).
     const s = result.scenarios[0]!;
-    expect(s.spec.directPairs).toBe(8);
-    expect(s.spec.rooms.count).toBe(0);
+    expect(s.spec).toMatchObject({ fanIn: { receivers: 1 }, topics: { style: 'long', bytes: 1000 } });
+    expect(receiversPerSend(s)).toBe(1);
+    expect(s.wire.bytesOut / s.delivery.expected).toBeGreaterThan(256 + 1000);
   }
   if (pattern === 'large-messages') {
     // A mix: the mean bytes sent per message sit well above the small sizes (attachments went

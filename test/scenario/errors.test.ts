@@ -57,7 +57,7 @@ test('cross-field rules are checked even when another scenario has field errors'
     '10:15 scenarios[1].duration | warmup (5s) must be shorter than duration (5s)',
     expect.stringMatching(/^11:5 scenarios\[1\]\.typo \| unknown key "typo"; valid keys here: name, description, users, rooms, /),
     '12:11 scenarios[2].name | duplicate scenario name "a" (also scenarios[0])',
-    '13:21 scenarios[2].rooms.count | no one to deliver to: give a room at least 2 members, or set directPairs to 1 or more',
+    '13:21 scenarios[2].rooms.count | no one to deliver to: give a room at least 2 members, or set directPairs, randomPeers or fanIn',
   ]);
 });
 
@@ -100,7 +100,7 @@ test('a cross-field rule is skipped when one of its own fields is invalid (no gu
     '8:12 scenarios[1].users | must be at least 1, got 0',
     '10:13 scenarios[1].warmup | warmup (2s) must be shorter than duration (1s)',
     '12:5 scenarios[2].name | required key "name" is missing',
-    '12:21 scenarios[2].rooms.count | no one to deliver to: give a room at least 2 members, or set directPairs to 1 or more',
+    '12:21 scenarios[2].rooms.count | no one to deliver to: give a room at least 2 members, or set directPairs, randomPeers or fanIn',
     '15:15 scenarios[2].messages | expected a number, got "two"',
   ]);
   // a rule pointing into defaults: names the scenario by index when it has no valid name
@@ -223,7 +223,7 @@ describe('file-level problems', () => {
     ['scenarios not a list', 'scenarios:\n  name: a\n', '2:3 scenarios | expected a list, got a map'],
     ['a scenario that is not a map', 'scenarios: [fanout]\n', '1:13 scenarios[0] | expected a map such as { name: room-fanout, users: 50 }'],
     ['bad name', 'scenarios: [{ name: "a b" }]\n', '1:21 scenarios[0].name | may hold only letters, digits, ".", "_" and "-"'],
-    ['empty rooms value', 'scenarios:\n  - name: a\n    rooms:\n', '3:5 scenarios[0].rooms | expected a map such as { count: 5, members: 10 }'],
+    ['empty rooms value', 'scenarios:\n  - name: a\n    rooms:\n', '3:5 scenarios[0].rooms | expected { count: 5, members: 10 }, or a list of sizes such as [{ count: 8, members: 3 }, { count: 2, members: 12 }]'],
     ['bad url scheme', 'target: { url: "http://h" }\nscenarios: [{ name: a }]\n', '1:16 target.url | unsupported URL scheme "http://" in "http://h"; use mqtt://, mqtts://, ws://, wss://, xmpp:// or xmpps://'],
     ['bad mqttVersion', 'target: { url: "mqtt://h", mqttVersion: 6 }\nscenarios: [{ name: a }]\n', '1:41 target.mqttVersion | expected 3.1.1 or 5.0'],
     ['mqttVersion 3 (MQTT 3.1)', 'target: { url: "mqtt://h", mqttVersion: 3 }\nscenarios: [{ name: a }]\n', `1:41 target.mqttVersion | ${MQTT_31}`],
@@ -258,7 +258,7 @@ describe('file-level problems', () => {
     ['cert without key', 'target: { url: "mqtts://h", tls: { cert: c.pem } }\nscenarios: [{ name: a }]\n', '1:42 target.tls.cert | cert and key go together: set both or neither'],
     ['3.1.1 password without user', 'target: { url: "mqtt://h", mqttVersion: 3.1.1, passwordEnv: P }\nscenarios: [{ name: a }]\n', '1:61 target.passwordEnv | a password needs a user name: chatbench\'s MQTT client (MQTT.js) cannot send a password without one, and MQTT 3.1.1 forbids it [MQTT-3.1.2-22]: set usernameEnv too'],
     ['warmup not shorter than duration', 'scenarios: [{ name: a, warmup: 3s, duration: 2s }]\n', '1:32 scenarios[0].warmup | warmup (3s) must be shorter than duration (2s)'],
-    ['one user, nobody to talk to', 'scenarios: [{ name: a, users: 1 }]\n', '1:31 scenarios[0].users | no one to deliver to: give a room at least 2 members, or set directPairs to 1 or more'],
+    ['one user, nobody to talk to', 'scenarios: [{ name: a, users: 1 }]\n', '1:31 scenarios[0].users | no one to deliver to: give a room at least 2 members, or set directPairs, randomPeers or fanIn'],
     ['payload too large', 'scenarios: [{ name: a, payload: 1GiB }]\n', "1:33 scenarios[0].payload | payload (1GiB = 1,073,741,824 bytes) is more than one MQTT message can carry: at most 268,434,423 bytes (the protocol's largest packet, less its headers)"],
     ['messages must be a whole number', 'scenarios: [{ name: a, messages: 2.5 }]\n', '1:34 scenarios[0].messages | expected a whole number, got 2.5'],
     ['duration zero', 'scenarios: [{ name: a, duration: 0 }]\n', '1:34 scenarios[0].duration | must be longer than zero'],
