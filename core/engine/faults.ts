@@ -72,19 +72,27 @@ export class InjectionClock {
   at(atMs: number, action: () => Promise<void> | void, isReturn = false): void {
     this.#pending++;
     if (isReturn) this.#returns++;
-    const delayMs = Math.max(0, (this.startMicros + atMs * MICROS_PER_MILLI - nowMicros()) / MICROS_PER_MILLI);
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#events++;
-      void Promise.resolve()
-        .then(action)
-        .catch(() => undefined) // each action accounts for its own failures
-        .finally(() => {
-          if (isReturn) this.#returns--;
-          this.#done();
-        });
-    }, delayMs);
-    this.#timers.set(timer, isReturn);
+    const due = this.startMicros + atMs * MICROS_PER_MILLI;
+    const arm = (): void => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        // A timer may fire a fraction of a millisecond early: never inject before the time asked for.
+        if (nowMicros() < due) {
+          arm();
+          return;
+        }
+        this.#events++;
+        void Promise.resolve()
+          .then(action)
+          .catch(() => undefined) // each action accounts for its own failures
+          .finally(() => {
+            if (isReturn) this.#returns--;
+            this.#done();
+          });
+      }, Math.max(0, Math.ceil((due - nowMicros()) / MICROS_PER_MILLI)));
+      this.#timers.set(timer, isReturn);
+    };
+    arm();
   }
 
   /** Since the start of sending, ms. */

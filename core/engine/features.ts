@@ -20,6 +20,11 @@ const NEEDS: readonly ((spec: ScenarioSpec) => Need | null)[] = [
   (s) => (s.presence === undefined ? null : { option: 'presence', features: ['will', 'presence-watch'], what: 'wills and presence watches' }),
   (s) => ((s.presence?.willDelayMs ?? 0) > 0 ? { option: 'presence.willDelay', features: ['will-delay'], what: 'a will delay' } : null),
   (s) => (s.retained === undefined ? null : { option: 'retained', features: ['retained'], what: 'retained room messages' }),
+  (s) => (s.session?.persistent === true ? { option: 'session', features: ['persistent-session'], what: 'persistent sessions' } : null),
+  (s) => (s.session?.messageExpiryMs === undefined ? null : { option: 'session.messageExpiry', features: ['message-expiry'], what: 'a message expiry' }),
+  (s) => (s.receiveMaximum === undefined ? null : { option: 'receiveMaximum', features: ['receive-maximum'], what: 'a receive maximum' }),
+  (s) => (s.takeover === undefined ? null : { option: 'takeover', features: ['takeover'], what: 'a second device with the same identity' }),
+  (s) => (s.faults?.some((f) => f.kind === 'slow-consumer') === true ? { option: 'faults (slow-consumer)', features: ['slow-consumer'], what: 'read pauses' } : null),
 ];
 
 /** Throws InputError naming every option of `spec` the driver cannot serve. */

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowMicros } from '../../core/clock.js';
 import { runScenario } from '../../core/engine/index.js';
+import { InputError } from '../../core/errors.js';
 import { FaultTimeline, pickUsers, shareOf } from '../../core/engine/faults.js';
 import { seededRandom } from '../../core/engine/random.js';
 import { memoryBroker } from '../helpers/memory-broker.js';
@@ -77,6 +78,20 @@ describe('slow consumers and takeovers on an in-memory server', () => {
     expect(r.takeover).toMatchObject({ attempted: 1, oldClosed: 0, oldNotClosed: 1, newConnected: 1 });
     expect(r.status).toBe('failed');
     expect(r.reasons.find((x) => x.kind === 'pattern')).toMatchObject({ check: 'takeover-not-closed', count: 1 });
+  });
+});
+
+describe('features a driver lacks', () => {
+  it('refuses (bad input, before connecting) a slow-consumer fault and a takeover the driver cannot serve', async () => {
+    const { driver, stats } = memoryBroker();
+    const lacking = { ...driver, features: new Set(['persistent-session' as const]) };
+    const run = runScenario(
+      spec({ users: 2, rooms: { count: 1, members: 2 }, takeover: { share: 0.5, atMs: 100 }, faults: [{ kind: 'slow-consumer', users: 1, atMs: 100, forMs: 100 }] }),
+      { runId: 'flt5', driver: lacking },
+    );
+    await expect(run).rejects.toThrow(/option `takeover` needs .*\(takeover\)[\s\S]*option `faults \(slow-consumer\)` needs read pauses \(slow-consumer\)/);
+    await expect(run).rejects.toBeInstanceOf(InputError);
+    expect(stats.connects).toHaveLength(0);
   });
 });
 
