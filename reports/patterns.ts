@@ -69,7 +69,7 @@ function presence(s: ScenarioResult, p: NonNullable<ScenarioResult['presence']>)
   const w = p.wills;
   const failed = (check: string): boolean => failedCheck(s, check);
   const summary = `presence: ${formatCount(p.delivered)} of ${plural(p.expected, 'status update')} reached their watchers ` +
-    `(${plural(p.users, 'user')}, ${plural(p.watches, 'watch', 'watches')}), ${latencyBrief(p.latency)}, ${formatCount(p.missing)} missing after waiting ${duration(p.waitedMs)}; ` +
+    `(${plural(p.users, 'user')}, ${plural(p.watches, 'watch', 'watches')}), ${latencyBrief(p.latency)}, ${p.missing > 0 ? `${formatCount(p.missing)} missing after waiting ${duration(p.waitedMs)}` : 'none missing'}; ` +
     `wills ${formatCount(w.delivered)} of ${formatCount(w.expected)} after ${plural(w.abruptDrops, 'abrupt drop')}, ` +
     `${formatCount(w.afterCleanDisconnect)} after ${plural(w.cleanDisconnects, 'clean disconnect')}, ${formatCount(w.early)} early`;
   return {

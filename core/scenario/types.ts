@@ -56,9 +56,12 @@ export const COUNT_METRICS = [
   'deliveredPerSecond', 'sentPerSecond', 'lossRatio', 'bytesPerDelivered',
 ] as const;
 /** Figures of the chat patterns (core/result/patterns.ts), read only from scenarios that asked for the pattern. */
-export const PATTERN_LATENCY_METRICS = ['presence.p50', 'presence.p99', 'presence.max'] as const;
+export const PATTERN_LATENCY_METRICS = [
+  'presence.p50', 'presence.p99', 'presence.max', 'retained.p50', 'retained.p99', 'retained.max', 'catchUp.p50', 'catchUp.p99', 'catchUp.max',
+] as const;
 export const PATTERN_COUNT_METRICS = [
   'presence.missing', 'wills.missing', 'wills.afterCleanDisconnect', 'wills.early', 'retained.missing', 'retained.stale',
+  'absences.notCaughtUp', 'absences.notResumed', 'takeover.notClosed',
 ] as const;
 export type ThresholdMetric =
   | (typeof LATENCY_METRICS)[number]

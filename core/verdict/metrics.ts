@@ -8,7 +8,7 @@ import type { Better, LatencySummary, MetricUnit, PercentileKey, ScenarioResult 
 import type { ThresholdMetric } from '../scenario/types.js';
 
 /** The figures of a scenario result a metric can read (a judged or a not-yet-judged result). */
-export type Measurable = Pick<ScenarioResult, 'latency' | 'serviceTime' | 'throughput' | 'delivery' | 'wire' | 'presence' | 'retained'>;
+export type Measurable = Pick<ScenarioResult, 'latency' | 'serviceTime' | 'throughput' | 'delivery' | 'wire' | 'presence' | 'retained' | 'absences' | 'takeover'>;
 
 /**
  * What a metric reads from a result:
@@ -98,33 +98,41 @@ const servicePercentiles = KEYS.map((key) =>
 
 const NO_PRESENCE = 'the scenario has no presence episode (option `presence`)';
 const NO_RETAINED = 'the scenario has no retained room (option `retained`)';
+const NO_ABSENCES = 'no user left and came back (options `offline`, `faults: disconnect`)';
+const NO_TAKEOVER = 'the scenario has no session takeover (option `takeover`)';
 
 /** A figure of a pattern the scenario may not have asked for: nothing to read then. */
 function patternCount(name: MetricName, label: string, nothing: string, read: (s: Measurable) => number | undefined): Metric {
   return { name, label, unit: 'count', better: 'lower', rule: null, nothing, read: (s) => { const v = read(s); return v === undefined ? NOTHING : value(v); } };
 }
 
-function presenceLatency(key: 'p50' | 'p99' | 'max'): Metric {
-  const pick = (s: Measurable): LatencySummary | undefined => s.presence?.latency;
-  return {
-    name: `presence.${key}`, label: `presence latency ${WORDS[key]}`, unit: 'us', better: 'lower', rule: null, nothing: NO_PRESENCE,
+/** A percentile of a pattern's latency summary (`<prefix>.p99`), nothing to read when the pattern is absent. */
+function patternLatency(prefix: string, label: string, nothing: string, pick: (s: Measurable) => LatencySummary | undefined) {
+  return (key: 'p50' | 'p99' | 'max'): Metric => ({
+    name: `${prefix}.${key}` as MetricName, label: `${label} ${WORDS[key]}`, unit: 'us', better: 'lower', rule: null, nothing,
     read: (s) => { const l = pick(s); return l === undefined ? NOTHING : percentile(l, key); },
     percentile: { at: AT[key], samples: (s) => (pick(s)?.count ?? 0) + (pick(s)?.censored ?? 0) },
-  };
+  });
 }
+const PATTERN_KEYS = ['p50', 'p99', 'max'] as const;
 
 /**
  * The chat patterns' figures a threshold can name. `compare` judges the patterns' figures on its
  * own (compare-patterns.ts), so these are left out of it here (rule null).
  */
 const PATTERN_METRICS: readonly Metric[] = [
-  ...(['p50', 'p99', 'max'] as const).map(presenceLatency),
+  ...PATTERN_KEYS.map(patternLatency('presence', 'presence latency', NO_PRESENCE, (s) => s.presence?.latency)),
+  ...PATTERN_KEYS.map(patternLatency('retained', 'retained-message latency', NO_RETAINED, (s) => s.retained?.latency)),
+  ...PATTERN_KEYS.map(patternLatency('catchUp', 'catch-up time', NO_ABSENCES, (s) => s.absences?.catchUp)),
   patternCount('presence.missing', 'presence updates missing', NO_PRESENCE, (s) => s.presence?.missing),
   patternCount('wills.missing', 'wills missing', NO_PRESENCE, (s) => s.presence?.wills.missing),
   patternCount('wills.afterCleanDisconnect', 'wills after a clean disconnect', NO_PRESENCE, (s) => s.presence?.wills.afterCleanDisconnect),
   patternCount('wills.early', 'wills before their delay', NO_PRESENCE, (s) => s.presence?.wills.early),
   patternCount('retained.missing', 'late joins without the retained message', NO_RETAINED, (s) => s.retained?.missing),
   patternCount('retained.stale', 'late joins given a stale retained message', NO_RETAINED, (s) => s.retained?.stale),
+  patternCount('absences.notCaughtUp', 'returning users not caught up', NO_ABSENCES, (s) => s.absences?.notCaughtUp),
+  patternCount('absences.notResumed', 'returns whose session was not kept', NO_ABSENCES, (s) => s.absences?.notResumed),
+  patternCount('takeover.notClosed', 'taken-over connections left open', NO_TAKEOVER, (s) => s.takeover?.oldNotClosed),
 ];
 
 /** Every metric, in the order tables show them. */

@@ -34,7 +34,7 @@ test.each<[string, RegExp]>([
   ['p99 < 50 minutes', /unknown latency unit "minutes"/],
   ['p99 < -1ms', /cannot be negative/],
   ['p95 < 50ms', /unknown metric "p95" \(did you mean "p90"\?\); valid metrics: min, mean, p50, p90, p99, p999, max, service\.p50/],
-  ['latency < 50ms', /unknown metric "latency"; valid metrics: min, .*lost, undelivered, .*lossRatio, bytesPerDelivered, presence\.p50, .*retained\.stale$/],
+  ['latency < 50ms', /unknown metric "latency"; valid metrics: min, .*lost, undelivered, .*lossRatio, bytesPerDelivered, presence\.p50, .*takeover\.notClosed$/],
   ['lost = 0', /use "==" to compare/],
   ['lost =< 3', /write "<=" instead of "=<"/],
   ['p99 <> 5ms', /unknown comparator "<>"; use one of < <= > >= == !=/],
