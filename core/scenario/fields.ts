@@ -15,7 +15,7 @@ export function unitField(
   check?: (value: number) => string | undefined,
 ) {
   return z
-    .union([z.number(), z.string()], { error: `expected ${expected}` })
+    .union([z.number(), z.string()], { error: (issue) => (issue.input === undefined ? `missing: give ${expected}` : `expected ${expected}`) })
     .meta(meta)
     .transform((input, ctx) => {
       const parsed = parse(input);

@@ -263,6 +263,7 @@ describe('file-level problems', () => {
     ['messages must be a whole number', 'scenarios: [{ name: a, messages: 2.5 }]\n', '1:34 scenarios[0].messages | expected a whole number, got 2.5'],
     ['duration zero', 'scenarios: [{ name: a, duration: 0 }]\n', '1:34 scenarios[0].duration | must be longer than zero'],
     ['duration as a list', 'scenarios: [{ name: a, duration: [1] }]\n', '1:34 scenarios[0].duration | expected a duration such as 10s, 500ms or 2m'],
+    ['a required duration left out', 'scenarios: [{ name: a, faults: [{ disconnect: { share: 30%, at: 1s } }] }]\n', '1:47 scenarios[0].faults[0].disconnect.reconnectWithin | missing: give a duration such as 1s, or never'],
   ])('%s', (_, text, expected) => {
     expect(problems(text)).toEqual([expected]);
   });
