@@ -49,6 +49,8 @@ interface Away {
 export interface CatchUp {
   left: number;
   lastAt: number;
+  /** Owed deliveries at the return (0: nothing was queued, so there is no catch-up to time). */
+  owed: number;
 }
 
 /** Missing seqs [start, end). */
@@ -295,7 +297,7 @@ export class DeliveryTracker {
    * sent before now (from the first it had not seen when it left) until they all arrived.
    */
   receiverReturning(receiver: string): void {
-    const catchUp: CatchUp = { left: 0, lastAt: nowMicros() };
+    const catchUp: CatchUp = { left: 0, lastAt: nowMicros(), owed: 0 };
     for (const s of this.#streams.values()) {
       const r = s.receivers.get(receiver);
       if (r === undefined) continue;
@@ -304,6 +306,7 @@ export class DeliveryTracker {
       r.catchBelow = kept ? s.sent : 0;
       catchUp.left += missingAcknowledged(s, r, r.catchFrom, r.catchBelow);
     }
+    catchUp.owed = catchUp.left;
     this.#catching.set(receiver, catchUp);
   }
 

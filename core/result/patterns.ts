@@ -74,9 +74,13 @@ export const AbsenceFigures = z.object({
   stayedAway: count(),
   /** From the reconnect call until the returning session was ready. */
   reconnectTime: LatencySummary,
-  /** Returning users whose queued messages all arrived, and those still missing some when the drain ended. */
+  /**
+   * Resumed returns whose queued messages all arrived, and those still missing some when the drain
+   * ended. A return with nothing queued counts as caught up (caughtUp + notCaughtUp = resumed).
+   */
   caughtUp: count(),
   notCaughtUp: count(),
+  /** From the reconnect call until the last queued message arrived; only returns that had something queued, so count may be below caughtUp. */
   catchUp: LatencySummary,
   /** Deliveries sent while their receiver was away that the protocol did not owe (QoS 0, or a session not kept). */
   excused: count(),
