@@ -2,9 +2,11 @@
  * The embedded broker: Aedes on a plain TCP server on a loopback port, used when no target
  * is given. Server-side sockets set TCP_NODELAY too, so neither end batches small packets.
  * Aedes 1.x speaks MQTT 3.1 and 3.1.1 only: a 5.0 CONNECT is refused with return code 1.
+ * Its session store is embedded-persistence.ts (upstream's memory one with the PUBREL fix).
  */
 import net from 'node:net';
 import { Aedes } from 'aedes';
+import { createEmbeddedPersistence } from './embedded-persistence.js';
 
 export interface EmbeddedBroker {
   /** mqtt://HOST:PORT */
@@ -18,7 +20,8 @@ export interface EmbeddedBroker {
 
 export async function startEmbeddedBroker(opts: { host?: string; port?: number } = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
-  const broker = await Aedes.createBroker();
+  // Our memory persistence: upstream's sends PUBRELs with wrong ids to persistent sessions.
+  const broker = await Aedes.createBroker({ persistence: createEmbeddedPersistence() });
   const connections = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);

@@ -18,11 +18,17 @@ test('describe: URL with the password masked, MQTT version and transport', () =>
 
 test('limits: the largest MQTT payload is the largest Remaining Length less the PUBLISH header allowance', () => {
   const target = parseScenarioText(`target: { url: "mqtt://h" }\n${WORKLOAD}`, 'l.yaml').target;
-  expect(limitsFor(target)).toEqual({ maxPayloadBytes: 268_435_455 - (2 + 1_024 + 2 + 4) });
-  expect(limitsFor(null)).toEqual(limitsFor(target));
+  expect(limitsFor(target)?.maxPayloadBytes).toBe(268_435_455 - (2 + 1_024 + 2 + 4));
+  expect(limitsFor(null)?.maxPayloadBytes).toBe(limitsFor(target)?.maxPayloadBytes);
   expect(protocolOf(null)).toBe('mqtt');
   // 256 MiB does not fit (issue 5: it passed validation and died in the codec).
   expect(limitsFor(null)?.maxPayloadBytes).toBeLessThan(256 * 1024 * 1024);
+  // What a 3.1.1 target lacks (the embedded broker is one): MQTT 5's properties, refused at load.
+  const lacks311 = limitsFor(null)?.lacks?.(null);
+  expect(lacks311?.protocolVersion).toBe('3.1.1');
+  expect([...(lacks311?.features.keys() ?? [])].sort()).toEqual(['message-expiry', 'receive-maximum', 'will-delay']);
+  const v5 = parseScenarioText(`target: { url: "mqtt://h", mqttVersion: 5 }\n${WORKLOAD}`, 'v5.yaml').target;
+  expect(limitsFor(v5)?.lacks?.(v5).features.size).toBe(0);
 });
 
 test('--mqtt-version is the runner\'s mqttVersion field laid over the file\'s', () => {
