@@ -2,11 +2,13 @@
  * The embedded broker: Aedes on a plain TCP server on a loopback port, used when no target
  * is given. Server-side sockets set TCP_NODELAY too, so neither end batches small packets.
  * Aedes 1.x speaks MQTT 3.1 and 3.1.1 only: a 5.0 CONNECT is refused with return code 1.
- * Its session store is embedded-persistence.ts (upstream's memory one with the PUBREL fix).
+ * Its session store is embedded-persistence.ts (upstream's memory one with the PUBREL fix);
+ * embedded-order.ts keeps a resumed session's backlog ahead of messages published meanwhile.
  */
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import { createEmbeddedPersistence } from './embedded-persistence.js';
+import { orderResumedDeliveries } from './embedded-order.js';
 
 export interface EmbeddedBroker {
   /** mqtt://HOST:PORT */
@@ -21,13 +23,20 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(opts: { host?: string; port?: number } = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
   // Our memory persistence: upstream's sends PUBRELs with wrong ids to persistent sessions.
-  const broker = await Aedes.createBroker({ persistence: createEmbeddedPersistence() });
+  const persistence = createEmbeddedPersistence();
+  const broker = await Aedes.createBroker({
+    persistence,
+    // Packets the persistence found completed while a resume re-sent them are not written again.
+    authorizeForward: (_client, packet) => (persistence.completedMeanwhile(packet) ? null : packet),
+  });
+  // Upstream delivers live messages before a resumed session's backlog [MQTT-4.6.0-6].
+  const holdUntilReady = orderResumedDeliveries(broker);
   const connections = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
-    broker.handle(socket);
+    holdUntilReady(broker.handle(socket));
   });
   try {
     await new Promise<void>((resolve, reject) => {

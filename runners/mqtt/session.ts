@@ -56,6 +56,8 @@ export class MqttChatSession implements ChatSession {
   private readonly evidence: EndEvidence;
   private readonly disconnectTimeoutMs: number;
   private closed = false;
+  /** disconnect() was called: whatever closes the connection from now on, chatbench asked for it. */
+  private disconnectAsked = false;
   private abrupt = false;
   private graceful = false;
   private presenceSet = false;
@@ -223,6 +225,9 @@ export class MqttChatSession implements ChatSession {
   disconnect(mode: 'graceful' | 'abrupt', options?: { keepSession?: boolean }): Promise<void> {
     if (this.ending) return this.ending;
     if (this.closed) return Promise.resolve();
+    // Set before finish() runs: dropping the socket can close it synchronously (a write that
+    // fails with EPIPE), and that close must read as chatbench's own, not as a lost connection.
+    this.disconnectAsked = true;
     this.ending = this.finish(mode, options?.keepSession ?? false);
     return this.ending;
   }
@@ -317,7 +322,7 @@ export class MqttChatSession implements ChatSession {
     this.verbs.failAll(end);
     this.publisher.clear();
     this.ackFlow.clear();
-    if (this.ending) return;
+    if (this.ending || this.disconnectAsked) return;
     onConnectionLost?.(end);
     this.onEnded?.(this);
   }

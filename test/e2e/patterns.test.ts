@@ -96,7 +96,7 @@ function expectShape(pattern: string, result: RunResult): void {
     expect(p.latency.count).toBe(110);
   }
   if (pattern === 'offline-inbox') {
-    // Half of the 16 users leave cleanly keeping their session at 0.5 s, come back as sending ends and catch up.
+    // Half of the 16 users leave cleanly keeping their session at 0.5 s, come back 1 s later and catch up.
     const a = result.scenarios[0]!.absences!;
     expect(a).toMatchObject({ absences: 8, graceful: 8, abrupt: 0, resumed: 8, notResumed: 0, stayedAway: 0, notCaughtUp: 0 });
     expect(a.caughtUp).toBe(8);

@@ -154,23 +154,20 @@ describe('absences on an in-memory server', () => {
 /** The same absences against real servers: Aedes in-process, and mosquitto when installed. */
 describe('absences on the embedded broker', () => {
   /*
-   * Aedes resumes the sessions and loses nothing, but it interleaves live messages with the queued
-   * backlog it is still flushing, so later messages overtake queued ones (seen with plain MQTT.js
-   * too: 0,1,2,31,3,32,4,...). Ordering is owed per topic ([MQTT-4.6.0-6]), so chatbench reports
-   * those as reordered, a QoS 1 violation: the test checks the figures, and that the verdict says so.
+   * Upstream Aedes interleaves live messages with the backlog it is still flushing on a resume
+   * (moscajs/aedes#649, [MQTT-4.6.0-6]); the embedded broker holds live deliveries until the
+   * backlog is out (runners/mqtt/embedded-order.ts), so the inbox arrives whole and in order.
    */
-  it('offline inbox (QoS 1, 50% away 1 s): every session resumed, nothing lost, catch-up measured; reordering judged', async () => {
+  it('offline inbox (QoS 1, 50% away 1 s): every session resumed, nothing lost or reordered, catch-up measured', async () => {
     const broker = await startEmbeddedBroker();
     try {
       const r = await runOnMqtt(broker.url, '3.1.1', 'absE1', offlineInbox(), true);
       expect(r.absences).toMatchObject({ graceful: 4, resumed: 4, notResumed: 0, excused: 0 });
       expect((r.absences?.caughtUp ?? 0) + (r.absences?.notCaughtUp ?? 0)).toBe(4);
-      expect(r.absences?.catchUp.count).toBe(r.absences?.caughtUp);
-      expect(r.delivery.lost).toBe(0);
-      expect(r.delivery.delivered + r.delivery.undelivered).toBe(r.delivery.expected);
-      const reordered = r.reasons.find((x) => x.kind === 'delivery');
-      if (r.delivery.reordered > 0) expect(reordered).toMatchObject({ level: 1, reordered: r.delivery.reordered });
-      else expect(reordered).toBeUndefined();
+      expect(r.absences?.catchUp.count).toBeLessThanOrEqual(r.absences?.caughtUp ?? 0);
+      expect(r.delivery).toMatchObject({ lost: 0, undelivered: 0, reordered: 0, duplicated: 0 });
+      expect(r.delivery.delivered).toBe(r.delivery.expected);
+      expect(r.status, r.reasons.map((x) => x.message).join('; ')).toBe('passed');
     } finally {
       await broker.close();
     }

@@ -183,3 +183,57 @@ describe('createEmbeddedPersistence: outgoingUpdate for a PUBREL', () => {
     expect(String(failed[0])).toContain('no such packet');
   });
 });
+
+describe('createEmbeddedPersistence: a resume re-sending a queue that changes under it', () => {
+  interface Store extends QueueReader {
+    broker: { id: string; counter: number };
+    once(event: 'ready', listener: () => void): void;
+    outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void>;
+    outgoingUpdate(client: { id: string }, packet: object): Promise<void> | undefined;
+    outgoingClearMessageId(client: { id: string }, packet: object): Promise<unknown>;
+    outgoingStream(client: { id: string }): AsyncIterable<{ cmd: string; messageId?: number }>;
+    completedMeanwhile(packet: object): boolean;
+  }
+
+  async function store(): Promise<Store> {
+    const s = createEmbeddedPersistence() as unknown as Store;
+    const ready = new Promise<void>((resolve) => s.once('ready', resolve));
+    s.broker = { id: 'broker-b', counter: 0 };
+    await ready;
+    return s;
+  }
+
+  const publish = (id: number, counter: number) =>
+    ({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, brokerId: 'broker-b', brokerCounter: counter, messageId: id });
+
+  it('skips an entry completed after the stream began and sends a converted one as a PUBREL', async () => {
+    const s = await store();
+    const client = { id: 'r' };
+    for (const [i, id] of [41, 42, 43, 44].entries()) {
+      await s.outgoingEnqueue({ clientId: client.id }, publish(id, i + 1));
+      await s.outgoingUpdate(client, publish(id, i + 1));
+    }
+    const seen: string[] = [];
+    const stream = s.outgoingStream(client)[Symbol.asyncIterator]();
+    const first = await stream.next(); // the stream has begun (and read at most one entry ahead)
+    seen.push(`${first.value?.cmd} ${first.value?.messageId}`);
+    await s.outgoingClearMessageId(client, { messageId: 43 }); // completed by the connection being replaced
+    await s.outgoingUpdate(client, { cmd: 'pubrel', messageId: 44 }); // its PUBREC arrived meanwhile
+    for (let r = await stream.next(); !r.done; r = await stream.next()) seen.push(`${r.value.cmd} ${r.value.messageId}`);
+    expect(seen).toEqual(['publish 41', 'publish 42', 'pubrel 44']);
+  });
+
+  it('an update of a queued publication completed meanwhile succeeds and marks it not to be written', async () => {
+    const s = await store();
+    const client = { id: 'm' };
+    await s.outgoingEnqueue({ clientId: client.id }, publish(51, 1));
+    await s.outgoingUpdate(client, publish(51, 1));
+    await s.outgoingClearMessageId(client, { messageId: 51 });
+    const stale = publish(51, 1);
+    await expect(s.outgoingUpdate(client, stale)).resolves.toBeUndefined();
+    expect(s.completedMeanwhile(stale)).toBe(true);
+    expect(s.completedMeanwhile(publish(52, 2))).toBe(false);
+    // A new packet (no brokerId yet) that nothing holds still fails, as upstream does.
+    await expect(s.outgoingUpdate(client, { cmd: 'publish', topic: 't', qos: 1, messageId: 53 })).rejects.toThrow('no such packet');
+  });
+});
