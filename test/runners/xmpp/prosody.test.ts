@@ -43,6 +43,27 @@ describeWithProsody('XMPP driver on prosody', () => {
     }));
   });
 
+  it('keeps an idle connection alive with XEP-0199 pings, each answered by the server', async () => {
+    const handle = await openTarget(targetFromUrl(`xmpp://127.0.0.1:${prosody.port}`, {
+      accounts: { file: prosody.usersFile }, starttls: 'never', keepAlive: { method: 'ping', interval: 1000 }, // parsed form: ms
+    }));
+    const driver = handle.createDriver('pingcheck');
+    let lost: string | undefined;
+    const session = await driver.connect({
+      user: 'u2', directLevel: 1, timeoutMs: 5000, onMessage: () => undefined, onConnectionLost: (end) => { lost = end.cause; },
+    });
+    expect(session.keepAliveSeconds).toBe(1);
+    const before = session.wire();
+    await new Promise((resolve) => setTimeout(resolve, 3_500)); // idle: nothing sent but the pings
+    const after = session.wire();
+    // At least two pings out (an <iq type='get'> with <ping xmlns='urn:xmpp:ping'/> is ~90 bytes) and
+    // two answers in: whitespace keep-alive would move one byte out and nothing in.
+    expect(after.bytesOut - before.bytesOut).toBeGreaterThanOrEqual(2 * 60);
+    expect(after.bytesIn - before.bytesIn).toBeGreaterThanOrEqual(2 * 40);
+    expect(lost).toBeUndefined();
+    await driver.close();
+  }, 20_000);
+
   it('verifies the server certificate by default: an unknown CA is an unreachable target', async () => {
     const handle = await openTarget(targetFromUrl(`xmpp://127.0.0.1:${prosody.port}`, { accounts: { file: prosody.usersFile } }));
     const driver = handle.createDriver('tlscheck');
