@@ -204,11 +204,11 @@ export const CLAIMS: readonly ClaimDefinition[] = [
   { id: 'delivery-levels', claim: 'MQTT offers more delivery guarantees (QoS 0, 1, 2) without extensions', unit: 'levels', better: 'higher', measure: deliveryLevels },
   {
     id: 'retained-last-message', claim: "MQTT hands a late joiner the room's last message (retained) where XMPP needs an extension", unit: 'levels', better: 'higher',
-    measure: notExercised('chatbench scenarios have no late-joiner step yet (join after the last send, count what arrives at once)'),
+    measure: notExercised('an MQTT run can measure it (scenario option `retained`: late joiners must get the room\'s last message), but the XMPP driver has no retained-message counterpart to run it against'),
   },
   {
     id: 'offline-delivery', claim: 'MQTT delivers messages sent while a user was offline as XMPP offline storage does', unit: 'levels', better: 'higher',
-    measure: notExercised('chatbench scenarios have no offline step yet (disconnect a receiver, send, reconnect, count what arrives)'),
+    measure: notExercised('an MQTT run can measure it (scenario option `offline`: persistent sessions, queued messages, catch-up time), but the XMPP driver does not map `offline` onto its offline storage yet'),
   },
   { id: 'server-cpu-per-user', claim: 'an MQTT server spends less CPU per connected user', unit: 'cpu-ms', better: 'lower', measure: serverCost('cpu') },
   { id: 'server-memory-per-user', claim: 'an MQTT server holds less memory per connected user', unit: 'bytes', better: 'lower', measure: serverCost('memory') },
