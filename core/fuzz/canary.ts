@@ -14,11 +14,28 @@ export interface Stuck {
   refused?: string;
 }
 
+/**
+ * A raw client's connection could not be set up (refused, timed out, TLS rejected). Each
+ * protocol's raw client throws its own subclass; the canary tells a refusal from other failures by it.
+ */
+export class ConnectRefusedError extends Error {}
+
 export interface CanaryProbes {
   /** null when the round trip worked. */
   roundTrip(): Promise<Stuck | null>;
-  /** Opens and closes one plain connection: undefined when the server accepted it, else why not. */
-  connects(): Promise<string | undefined>;
+  /** Opens one plain connection (rejecting with a ConnectRefusedError when the server refuses it). */
+  open(): Promise<{ destroy(): void }>;
+}
+
+/** Opens and closes one plain connection: undefined when the server accepted it, else the refusal. */
+async function connects(open: CanaryProbes['open']): Promise<string | undefined> {
+  try {
+    (await open()).destroy();
+    return undefined;
+  } catch (error) {
+    // Any other failure is not a refused connection: the verdict stays hang.
+    return error instanceof ConnectRefusedError ? error.message : undefined;
+  }
 }
 
 export async function judgeCanary(probes: CanaryProbes): Promise<CanaryResult> {
@@ -28,7 +45,7 @@ export async function judgeCanary(probes: CanaryProbes): Promise<CanaryResult> {
   if (stuck === null) return { state: 'ok' };
   if (stuck.refused !== undefined) return { state: 'crash', message: `the server does not accept connections (${stuck.refused})` };
   // It did accept the canary's connection; ask once more so a listener that died meanwhile is seen.
-  const refused = await probes.connects();
+  const refused = await connects(probes.open);
   if (refused !== undefined) return { state: 'crash', message: `the server stopped accepting connections (${refused}) after the canary ${stuck.why}` };
   const waited = Math.round(performance.now() - started);
   return { state: 'hang', message: `the server accepts connections but a canary client ${stuck.why} (chatbench stopped waiting after ${waited} ms)` };

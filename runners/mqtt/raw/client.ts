@@ -17,6 +17,7 @@
  * Transport (TCP_NODELAY, TLS, WebSocket), so a raw connection reaches any target the driver
  * reaches.
  */
+import { ConnectRefusedError } from '../../../core/fuzz/canary.js';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
@@ -58,7 +59,7 @@ export interface RawOpenOptions {
 }
 
 /** The transport could not be set up (refused, timed out, TLS rejected): the target is not reachable. */
-export class RawConnectError extends Error {
+export class RawConnectError extends ConnectRefusedError {
   constructor(
     message: string,
     readonly phase: string,

@@ -6,6 +6,7 @@
  * speaks to the stream itself, so a server that requires encryption on xmpp:// is fuzzed over
  * xmpps://).
  */
+import { ConnectRefusedError } from '../../../core/fuzz/canary.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { StreamParser, type XmlElement } from '../xml.js';
@@ -51,7 +52,8 @@ export function until<T>(check: () => T | undefined, timeoutMs: number): Promise
   });
 }
 
-export class RawConnectError extends Error {}
+/** The connection could not be set up: a refusal as the canary counts it. */
+export class RawConnectError extends ConnectRefusedError {}
 
 export class RawXmppConnection {
   private readonly events: XmppEvent[] = [];
