@@ -141,7 +141,7 @@ function faultsField() {
   const network = z
     .strictObject(
       {
-        delay: duration('added to every byte from the target to chatbench\'s clients: each delivery, and each acknowledgement of a send, arrives that much later', undefined),
+        delay: duration('added to every byte from the target to chatbench\'s clients: each delivery, and each acknowledgement of a send, arrives that much later', '0s').optional(),
         jitter: duration('each packet\'s delay varies by up to this much (seeded)', '0s').optional(),
         loss: share('share of the server\'s QoS 0 chat deliveries dropped', '0%').optional(),
         duplicate: share('share of the server\'s QoS 0 and 1 chat deliveries sent twice', '0%').optional(),
@@ -171,7 +171,7 @@ function faultsField() {
       }
       if (f.slowConsumer) return { kind: 'slow-consumer', users: f.slowConsumer.users, atMs: f.slowConsumer.at, forMs: f.slowConsumer.for };
       const n = f.network ?? { delay: 0 };
-      return { kind: 'network', delayMs: n.delay, jitterMs: n.jitter ?? 0, loss: n.loss ?? 0, duplicate: n.duplicate ?? 0 };
+      return { kind: 'network', delayMs: n.delay ?? 0, jitterMs: n.jitter ?? 0, loss: n.loss ?? 0, duplicate: n.duplicate ?? 0 };
     });
   return z
     .array(item)

@@ -107,6 +107,9 @@ describe('absences and faults', () => {
     ]);
     expect(one('scenarios: [{ name: a, faults: [{ network: { delay: 20ms, jitter: 5ms, loss: 1%, duplicate: 0.01 } }] }]\n').faults)
       .toEqual([{ kind: 'network', delayMs: 20, jitterMs: 5, loss: 0.01, duplicate: 0.01 }]);
+    // Loss alone: no delay added.
+    expect(one('scenarios: [{ name: a, faults: [{ network: { loss: 5% } }] }]\n').faults)
+      .toEqual([{ kind: 'network', delayMs: 0, jitterMs: 0, loss: 0.05, duplicate: 0 }]);
   });
 });
 
