@@ -98,7 +98,7 @@ export function runTopics(runId: string, style: TopicStyle = { style: 'plain' })
     const need = target - Buffer.byteLength(plain) - 1;
     return need < 1 ? plain : `${prefix}${kind}/${padding(need)}/${nameLevel(name)}`;
   };
-  // parse rebuilds the topic of every delivery: long and unicode topics are built once per name.
+  // Every send names its topic: long and unicode topics are built once per name.
   const built = new Map<string, string>();
   const topic = (kind: string, name: string): string => {
     if (style.style === 'plain') return build(kind, name);
@@ -109,25 +109,36 @@ export function runTopics(runId: string, style: TopicStyle = { style: 'plain' })
   };
   const room = (name: string) => topic('room', name);
   const inbox = (name: string) => topic('user', name);
+  // Every delivery is parsed: a topic this run names is worked out once, then looked up.
+  const known = new Map<string, MessageSource>();
+  const parse = (received: string): MessageSource | null => {
+    const hit = known.get(received);
+    if (hit !== undefined) return hit;
+    const source = parseOnce(received);
+    if (source !== null) known.set(received, source);
+    return source;
+  };
   return {
     prefix,
     room,
     inbox,
     presence: (user) => topic('presence', user),
-    parse(received) {
-      if (!received.startsWith(prefix)) return null;
-      const levels = received.slice(prefix.length).split('/');
-      const kind = levels[0];
-      const last = levels[levels.length - 1];
-      if (levels.length < 2 || last === undefined) return null;
-      const name = decodeLevel(style.style === 'unicode' ? last.slice(last.indexOf('~') + 1) : last);
-      if (name === null || name.length === 0) return null;
-      // Exactly a topic this run names: rebuilding it from the name must give it back.
-      if (kind === 'room' && room(name) === received) return { kind: 'room', room: name };
-      if (kind === 'user' && inbox(name) === received) return { kind: 'direct' };
-      return null;
-    },
+    parse,
   };
+
+  function parseOnce(received: string): MessageSource | null {
+    if (!received.startsWith(prefix)) return null;
+    const levels = received.slice(prefix.length).split('/');
+    const kind = levels[0];
+    const last = levels[levels.length - 1];
+    if (levels.length < 2 || last === undefined) return null;
+    const name = decodeLevel(style.style === 'unicode' ? last.slice(last.indexOf('~') + 1) : last);
+    if (name === null || name.length === 0) return null;
+    // Exactly a topic this run names: rebuilding it from the name must give it back.
+    if (kind === 'room' && room(name) === received) return { kind: 'room', room: name };
+    if (kind === 'user' && inbox(name) === received) return { kind: 'direct' };
+    return null;
+  }
 }
 
 const ALNUM = /^[0-9A-Za-z]+$/;
