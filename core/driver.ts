@@ -181,6 +181,8 @@ export interface ProtocolAnomaly {
 export interface ConnectOptions {
   /** User name inside the run (the driver turns it into a client id / JID unique to the run). */
   user: string;
+  /** Open the connection from this local (source) address, e.g. 127.0.0.7: spreads connections past one address's ports. */
+  localAddress?: string;
   /** Direct messages for this user arrive at onMessage; the inbox is ready when connect resolves. */
   directLevel: DeliveryLevel;
   onMessage: InboundHandler;
@@ -267,6 +269,8 @@ export interface TargetHandle {
 
 /** Per-scenario driver settings. */
 export interface DriverOptions {
+  /** Features the scenario needs (core/engine/features.ts): a runner with more than one client may pick the leanest that has them. */
+  needs?: readonly DriverFeature[];
   /** Topic / room naming (scenario `topics`); drivers that name rooms without topics ignore it. */
   topics?: { style: 'plain' | 'long' | 'unicode'; bytes?: number };
   /** Connect here instead of the target's own address (a fault proxy); TLS still verifies the target's name. */

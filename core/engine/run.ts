@@ -27,8 +27,12 @@ export interface RunOptions {
    */
   onCheckpoint?: (partial: RunResult) => void | Promise<void>;
   checkpointEveryMs?: number;
-  /** Run id override (tests); by default 6 random base-36 characters. */
+  /** Run id override (tests, shards of one run); by default 6 random base-36 characters. */
   runId?: string;
+  /** Run only this slice of every scenario (`--shard i/n`, a worker): rooms and pairs whole, each send at its single-run time. */
+  shard?: { index: number; count: number };
+  /** Awaited once every user of a scenario is connected and ready, before its first send: workers start their sends together. */
+  beforeSend?: (scenario: string) => Promise<void>;
 }
 
 export function selectScenarios(all: readonly ScenarioSpec[], only: readonly string[] = []): ScenarioSpec[] {

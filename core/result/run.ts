@@ -225,6 +225,20 @@ export const RunResult = z.object({
   scenarios: z.array(ScenarioResult),
   /** The server chatbench started and what it cost; null when chatbench started none (absent in older results). */
   server: ServerUsage.nullable().optional(),
+  /** sha256 (hex) of the scenario file's bytes: shards and workers of one run must have read the same file. */
+  scenarioDigest: z.string().optional(),
+  /** The slice of the scenario file this result holds (`--shard i/n`, one of `--workers N`); index 0..count-1. Absent: the whole. */
+  shard: z.object({ index: count(), count: count() }).optional(),
+  /**
+   * Set on a result merged from shard or worker results (`chatbench merge`, `--workers`): which
+   * shards went into it, and per part its own schedule lag per scenario (lag stays per process).
+   */
+  merged: z
+    .object({
+      shards: z.array(z.object({ index: count(), count: count() })),
+      parts: z.array(z.object({ shard: count(), scenarios: z.array(z.object({ name: z.string(), scheduleLag: LatencySummary })) })),
+    })
+    .optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;
 

@@ -96,7 +96,8 @@ export interface ScenarioSpec {
   /** While work is owed, no acknowledgement and no delivery for this long aborts the scenario (the server stalled). */
   stallTimeoutMs: number;
   /** rate: users start connecting at most this many per second (a ramp); absent: as fast as concurrency allows. */
-  connect: { concurrency: number; timeoutMs: number; rate?: number };
+  /** sourceAddresses: local addresses the users' connections are spread over, round-robin (absent: the system's choice). */
+  connect: { concurrency: number; timeoutMs: number; rate?: number; sourceAddresses?: readonly string[] };
   thresholds: ThresholdSpec[];
   /**
    * After the readiness barrier and before the first send, users stay connected with nothing
