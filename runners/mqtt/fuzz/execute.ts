@@ -11,8 +11,9 @@
  * judgement saw kept in the message.
  */
 import type { CaseOutcome, ReceivedChunk } from '../../../core/fuzz/loop.js';
-import { fromReplayStep, toReplayStep, type FindingVerdict, type FuzzStepBytes, type ReplayStep } from '../../../core/fuzz/replay.js';
-import { RawClient, RawConnectError } from '../raw/client.js';
+import { fromReplayStep, toReplayStep, type FuzzStepBytes, type ReplayStep } from '../../../core/fuzz/replay.js';
+import { RawClient } from '../raw/client.js';
+import { CaseConnections, canaryOverride, type CaseProgress } from '../../../core/fuzz/case-run.js';
 import { observeRejection } from '../raw/rejection.js';
 import { runCanary, type ServerOptions } from './canary.js';
 import { loginBytes } from './login.js';
@@ -29,45 +30,30 @@ export interface ExecuteOptions extends ServerOptions {
   closeTimeoutMs: number;
 }
 
-interface ConnectionState {
-  client: RawClient | undefined;
-  /** Takes no more steps: closed, refused, disconnected, or judged. */
-  over: boolean;
-  connacked: boolean;
-}
-
 export async function executeCase(steps: readonly FuzzStep[], options: ExecuteOptions): Promise<CaseOutcome> {
   const { version } = options;
-  const connections = new Map<number, ConnectionState>();
+  const connections = new CaseConnections<RawClient, { connacked: boolean }>(
+    (index) => RawClient.open({ endpoint: options.endpoint, version, label: `case connection ${index}`, connectTimeoutMs: options.canaryTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) }),
+    () => ({ connacked: false }),
+  );
   const sent: ReplayStep[] = [];
-  let verdict: FindingVerdict | null = null;
-  let failing: FuzzStep | undefined;
-  let lastMalformed: FuzzStep | undefined;
+  const progress: CaseProgress<FuzzStep> = { verdict: null, failing: undefined, lastMalformed: undefined };
   try {
     for (const step of steps) {
-      let conn = connections.get(step.connection);
+      const conn = await connections.at(step.connection);
       if (conn === undefined) {
-        conn = { client: undefined, over: false, connacked: false };
-        connections.set(step.connection, conn);
-        try {
-          conn.client = await RawClient.open({ endpoint: options.endpoint, version, label: `case connection ${step.connection}`, connectTimeoutMs: options.canaryTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) });
-        } catch (error) {
-          if (!(error instanceof RawConnectError)) throw error;
-          // The server was up when the case began: the canary below says crash or hang.
-          conn.over = true;
-          failing = step;
-          break;
-        }
+        progress.failing = step;
+        break;
       }
-      const client = conn.client;
+      const client = conn.conn;
       if (conn.over || client === undefined || client.closed) continue;
       client.sendBytes(step.malformed ? step.bytes : loginBytes(step.bytes, version, options.login));
       sent.push(toReplayStep(step));
       const note = step.note ?? packetTypeName(step.bytes[0]);
       if (step.malformed) {
-        lastMalformed = step;
+        progress.lastMalformed = step;
         const rejection = await observeRejection(client, options.closeTimeoutMs, (p) => isAnswer(p, version));
-        verdict = judgeRejection(rejection, { note, statements: step.statements }, version, conn.connacked);
+        progress.verdict = judgeRejection(rejection, { note, statements: step.statements }, version, conn.connacked);
         conn.over = true;
       } else {
         const packet = decodePacket(step.bytes, version);
@@ -78,41 +64,31 @@ export async function executeCase(steps: readonly FuzzStep[], options: ExecuteOp
         const got = await awaitAnswer(client, expected.cmd, options.answerTimeoutMs);
         const judged = judgeAnswer(expected, got, { note, version });
         if (got.packet?.cmd === 'connack') conn.connacked = true;
-        verdict = judged.verdict;
+        progress.verdict = judged.verdict;
         conn.over ||= judged.connectionOver;
       }
-      if (verdict !== null) {
-        failing = step;
+      if (progress.verdict !== null) {
+        progress.failing = step;
         break;
       }
     }
-    const canary = await runCanary(options);
-    if (canary.state !== 'ok') {
-      const trigger = failing ?? lastMalformed ?? steps[steps.length - 1];
-      const last = sent[sent.length - 1];
-      const after = last === undefined ? 'the case opened its first connection' : (last.note ?? `sending ${last.hex}`);
-      const also = verdict === null ? '' : ` (that step was also judged ${verdict.kind})`;
-      verdict = {
-        kind: canary.state,
-        message: `${canary.message}, after ${after}${also}`,
-        statements: trigger?.malformed === true ? [...trigger.statements] : verdict?.statements ?? [],
-      };
-      failing = trigger;
-    }
+    const override = canaryOverride(await runCanary(options), progress, steps, sent, (last) => `sending ${last.hex}`);
+    if (override !== null) Object.assign(progress, override);
   } finally {
-    for (const c of connections.values()) c.client?.destroy();
+    connections.destroyAll();
     await cleanUp(leftoversOf(steps, version), options);
   }
+  const { verdict, failing } = progress;
   const outcome: CaseOutcome = { verdict, steps: sent, received: received(connections) };
   if (verdict !== null) outcome.defect = `${verdict.kind}|${packetTypeName(failing?.bytes[0])}|${verdict.statements.join(',')}`;
   return outcome;
 }
 
 /** Everything each connection received, in order, as one hex string per connection. */
-function received(connections: ReadonlyMap<number, ConnectionState>): ReceivedChunk[] {
+function received(connections: CaseConnections<RawClient, object>): ReceivedChunk[] {
   const out: ReceivedChunk[] = [];
-  for (const [connection, state] of [...connections].sort(([a], [b]) => a - b)) {
-    const hex = (state.client?.transcript() ?? []).filter((e) => e.dir === 'received').map((e) => e.hex).join('');
+  for (const [connection, state] of connections.sorted()) {
+    const hex = (state.conn?.transcript() ?? []).filter((e) => e.dir === 'received').map((e) => e.hex).join('');
     if (hex !== '') out.push({ connection, hex });
   }
   return out;

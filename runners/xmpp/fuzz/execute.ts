@@ -7,11 +7,12 @@
  * or `crash`.
  */
 import type { CaseOutcome, ReceivedChunk } from '../../../core/fuzz/loop.js';
-import { fromReplayStep, toReplayStep, type FindingVerdict, type ReplayStep } from '../../../core/fuzz/replay.js';
+import { fromReplayStep, toReplayStep, type ReplayStep } from '../../../core/fuzz/replay.js';
 import { runCanary, type ServerOptions } from './canary.js';
 import { isLoginStep, logIn } from './login.js';
 import { judgeMalformed, judgeValid, type StepJudgement } from './oracle.js';
-import { RawConnectError, RawXmppConnection } from './raw.js';
+import { RawXmppConnection } from './raw.js';
+import { CaseConnections, canaryOverride, type CaseProgress } from '../../../core/fuzz/case-run.js';
 import type { XmppFuzzStep } from './sequence.js';
 
 export interface ExecuteOptions extends ServerOptions {
@@ -19,37 +20,22 @@ export interface ExecuteOptions extends ServerOptions {
   answerTimeoutMs: number;
 }
 
-interface ConnectionState {
-  conn: RawXmppConnection | undefined;
-  over: boolean;
-}
-
 export async function executeCase(steps: readonly XmppFuzzStep[], options: ExecuteOptions): Promise<CaseOutcome> {
-  const connections = new Map<number, ConnectionState>();
+  const connections = new CaseConnections<RawXmppConnection>(() => RawXmppConnection.open(options.endpoint, options.canaryTimeoutMs), () => ({}));
   const sent: ReplayStep[] = [];
-  let verdict: FindingVerdict | null = null;
+  const progress: CaseProgress<XmppFuzzStep> = { verdict: null, failing: undefined, lastMalformed: undefined };
   let defect = '';
-  let failing: XmppFuzzStep | undefined;
-  let lastMalformed: XmppFuzzStep | undefined;
   try {
     for (const step of steps) {
-      let state = connections.get(step.connection);
+      const state = await connections.at(step.connection);
       if (state === undefined) {
-        state = { conn: undefined, over: false };
-        connections.set(step.connection, state);
-        try {
-          state.conn = await RawXmppConnection.open(options.endpoint, options.canaryTimeoutMs);
-        } catch (error) {
-          if (!(error instanceof RawConnectError)) throw error;
-          state.over = true;
-          failing = step;
-          break;
-        }
+        progress.failing = step;
+        break;
       }
       const conn = state.conn;
       if (state.over || conn === undefined || conn.closed) continue;
       const from = conn.log.length;
-      const all = [...connections.values()].flatMap((s) => (s.conn === undefined ? [] : [{ conn: s.conn, from: s.conn === conn ? from : s.conn.log.length }]));
+      const all = connections.sorted().flatMap(([, s]) => (s.conn === undefined ? [] : [{ conn: s.conn, from: s.conn === conn ? from : s.conn.log.length }]));
       sent.push(toReplayStep(step));
       let judged: StepJudgement;
       if (isLoginStep(step.bytes)) {
@@ -62,38 +48,35 @@ export async function executeCase(steps: readonly XmppFuzzStep[], options: Execu
       } else {
         conn.send(step.bytes);
         const w = { conn, from, all };
-        if (step.malformed) lastMalformed = step;
+        if (step.malformed) progress.lastMalformed = step;
         judged = step.malformed ? await judgeMalformed(step.bytes, step.note, step.statements, w, options.answerTimeoutMs) : await judgeValid(step.bytes, step.note, w, options.answerTimeoutMs);
       }
       state.over = judged.over;
       if (judged.verdict !== null) {
-        verdict = judged.verdict;
+        progress.verdict = judged.verdict;
         defect = judged.defect;
-        failing = step;
+        progress.failing = step;
         break;
       }
     }
     const canary = await runCanary(options);
-    if (canary.state !== 'ok') {
-      const trigger = failing ?? lastMalformed ?? steps[steps.length - 1];
-      const last = sent[sent.length - 1];
-      const after = last === undefined ? 'the case opened its first connection' : (last.note ?? 'the last step');
-      const also = verdict === null ? '' : ` (that step was also judged ${verdict.kind})`;
-      verdict = { kind: canary.state, message: `${canary.message}, after ${after}${also}`, statements: trigger?.malformed === true ? [...trigger.statements] : verdict?.statements ?? [] };
-      defect = canary.state;
-      failing = trigger;
+    const override = canaryOverride(canary, progress, steps, sent, () => 'the last step');
+    if (override !== null) {
+      Object.assign(progress, override);
+      defect = override.verdict.kind;
     }
   } finally {
-    for (const s of connections.values()) s.conn?.destroy();
+    connections.destroyAll();
   }
+  const { verdict } = progress;
   const outcome: CaseOutcome = { verdict, steps: sent, received: received(connections) };
   if (verdict !== null) outcome.defect = `${verdict.kind}|${defect}|${verdict.statements.join(',')}`;
   return outcome;
 }
 
-function received(connections: ReadonlyMap<number, ConnectionState>): ReceivedChunk[] {
+function received(connections: CaseConnections<RawXmppConnection>): ReceivedChunk[] {
   const out: ReceivedChunk[] = [];
-  for (const [connection, state] of [...connections].sort(([a], [b]) => a - b)) {
+  for (const [connection, state] of connections.sorted()) {
     const hex = state.conn?.receivedHex() ?? '';
     if (hex !== '') out.push({ connection, hex });
   }
