@@ -61,13 +61,33 @@ export function readAccountsFile(file: string): Account[] {
   return accounts;
 }
 
+/**
+ * Account numbers for a run's users: u<n> is n; any other user (a retained room's late joiners,
+ * who connect after every u<n>) takes the next number after the highest u<n> seen so far.
+ */
+function accountNumbers(): (user: string) => number {
+  let highest = -1;
+  const others = new Map<string, number>();
+  return (user) => {
+    const n = userIndex(user);
+    if (!Number.isNaN(n)) {
+      highest = Math.max(highest, n);
+      return n;
+    }
+    let k = others.get(user);
+    if (k === undefined) others.set(user, (k = highest + 1 + others.size));
+    return k;
+  };
+}
+
 export function accountSource(spec: AccountsSpec, runId: string, env: NodeJS.ProcessEnv): AccountSource {
   const made = new Map<string, Account>();
+  const numberOf = accountNumbers();
   if (spec.kind === 'file') {
     const list = readAccountsFile(spec.file);
     return {
       accountFor(user) {
-        const account = list[userIndex(user)];
+        const account = list[numberOf(user)];
         if (account === undefined) throw new InputError(`the accounts file ${spec.file} has ${list.length} accounts; ${user} needs more`);
         return account;
       },
@@ -79,7 +99,7 @@ export function accountSource(spec: AccountsSpec, runId: string, env: NodeJS.Pro
     if (secret === undefined) throw new InputError(`environment variable ${spec.passwordEnv} (the accounts' password) is not set`);
     return {
       accountFor(user) {
-        const n = String(userIndex(user));
+        const n = String(numberOf(user));
         return { username: spec.template.replaceAll('{n}', n), password: secret.replaceAll('{n}', n), register: false };
       },
       registered: () => [],

@@ -21,6 +21,10 @@ export const NS = {
   dataForms: 'jabber:x:data', // XEP-0004
   register: 'jabber:iq:register', // XEP-0077
   registerFeature: 'http://jabber.org/features/iq-register',
+  roster: 'jabber:iq:roster', // RFC 6121 §2
+  discoInfo: 'http://jabber.org/protocol/disco#info', // XEP-0030
+  /** chatbench's own presence stamp (runners/xmpp/presence.ts): which connection set a status, and when. */
+  stamp: 'urn:chatbench:presence:0',
 } as const;
 
 /** Stanzas XEP-0198 counts (its §4: message, presence, iq). */
@@ -29,3 +33,6 @@ export const COUNTED = new Set(['message', 'presence', 'iq']);
 /** MUC status codes (XEP-0045 §15.6): 110 self-presence, 201 room created. */
 export const MUC_SELF = '110';
 export const MUC_CREATED = '201';
+
+/** The disco#info feature of a server with offline message storage (XEP-0160 §2, as XEP-0013 names it). */
+export const OFFLINE_FEATURE = 'msgoffline';

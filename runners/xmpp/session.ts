@@ -1,16 +1,20 @@
 /**
  * One connected chat user on XMPP. Direct messages are <message type="chat"> to the peer's
  * bare JID; rooms are MUC rooms (XEP-0045: join by presence to room@service/nick without
- * history, groupchat messages, the room's reflection of our own messages dropped as MQTT 5's
- * No Local would); presence is <presence> with <show>/<status>; typing is a XEP-0085 chat
- * state. A level-1 send completes on the server's XEP-0198 <a h=…/> covering it; level 0 when
+ * history — or with the last message, the 'retained' one —, groupchat messages, the room's
+ * reflection of our own messages dropped as MQTT 5's No Local would); presence is <presence>
+ * with <show>/<status> and watches are presence subscriptions (presence.ts); typing is a
+ * XEP-0085 chat state. A persistent session kept on disconnect hibernates (XEP-0198) or leaves
+ * direct messages to offline storage (disconnect()). A level-1 send completes on the server's XEP-0198 <a h=…/> covering it; level 0 when
  * written; level 2 has no XMPP counterpart and is served at level 1 (the grant says so).
  */
 import { nowMicros } from '../../core/clock.js';
 import { SendIncompleteError } from '../../core/driver.js';
-import type { ChatSession, ConnectionEnd, DeliveryLevel, InboundHandler, WireBytes } from '../../core/driver.js';
+import type { ChatSession, ConnectionEnd, DeliveryLevel, InboundHandler, PresenceUpdate, WireBytes } from '../../core/driver.js';
 import { MUC_CREATED, MUC_SELF, NS } from './ns.js';
 import { decodeBody, encodeBody } from './payload.js';
+import { parsePresence, presenceXml } from './presence.js';
+import { Watches } from './watches.js';
 import { StreamManagement } from './sm.js';
 import { errorCondition, type Login, type Negotiated, type XmppStream } from './stream.js';
 import { child, childText, escapeXml, type XmlElement } from './xml.js';
@@ -44,6 +48,16 @@ export interface SessionParts {
   keepAlive: { method: 'whitespace' | 'ping'; intervalMs: number };
   disconnectTimeoutMs: number;
   login: Login;
+  /** Statuses and wills of the users this session watches (ConnectOptions.onPresence). */
+  onPresenceUpdate?: ((update: PresenceUpdate) => void) | undefined;
+  /** Joins ask for the room's last message (XEP-0045 history, maxstanzas 1): the 'retained' feature. */
+  roomHistory?: boolean;
+  /**
+   * The session is persistent (ConnectOptions.session): a goodbye with keepSession leaves it on
+   * the server, and `onKept` says how (XEP-0198 hibernation or offline storage).
+   */
+  persistent?: boolean;
+  onKept?: ((session: XmppChatSession, kept: 'hibernated' | 'offline-storage') => void) | undefined;
 }
 
 interface Joining {
@@ -65,9 +79,14 @@ export class XmppChatSession implements ChatSession {
   readonly user: string;
   private stream: XmppStream;
   private negotiated: Negotiated;
-  private readonly sm = new StreamManagement();
+  private readonly sm: StreamManagement;
   private readonly joining = new Map<string, Joining>();
-  private readonly joined = new Map<string, DeliveryLevel>();
+  private readonly joined: Map<string, DeliveryLevel>;
+  /** Rooms whose history (the retained last message) is still arriving: it ends with the room's subject (XEP-0045 §7.2.15). */
+  private readonly historyOpen = new Set<string>();
+  private readonly watches = new Watches({ write: (xml) => this.writeStanza(xml), iq: (type, to, payload) => this.iq(type, to, payload) });
+  /** The server resumed this session from an earlier connection's (XEP-0198), or kept its offline messages. */
+  resumed: boolean | undefined;
   private readonly iqs = new Map<string, { resolve: (el: XmlElement) => void; reject: (err: Error) => void }>();
   private nextId = 0;
   private ackRequested = false;
@@ -82,7 +101,10 @@ export class XmppChatSession implements ChatSession {
   /** Presence received from other users of the run: user, available or not, show/status. */
   onPresence: ((from: string, available: boolean, status: string | undefined) => void) | undefined;
 
-  constructor(private readonly parts: SessionParts) {
+  /** `carried`: the hibernated session this one resumes (its stanza counts, unacked sends and rooms). */
+  constructor(private readonly parts: SessionParts, carried?: XmppChatSession) {
+    this.sm = carried?.sm ?? new StreamManagement();
+    this.joined = carried?.joined ?? new Map();
     this.user = parts.user;
     this.stream = parts.stream;
     this.negotiated = parts.negotiated;
@@ -109,6 +131,11 @@ export class XmppChatSession implements ChatSession {
     return this.negotiated.smId !== undefined;
   }
 
+  /** Rooms this session sits in. */
+  get roomCount(): number {
+    return this.joined.size;
+  }
+
   get open(): boolean {
     return !this.closed;
   }
@@ -122,9 +149,12 @@ export class XmppChatSession implements ChatSession {
     return new Promise<DeliveryLevel>((resolve, reject) => {
       if (this.closed) return reject(this.notConnected(`join ${room}`));
       this.joining.set(roomJid, { room, level, resolve, reject, created: false });
-      // No history replay to joiners (XEP-0045 §7.2.14): a benchmark's room starts empty for everyone.
+      // No history replay to joiners (XEP-0045 §7.2.14): a benchmark's room starts empty for everyone;
+      // with the 'retained' feature a joiner asks for the last message, as MQTT hands the retained one.
+      const history = this.parts.roomHistory === true ? 1 : 0;
+      if (history > 0) this.historyOpen.add(roomJid);
       this.writeStanza(
-        `<presence to='${escapeXml(`${roomJid}/${this.user}`)}'><x xmlns='${NS.muc}'><history maxstanzas='0'/></x></presence>`,
+        `<presence to='${escapeXml(`${roomJid}/${this.user}`)}'><x xmlns='${NS.muc}'><history maxstanzas='${history}'/></x></presence>`,
       );
     });
   }
@@ -145,14 +175,20 @@ export class XmppChatSession implements ChatSession {
     return this.send(`<message to='${to}' type='chat'><body>${encodeBody(payload)}</body></message>`, level);
   }
 
-  /** "online" is plain availability; "away", "dnd", "xa", "chat" are <show> values; anything else a <status>. */
-  setPresence(status: string): Promise<void> {
-    const shows = new Set(['away', 'dnd', 'xa', 'chat']);
-    const body = status === 'online' ? '' : shows.has(status) ? `<show>${status}</show>` : `<status>${escapeXml(status)}</status>`;
-    const xml = status === 'offline' ? `<presence type='unavailable'/>` : body === '' ? '<presence/>' : `<presence>${body}</presence>`;
+  /**
+   * "online" is plain availability, "offline" unavailable; "away", "dnd", "xa", "chat" are <show>
+   * values; anything else a <status>. `stamp` rides along (presence.ts) for watchers.
+   */
+  setPresence(status: string, stamp?: { tag: string; sentAt: number }): Promise<void> {
     // Broadcast presence reaches roster contacts; each joined room gets it directed (XEP-0045 §7.7).
-    for (const roomJid of this.joined.keys()) this.writeStanza(xml.replace('<presence', `<presence to='${escapeXml(`${roomJid}/${this.user}`)}'`));
-    return this.send(xml, 1);
+    for (const roomJid of this.joined.keys()) this.writeStanza(presenceXml(status, stamp, `${roomJid}/${this.user}`));
+    return this.send(presenceXml(status, stamp), 1);
+  }
+
+  /** Subscribes to `user`'s presence (RFC 6121 §3.1, watches.ts); resolves once the watch is in place. */
+  watchPresence(user: string): Promise<void> {
+    if (this.closed) return Promise.reject(this.notConnected(`watch ${user}`));
+    return this.watches.watch(this.parts.addressing.jidOf(user));
   }
 
   /** A XEP-0085 chat state to a user (typing indicators): a message without a body, never stored offline. */
@@ -161,12 +197,37 @@ export class XmppChatSession implements ChatSession {
     return this.send(`<message to='${to}' type='chat'><${state} xmlns='${NS.chatStates}'/><no-store xmlns='urn:xmpp:hints'/></message>`, 0);
   }
 
-  disconnect(mode: 'graceful' | 'abrupt'): Promise<void> {
+  /**
+   * keepSession on a persistent session: with rooms and a resumable stream, the goodbye is a
+   * XEP-0198 hibernation (everything received acknowledged, the socket closed without
+   * </stream>: the server keeps the session, its MUC seats and a queue until it is resumed);
+   * otherwise the stream ends cleanly and direct messages go to offline storage (XEP-0160).
+   * An abrupt drop of a resumable stream leaves it hibernating too.
+   */
+  disconnect(mode: 'graceful' | 'abrupt', options?: { keepSession?: boolean }): Promise<void> {
     if (this.ending) return this.ending;
     if (this.closed) return Promise.resolve();
     this.asked = true;
-    this.ending = this.finish(mode);
+    const keep = options?.keepSession === true && this.parts.persistent === true;
+    const hibernate = keep && this.resumable && (mode === 'abrupt' || this.joined.size > 0);
+    // Offline storage: unavailable first, so the server routes new direct messages to storage
+    // (RFC 6121 §8.5.2.1.1) while finish() waits for its ack — every message it sent before that
+    // ack then reached us and is acknowledged before </stream>, so none is stored twice.
+    if (keep && !hibernate && mode === 'graceful') this.writeStanza(`<presence type='unavailable'/>`);
+    this.ending = this.finish(hibernate ? 'hibernate' : mode).then(() => {
+      if (keep) this.parts.onKept?.(this, hibernate ? 'hibernated' : 'offline-storage');
+    });
     return this.ending;
+  }
+
+  /** Stanzas received on this session so far (the `h` a resume sends). */
+  get inboundCount(): number {
+    return this.sm.inbound;
+  }
+
+  /** The stream id the server keeps for resumption (XEP-0198), if any. */
+  get resumeId(): string | undefined {
+    return this.negotiated.smId;
   }
 
   /**
@@ -186,14 +247,19 @@ export class XmppChatSession implements ChatSession {
     }
     this.stream = stream;
     this.negotiated = { ...this.negotiated, smEnabled: true };
-    const acked = this.sm.ack(negotiated.resumedH);
-    const resend = this.sm.unackedXml();
     this.closed = false;
     this.asked = false;
     this.ending = undefined;
     this.ended = undefined;
     this.attach();
-    for (const xml of resend) stream.write(xml);
+    return this.afterResume(negotiated.resumedH);
+  }
+
+  /** A resumed stream (this session's own, or one `carried` over): acks what the server handled, re-sends the rest. */
+  afterResume(h: number): { acked: number; resent: number } {
+    const acked = this.sm.ack(h);
+    const resend = this.sm.unackedXml();
+    for (const xml of resend) this.stream.write(xml);
     this.requestAck();
     this.startKeepAlive();
     return { acked, resent: resend.length };
@@ -285,6 +351,8 @@ export class XmppChatSession implements ChatSession {
     const from = el.attrs['from'] ?? '';
     const body = childText(el, 'body');
     if (body === undefined) {
+      // The room's subject closes the history replay of a join (XEP-0045 §7.2.15).
+      if (type === 'groupchat' && child(el, 'subject') !== undefined) this.historyOpen.delete(bare(from));
       const state = el.children.find((c) => c.attrs['xmlns'] === NS.chatStates);
       if (state && this.onChatState) this.onChatState(this.parts.addressing.userOf(bare(from)) ?? from, state.name as ChatState);
       return;
@@ -297,9 +365,12 @@ export class XmppChatSession implements ChatSession {
     if (type === 'groupchat') {
       const slash = from.indexOf('/');
       if (from.slice(slash + 1) === this.user) return; // the room reflects our own message
-      const room = this.parts.addressing.roomOf(slash < 0 ? from : from.slice(0, slash));
+      const roomJid = slash < 0 ? from : from.slice(0, slash);
+      const room = this.parts.addressing.roomOf(roomJid);
       if (room === undefined) return;
-      this.parts.onMessage({ payload, receivedAt, level: this.inboxLevel, source: { kind: 'room', room }, ...(stored ? { stored } : {}) });
+      // A delayed message in a join's history replay is the room's last message: MQTT's retained one.
+      const retained = stored && this.historyOpen.has(roomJid);
+      this.parts.onMessage({ payload, receivedAt, level: this.inboxLevel, source: { kind: 'room', room }, ...(retained ? { retained } : stored ? { stored } : {}) });
       return;
     }
     this.parts.onMessage({ payload, receivedAt, level: this.inboxLevel, source: { kind: 'direct' }, ...(stored ? { stored } : {}) });
@@ -327,8 +398,13 @@ export class XmppChatSession implements ChatSession {
     // Occupants of our rooms are known by their nick (the chat user's name); others by bare JID.
     const inRoom = this.parts.addressing.roomOf(roomJid) !== undefined;
     const user = inRoom ? from.slice(roomJid.length + 1) : this.parts.addressing.userOf(roomJid);
-    if (user === this.user) return;
-    if (user !== undefined && this.onPresence) this.onPresence(user, el.attrs['type'] !== 'unavailable', childText(el, 'status') ?? childText(el, 'show'));
+    if (user === this.user || user === undefined) return;
+    const type = el.attrs['type'];
+    if (!inRoom && this.watches.onPresence(roomJid, type)) return;
+    if (this.onPresence) this.onPresence(user, type !== 'unavailable', childText(el, 'status') ?? childText(el, 'show'));
+    if (inRoom) return; // watched presence comes from the roster subscription, not the room
+    const update = this.parts.onPresenceUpdate === undefined ? undefined : parsePresence(user, el, nowMicros());
+    if (update !== undefined) this.parts.onPresenceUpdate?.(update);
   }
 
   /** A room we created starts locked on some servers (XEP-0045 §10.1.2): accept the default configuration (an instant room). */
@@ -358,7 +434,8 @@ export class XmppChatSession implements ChatSession {
     }
     // RFC 6120 §8.2.3: every get/set gets an answer; a ping (XEP-0199) an empty result.
     const to = el.attrs['from'] ? ` to='${escapeXml(el.attrs['from'])}'` : '';
-    if (child(el, 'ping', NS.ping)) {
+    // A roster push (RFC 6121 §2.1.6) is acknowledged with an empty result too.
+    if (child(el, 'ping', NS.ping) || (type === 'set' && child(el, 'query', NS.roster))) {
       this.writeStanza(`<iq type='result' id='${escapeXml(id)}'${to}/>`);
     } else {
       this.writeStanza(`<iq type='error' id='${escapeXml(id)}'${to}><error type='cancel'><service-unavailable xmlns='${NS.stanzas}'/></error></iq>`);
@@ -388,20 +465,23 @@ export class XmppChatSession implements ChatSession {
 
   private keepAliveFailed = false;
 
-  private async finish(mode: 'graceful' | 'abrupt'): Promise<void> {
+  private async finish(mode: 'graceful' | 'abrupt' | 'hibernate'): Promise<void> {
     clearInterval(this.keepAliveTimer);
     if (mode === 'abrupt') {
       this.stream.destroy();
       await this.stream.whenClosed();
     } else {
-      // Acked sends still in flight get their <a/> before the goodbye, or the timeout.
+      // Acked sends still in flight get their <a/> before the goodbye, or the timeout; then
+      // everything received is acknowledged.
       if (this.sm.pending > 0 && this.negotiated.smEnabled) {
         this.stream.write(`<r xmlns='${NS.sm}'/>`);
         const deadline = Date.now() + this.parts.disconnectTimeoutMs;
         while (this.sm.pending > 0 && !this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       }
       if (this.negotiated.smEnabled && !this.closed) this.stream.write(`<a xmlns='${NS.sm}' h='${this.sm.inbound % 2 ** 32}'/>`);
-      await this.stream.end(this.parts.disconnectTimeoutMs);
+      // A hibernation closes the socket without </stream> (XEP-0198 §5): the server keeps the session.
+      if (mode === 'hibernate') await this.stream.closeWithoutGoodbye(this.parts.disconnectTimeoutMs);
+      else await this.stream.end(this.parts.disconnectTimeoutMs);
     }
     this.parts.onEnded?.(this);
   }
@@ -436,6 +516,7 @@ export class XmppChatSession implements ChatSession {
     this.joining.clear();
     for (const [, q] of this.iqs) q.reject(this.notConnected('iq'));
     this.iqs.clear();
+    this.watches.failAll((jid) => this.notConnected(`watch ${jid}`));
     if (this.asked) return;
     this.parts.onConnectionLost?.(end);
     this.parts.onEnded?.(this);

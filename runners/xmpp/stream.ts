@@ -16,6 +16,7 @@ import { NS } from './ns.js';
 import { chooseMechanism } from './sasl.js';
 import { StreamParser, child, escapeXml, type XmlElement } from './xml.js';
 import type { WireCounter } from '../common/wire.js';
+import { bindTo, sourceAddressError } from '../common/source-address.js';
 
 export interface StreamSettings {
   host: string;
@@ -28,6 +29,8 @@ export interface StreamSettings {
   domain: string;
   /** Printed in messages, credentials removed. */
   display: string;
+  /** The source address to connect from (connect.sourceAddresses); absent: the system's choice. */
+  localAddress?: string;
 }
 
 export interface Login {
@@ -55,6 +58,21 @@ export interface StreamHooks {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * How to enable XEP-0198: with resumption (the server keeps a dropped stream, and so announces
+ * its unavailable presence only when the resume window ends), and the window the client asks
+ * for (`max`, seconds: the server may grant less).
+ */
+export interface SmRequest {
+  resume: boolean;
+  maxSeconds?: number;
+}
+
+export function enableXml(sm: SmRequest): string {
+  if (!sm.resume) return `<enable xmlns='${NS.sm}'/>`;
+  return `<enable xmlns='${NS.sm}' resume='true'${sm.maxSeconds === undefined ? '' : ` max='${Math.max(1, Math.round(sm.maxSeconds))}'`}/>`;
+}
 
 /** The SASL / stanza error condition: the first child's name that is not <text>. */
 export function errorCondition(el: XmlElement | undefined): string {
@@ -135,6 +153,18 @@ export class XmppStream {
     if (!this.closed) this.destroy();
   }
 
+  /**
+   * Closes the connection without ending the stream (no </stream:stream>), after what was written
+   * left: a XEP-0198 session then hibernates on the server, resumable. Bounded by `timeoutMs`.
+   */
+  async closeWithoutGoodbye(timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.ended = true;
+    this.socket?.end();
+    await Promise.race([this.whenClosed(), new Promise<void>((r) => setTimeout(r, timeoutMs).unref())]);
+    if (!this.closed) this.destroy();
+  }
+
   /** Drops the TCP connection with no goodbye (no </stream:stream>, no TLS close_notify). */
   destroy(): void {
     this.ended = true;
@@ -151,7 +181,7 @@ export class XmppStream {
    * Connects and negotiates up to a bound resource with stream management (or a resumed
    * stream when `resume` is given). Rejects with TargetUnreachableError naming the step that failed.
    */
-  async open(login: Login, opts: { resource: string; timeoutMs: number; resume?: { id: string; h: number } }): Promise<Negotiated> {
+  async open(login: Login, opts: { resource: string; timeoutMs: number; resume?: { id: string; h: number }; sm?: SmRequest }): Promise<Negotiated> {
     const timer = setTimeout(() => this.fail(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
     let step = 'TCP connect';
     try {
@@ -203,7 +233,7 @@ export class XmppStream {
       let smId: string | undefined;
       if (sm) {
         step = 'stream management';
-        this.write(`<enable xmlns='${NS.sm}' resume='true'/>`);
+        this.write(enableXml(opts.sm ?? { resume: true }));
         const answer = await this.next();
         if (answer.name !== 'enabled') throw new Error(`<enable/> answered with <${answer.name}>: ${errorCondition(answer)}`);
         const resumable = answer.attrs['resume'] === 'true' || answer.attrs['resume'] === '1';
@@ -212,6 +242,8 @@ export class XmppStream {
       return { jid, smId, smEnabled: sm, resumedH: undefined };
     } catch (err) {
       this.destroy();
+      const local = sourceAddressError(err as Error, this.settings.localAddress, `cannot open a stream to ${this.settings.display}`);
+      if (local) throw local;
       const reason = this.failure && this.failure !== err ? this.failure.message : (err as Error).message;
       throw new TargetUnreachableError(this.settings.display, `${step}: ${this.describe(reason)}`, { cause: err });
     } finally {
@@ -251,7 +283,7 @@ export class XmppStream {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       raw.once('error', onError);
-      raw.connect({ host: this.settings.host, port: this.settings.port }, () => {
+      raw.connect({ host: this.settings.host, port: this.settings.port, ...bindTo(this.settings.localAddress) }, () => {
         raw.off('error', onError);
         resolve();
       });

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import * as z from 'zod';
-import type { Driver } from '../../core/driver.js';
+import type { Driver, DriverOptions } from '../../core/driver.js';
 import { parseDuration } from '../../core/scenario/units.js';
 import { redactTargetUrl } from '../../core/target.js';
 import type { FieldIssue, ProtocolRunner } from '../../core/target.js';
@@ -134,8 +134,10 @@ export const xmppRunner: ProtocolRunner<XmppTargetFields, typeof fields> = {
     const settings = streamSettings(target.url, target.fields);
     return {
       info: { url: redactTargetUrl(target.url), protocol: 'xmpp', protocolVersion: '1.0', embedded: false, tcpNoDelay: true, mapping: XMPP_MAPPING },
-      createDriver: (runId: string): Driver =>
-        createXmppDriver({ url: target.url, ...target.fields }, settings, { runId, ...(options.env ? { env: options.env } : {}) }),
+      createDriver: (runId: string, driverOptions?: DriverOptions): Driver =>
+        createXmppDriver({ url: target.url, ...target.fields }, settings, {
+          runId, ...(options.env ? { env: options.env } : {}), ...(driverOptions?.needs ? { needs: driverOptions.needs } : {}),
+        }),
       close: async () => undefined,
     };
   },

@@ -242,14 +242,49 @@ describe('the claims on hand-made results', () => {
     expect(short.reason).toMatch(/the XMPP result asked only for QoS 1/);
   });
 
-  it('retained last message and offline delivery: not measured, saying what would measure them', () => {
+  it('retained last message and offline delivery: not measured without the patterns on both sides, saying what would measure them', () => {
     const claims = claimsOf(mqttRun(), xmppOf(mqttRun()));
+    expect(claim(claims, 'retained-last-message').reason).toMatch(/no shared scenario has late joiners on both sides/);
+    expect(claim(claims, 'offline-delivery').reason).toMatch(/no shared scenario takes users away with their session kept on both sides/);
     for (const id of ['retained-last-message', 'offline-delivery']) {
-      const c = claim(claims, id);
-      expect(c.verdict).toBe('not-measured');
-      expect([c.mqtt, c.xmpp]).toEqual([null, null]);
-      expect(c.reason).toMatch(/no scenario in either result exercises it/);
+      expect(claim(claims, id).verdict).toBe('not-measured');
+      expect([claim(claims, id).mqtt, claim(claims, id).xmpp]).toEqual([null, null]);
     }
+  });
+
+  it('retained last message: the late joiners\' wait p50 on both sides, with what each delivered', () => {
+    const retained = (current: number, missing: number, ms: number): NonNullable<ScenarioResult['retained']> => ({
+      rooms: 1, joins: current + missing, current, stale: 0, missing,
+      latency: missing === 0 ? latencyOf([[ms * 1000, current]]) : { ...latencyOf([[ms * 1000, current]]), censored: missing, waited: 5_000_000 },
+    });
+    const m = mqttRun();
+    scenarioOf(m, 'room').retained = retained(3, 0, 2);
+    const x = xmppOf(m, (r) => { scenarioOf(r, 'room').retained = retained(3, 0, 5); });
+    const c = claim(claimsOf(m, x), 'retained-last-message');
+    expect([c.mqtt, c.xmpp, c.verdict]).toEqual([expect.closeTo(2000, -1), expect.closeTo(5000, -1), 'supported']);
+    expect(c.notes).toContain("XMPP: 3 of 3 late joiners got the room's last message (0 an older one, 0 none)");
+  });
+
+  it('offline delivery: catch-up p50 on both sides; a side with users that never caught up is a lower bound', () => {
+    const absences = (caughtUp: number, notCaughtUp: number, ms: number): NonNullable<ScenarioResult['absences']> => ({
+      absences: caughtUp + notCaughtUp, graceful: caughtUp + notCaughtUp, abrupt: 0, resumed: caughtUp + notCaughtUp, notResumed: 0, stayedAway: 0,
+      reconnectTime: latencyOf([[1000, caughtUp]]), caughtUp, notCaughtUp, catchUp: latencyOf([[ms * 1000, caughtUp]]), excused: 0, sendsSkipped: 0,
+    });
+    const persistent = (s: ScenarioResult, a: NonNullable<ScenarioResult['absences']>): void => {
+      s.spec.session = { persistent: true, expiryMs: 60_000 };
+      s.absences = a;
+    };
+    const m = mqttRun();
+    persistent(scenarioOf(m, 'direct'), absences(4, 0, 30));
+    const x = xmppOf(m, (r) => persistent(scenarioOf(r, 'direct'), absences(4, 0, 10)));
+    const c = claim(claimsOf(m, x), 'offline-delivery');
+    expect([c.verdict, c.atLeast]).toEqual(['not-supported', { mqtt: false, xmpp: false }]);
+    expect(c.mqtt! / c.xmpp!).toBeCloseTo(3, 1);
+    // One XMPP user never caught up: its p50 is only a lower bound, which cannot beat MQTT's 30 ms.
+    const behind = xmppOf(m, (r) => persistent(scenarioOf(r, 'direct'), absences(3, 1, 10)));
+    const b = claim(claimsOf(m, behind), 'offline-delivery');
+    expect([b.verdict, b.atLeast.xmpp]).toEqual(['not-measured', true]);
+    expect(b.notes).toContain('XMPP: 3 of 4 returning users caught up (4 resumed their session, 0 started afresh; 0 deliveries not kept)');
   });
 
   it('server CPU and memory per connected user only when chatbench started both servers', () => {
