@@ -11,6 +11,7 @@ export { createMqttDriver } from './runners/mqtt/driver.js';
 export { startEmbeddedBroker } from './runners/mqtt/embedded.js';
 export { renderConsole, renderHtml, renderJson, renderJunit, renderMarkdown, renderResult, reportFormats, type ReportFormat } from './reports/index.js';
 export { readResultFile, writeTextFile } from './cli/files.js';
+export { mergeRunResults, type MergeOptions } from './core/result/merge.js';
 export { ChatbenchResult as ChatbenchResultSchema, RunResult as RunResultSchema, RESULT_SCHEMA_VERSION } from './core/result/index.js';
 export { ChatbenchError, ExitCode, InputError, RunAbortedError, TargetUnreachableError } from './core/errors.js';
 

@@ -54,11 +54,11 @@ export function fanOut(spec: ScenarioSpec, expected: number): number {
 }
 
 /** The scenario as one step runs it: the offered rate, a short send, no thresholds. */
-function stepSpec(base: ScenarioSpec, rate: number, seconds: number): ScenarioSpec {
+export function stepSpec(base: ScenarioSpec, rate: number, seconds: number): ScenarioSpec {
   return { ...base, rate, durationMs: seconds * 1000, messages: null, warmupMs: 500, drainMs: 2000, drainMaxMs: 15_000, thresholds: [] };
 }
 
-async function runStep(handle: Awaited<ReturnType<typeof openTarget>>, server: StartedServer, spec: ScenarioSpec, signal: AbortSignal): Promise<{ result: ScenarioResult; cpu: { server: number | null; tool: number } }> {
+export async function runStep(handle: Awaited<ReturnType<typeof openTarget>>, server: StartedServer, spec: ScenarioSpec, signal: AbortSignal): Promise<{ result: ScenarioResult; cpu: { server: number | null; tool: number } }> {
   let sendStart: { at: number; server: number | null; tool: NodeJS.CpuUsage } | null = null;
   let sendCpu: { server: number | null; tool: number } = { server: null, tool: 0 };
   const serverCpuNow = (): number | null => server.usage()?.cpuSeconds ?? null;

@@ -8,6 +8,7 @@ import { processOutput, type Output } from './output.js';
 import { compareCommand, runCompare } from './commands/compare.js';
 import { conformCommand, runConform } from './commands/conform.js';
 import { fuzzCommand, runFuzzCommand } from './commands/fuzz.js';
+import { mergeCommand, runMerge } from './commands/merge.js';
 import { replayCommand, runReplay } from './commands/replay.js';
 import { reportCommand, runReport } from './commands/report.js';
 import { runCommand, runRun } from './commands/run.js';
@@ -39,6 +40,7 @@ const COMMANDS: readonly Command[] = [
   command(replayCommand, runReplay),
   command(reportCommand, runReport),
   command(compareCommand, runCompare),
+  command(mergeCommand, runMerge),
   command(schemaCommand, runSchema),
 ];
 

@@ -29,6 +29,11 @@ export interface ProtocolLimits {
 export interface OpenOptions {
   /** Where credentials named by environment variable are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Which of a runner's clients drives the run (the MQTT runner has 'lean' and 'mqttjs'); absent
+   * or 'auto': the runner picks per scenario, the leanest that serves DriverOptions.needs.
+   */
+  client?: string;
 }
 
 /** A problem in the target's fields; `path` is relative to `target:` (e.g. ["tls", "key"]). */

@@ -27,6 +27,11 @@ const NEEDS: readonly ((spec: ScenarioSpec) => Need | null)[] = [
   (s) => (s.faults?.some((f) => f.kind === 'slow-consumer') === true ? { option: 'faults (slow-consumer)', features: ['slow-consumer'], what: 'read pauses' } : null),
 ];
 
+/** Every feature `spec` needs (DriverOptions.needs): a driver may set itself up for them. */
+export function featuresNeeded(spec: ScenarioSpec): DriverFeature[] {
+  return [...new Set(NEEDS.flatMap((need) => need(spec)?.features ?? []))];
+}
+
 /** Throws InputError naming every option of `spec` the driver cannot serve. */
 export function requireFeatures(spec: ScenarioSpec, driver: Driver): void {
   const has = driver.features ?? new Set<DriverFeature>();

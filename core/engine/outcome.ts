@@ -9,6 +9,7 @@ import { withNetworkFault, type ScenarioNetworkFaults } from '../faults/network.
 import { summarise, type Summariser, type SummaryRequest } from '../metrics/index.js';
 import type { LatencySummary, ScenarioResult, ScenarioSpecRecord } from '../result/index.js';
 import { patternOptions } from '../scenario/patterns.js';
+import { sourcesRecord } from '../scenario/sources.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { Measured } from '../verdict/judge.js';
 import type { AnomalyAccount, SendAccount } from './accounts.js';
@@ -66,7 +67,7 @@ function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
     drainMs: spec.drainMs,
     drainMaxMs: spec.drainMaxMs,
     stallTimeoutMs: spec.stallTimeoutMs,
-    connect: { ...spec.connect },
+    connect: connectRecord(spec.connect),
     thresholds: spec.thresholds.map((t) => ({ expression: t.expression, metric: t.metric, comparator: t.comparator, value: t.value, unit: t.unit })),
     ...(spec.idleMs !== undefined && spec.idleMs > 0 ? { idleMs: spec.idleMs } : {}),
     ...(spec.arrival === undefined ? {} : { arrival: { ...spec.arrival } }),
@@ -76,6 +77,12 @@ function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
     ...(spec.seed === undefined ? {} : { seed: spec.seed }),
     ...patternOptions(spec),
   };
+}
+
+/** The connect options as recorded: source addresses as a count and their ends, not the whole list. */
+function connectRecord({ sourceAddresses, ...rest }: ScenarioSpec['connect']): ScenarioSpecRecord['connect'] {
+  const sources = sourcesRecord(sourceAddresses);
+  return { ...rest, ...(sources === undefined ? {} : { sources }) };
 }
 
 type Head = Pick<Measured, 'name' | 'startedAt' | 'users' | 'rooms' | 'qos' | 'payloadBytes' | 'targetRate' | 'spec'>;

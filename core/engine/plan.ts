@@ -81,6 +81,17 @@ export function planScenario(spec: ScenarioSpec): Plan {
   return { users, rooms, memberships, streams };
 }
 
+/**
+ * Streams by id: position i holds stream i. A shard's plan (shard.ts) keeps some of the scenario's
+ * streams with their ids, so its list has gaps; a whole plan's list is returned as it is.
+ */
+export function streamsById(streams: readonly Stream[]): readonly (Stream | undefined)[] {
+  if (streams.every((s, i) => s.id === i)) return streams;
+  const byId: (Stream | undefined)[] = Array.from({ length: streams.reduce((max, s) => Math.max(max, s.id), -1) + 1 }, () => undefined);
+  for (const s of streams) byId[s.id] = s;
+  return byId;
+}
+
 /** The room groups in order: the list form's sizes, else `count` rooms of `members`. */
 function roomSizesOf(spec: ScenarioSpec): readonly { count: number; members: number }[] {
   return spec.roomSizes ?? [spec.rooms];

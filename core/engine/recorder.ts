@@ -18,7 +18,7 @@ import {
   type Censoring,
   type LatencyPair,
 } from '../metrics/index.js';
-import type { Stream } from './plan.js';
+import { streamsById, type Stream } from './plan.js';
 
 export class Recorder {
   readonly tracker = new DeliveryTracker();
@@ -41,7 +41,8 @@ export class Recorder {
   /** Intended and actual send time of the last measured send, µs: censored deliveries are no younger. */
   #lastIntended = 0;
   #lastActual = 0;
-  readonly #streams: readonly Stream[];
+  /** By id (a shard's streams keep the scenario's ids). */
+  readonly #streams: readonly (Stream | undefined)[];
   readonly #measureFromMicros: number;
   /** Per stream id: 1 once its first measured send went out. */
   readonly #measuring: Uint8Array;
@@ -54,10 +55,10 @@ export class Recorder {
     grantedTo?: (stream: Stream, receiver: string) => DeliveryLevel,
   ) {
     this.tag = runTag(runId);
-    this.#streams = streams;
+    this.#streams = streamsById(streams);
     this.#measureFromMicros = measureFromMicros;
     this.throughput = new ThroughputMeter(measureFromMicros);
-    this.#measuring = new Uint8Array(streams.length);
+    this.#measuring = new Uint8Array(this.#streams.length);
     for (const s of streams) this.tracker.addStream(s.id, s.level, s.receivers, grantedTo && ((r) => grantedTo(s, r)));
   }
 

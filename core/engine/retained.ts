@@ -12,7 +12,7 @@ import { RunAbortedError, withTimeout } from '../errors.js';
 import { createLatencyHistogram, decodeHeader, recordMicros, summarise, type DeliveryTracker } from '../metrics/index.js';
 import type { RetainedFigures } from '../result/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
-import type { Plan } from './plan.js';
+import { streamsById, type Plan } from './plan.js';
 import { forEachBounded } from './pool.js';
 import { timerWake } from './wake.js';
 
@@ -54,6 +54,7 @@ function owedRooms(plan: Plan, tracker: RetainedOptions['tracker']): Set<string>
 export async function retainedEpisode({ spec, plan, driver, runTag, tracker, signal }: RetainedOptions): Promise<RetainedFigures> {
   const perRoom = spec.retained?.lateJoiners ?? 0;
   const owed = owedRooms(plan, tracker);
+  const byId = streamsById(plan.streams);
   const joins: Join[] = [...plan.rooms.keys()].flatMap((room) =>
     Array.from({ length: perRoom }, () => ({ room, owed: owed.has(room), joinAt: 0, got: null })));
   const latency = createLatencyHistogram();
@@ -65,7 +66,7 @@ export async function retainedEpisode({ spec, plan, driver, runTag, tracker, sig
   const receive = (join: Join, m: InboundMessage): void => {
     if (m.retained !== true || join.joinAt === 0) return;
     const header = decodeHeader(m.payload, runTag);
-    const stream = header === null ? undefined : plan.streams[header.streamId];
+    const stream = header === null ? undefined : byId[header.streamId];
     if (header === null || stream?.destination.kind !== 'room' || stream.destination.room !== join.room) return;
     // Stale: the server had a later message of the same sender, which must have replaced this one.
     const verdict = tracker.reachedAfter(stream.id, header.seq) ? 'stale' : 'current';

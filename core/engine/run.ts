@@ -12,6 +12,8 @@ import type { ScenarioFile, ScenarioSpec } from '../scenario/types.js';
 import { refuseUnsupportedNetworkFaults, ScenarioNetworkFaults } from '../faults/network.js';
 import type { EventSink } from './events.js';
 import { runScenario, ScenarioStopped } from './scenario-run.js';
+import { featuresNeeded } from './features.js';
+import { checkShards } from './shard.js';
 
 export interface RunOptions {
   scenarioFile: ScenarioFile;
@@ -86,6 +88,7 @@ function abortOf(scenario: string, error: unknown): Aborted | null {
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const selected = selectScenarios(options.scenarioFile.scenarios, options.only);
   refuseUnsupportedNetworkFaults(selected, options.target);
+  if (options.shard !== undefined) checkShards(selected, options.shard);
   const runId = options.runId ?? newRunId();
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -100,13 +103,17 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     selected: selected.map((s) => s.name),
     scenarios: [],
     environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
+    ...(options.scenarioFile.digest === undefined ? {} : { scenarioDigest: options.scenarioFile.digest }),
+    ...(options.shard === undefined ? {} : { shard: { index: options.shard.index, count: options.shard.count } }),
   };
 
   for (const [index, spec] of selected.entries()) {
     options.onEvent?.({ type: 'scenario-start', scenario: spec.name, index, total: selected.length });
     // A network fault's proxy comes first: the driver connects through it.
     const networkFaults = await ScenarioNetworkFaults.start(spec, options.target);
+    const needs = featuresNeeded(spec);
     const driver = options.target.createDriver(`${runId}${index.toString(36)}`, {
+      ...(needs.length === 0 ? {} : { needs }),
       ...(networkFaults === null ? {} : { via: networkFaults.via }),
       ...(spec.topics === undefined ? {} : { topics: spec.topics }),
     });
@@ -115,6 +122,8 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
         runId: `${runId}${index.toString(36)}`,
         driver,
         ...(networkFaults === null ? {} : { networkFaults }),
+        ...(options.shard === undefined ? {} : { shard: options.shard }),
+        ...(options.beforeSend === undefined ? {} : { beforeSend: () => options.beforeSend?.(spec.name) ?? Promise.resolve() }),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.onCheckpoint ? {

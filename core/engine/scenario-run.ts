@@ -19,12 +19,16 @@ import { requireFeatures } from './features.js';
 import { idlePhase, type IdleMeasure } from './idle.js';
 import type { EventSink, Phase } from './events.js';
 import { measure, measureOffSendPath, type ScenarioParts } from './outcome.js';
-import { planScenario, type Plan } from './plan.js';
-import { scheduleFor } from './schedule.js';
+import type { Plan } from './plan.js';
+import { sendPhaseDetail, type Schedule } from './schedule.js';
+import { describeShard, sliceScenario, type ShardSpec } from './shard.js';
 import { Recorder } from './recorder.js';
 import { Sender } from './sender.js';
 import { Injections } from './faults.js';
 import { Users } from './users.js';
+import { outerAbort, ScenarioStopped, untilAborted } from './stopping.js';
+
+export { ScenarioStopped } from './stopping.js';
 
 type Drain = ScenarioResult['drain'];
 
@@ -45,15 +49,10 @@ export interface ScenarioContext {
   snapshotEveryMs?: number;
   /** The `network` fault's proxy the driver connects through (core/faults/network.ts): its injections reach the recorder, its figures the result. */
   networkFaults?: ScenarioNetworkFaults;
-}
-
-/** A scenario stopped early, with the cause the result records. */
-export class ScenarioStopped extends RunAbortedError {
-  readonly abort: AbortInfo;
-  constructor(abort: AbortInfo) {
-    super(abort.message);
-    this.abort = abort;
-  }
+  /** Run only this slice of the scenario (shard.ts): its users, rooms and streams, each send at its single-run time. */
+  shard?: ShardSpec;
+  /** Awaited once every user is connected and ready, before the first send; the send clock starts after it. */
+  beforeSend?: () => Promise<void>;
 }
 
 const MAX_IN_FLIGHT = 20_000;
@@ -66,15 +65,12 @@ export function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Promise<S
   return new ScenarioRun(spec, ctx).run();
 }
 
-/** Why the caller's signal stopped the run: "SIGINT" and the like are signals; anything else is said as is. */
-function outerAbort(reason: unknown): AbortInfo {
-  const text = String(reason ?? 'interrupted');
-  return /^SIG[A-Z]+$/.test(text) ? { cause: 'signal', message: `interrupted by ${text}` } : { cause: 'signal', message: text };
-}
-
 class ScenarioRun {
   readonly #startedAt = new Date().toISOString();
   readonly #plan: Plan;
+  readonly #schedule: Schedule;
+  /** What the shard holds of the whole, said when connecting; null: the whole scenario. */
+  readonly #shardNote: string | null;
   readonly #users: Users;
   readonly #sends = new SendAccount();
   readonly #anomalies = new AnomalyAccount();
@@ -109,7 +105,10 @@ class ScenarioRun {
     private readonly spec: ScenarioSpec,
     private readonly ctx: ScenarioContext,
   ) {
-    this.#plan = planScenario(spec);
+    const slice = sliceScenario(spec, ctx.shard);
+    this.#plan = slice.plan;
+    this.#schedule = slice.schedule;
+    this.#shardNote = slice.shard === undefined ? null : describeShard(slice.shard);
     this.#episodes = new PatternEpisodes(spec, this.#plan, ctx.driver);
     this.#users = new Users(spec, this.#plan, ctx.driver, {
       onMessage: (user, m) => this.#recorder?.receive(user, m),
@@ -147,6 +146,9 @@ class ScenarioRun {
       }
       // A worker still loading would take CPU from the first sends.
       await this.#summariser?.ready();
+      // The caller's start signal (workers start sending together); the send clock starts after it.
+      if (this.ctx.beforeSend !== undefined) await untilAborted(this.ctx.beforeSend(), this.#stop.signal);
+      this.#throwIfStopped();
       await this.#sendAndDrain();
       this.#throwIfStopped();
     } catch (error) {
@@ -168,7 +170,8 @@ class ScenarioRun {
 
   async #connectAndJoin(): Promise<void> {
     const { spec } = this;
-    this.#emit('connect', `${plural(this.#plan.users.length, 'user')}, ${count(spec.connect.concurrency)} at a time`);
+    const users = `${plural(this.#plan.users.length, 'user')}, ${count(spec.connect.concurrency)} at a time`;
+    this.#emit('connect', this.#shardNote === null ? users : `${this.#shardNote}; ${users}`);
     await this.#users.connectAll(() => this.#throwIfStopped());
     const rooms = this.#plan.rooms.size;
     this.#emit('join', rooms > 0 ? plural(rooms, 'room') : spec.directPairs > 0 ? 'no rooms (direct messages only)' : 'no rooms');
@@ -205,13 +208,9 @@ class ScenarioRun {
 
   async #sendAndDrain(): Promise<void> {
     const { spec, ctx } = this;
-    const schedule = scheduleFor(spec, this.#plan.streams.length);
+    const schedule = this.#schedule;
     const planned = schedule.count;
-    const pacing =
-      spec.thinkMs !== undefined ? `one per sender every ${duration(spec.thinkMs)}` : spec.phases !== undefined ? `over ${plural(spec.phases.length, 'phase')}, peak ${count(spec.rate)}/s` : `at ${count(spec.rate)}/s`;
-    const shape = `${spec.arrival?.kind === 'poisson' ? 'Poisson, ' : ''}${pacing}`;
-    const size = spec.payloadSizes === undefined ? `${count(spec.payloadBytes)} B` : `up to ${count(spec.payloadBytes)} B (${spec.payloadSizes.kind})`;
-    this.#emit('send', `${plural(planned, 'message')} ${shape}, ${size}, QoS ${spec.qos}`);
+    this.#emit('send', sendPhaseDetail(spec, planned));
     const startMicros = nowMicros() + SEND_LEAD_MICROS;
     this.#sendStart = startMicros;
     const users = this.#users;

@@ -12,6 +12,7 @@
  * Each is capped by `messages`.
  */
 import type { PhaseSpec, ScenarioSpec } from '../scenario/types.js';
+import { count, duration, plural } from '../words.js';
 import { RANDOM_STREAM, seededRandom } from './random.js';
 
 export interface Schedule {
@@ -35,6 +36,15 @@ export function scheduleFor(spec: ScenarioSpec, senderStreams?: number): Schedul
   }
   const curve = new RateCurve(spec.phases ?? [{ durationMs: spec.durationMs, fromRate: spec.rate, toRate: spec.rate }]);
   return spec.arrival?.kind === 'poisson' ? poissonSchedule(curve, spec.seed ?? 1, cap) : evenSchedule(curve, cap);
+}
+
+/** The send phase's line: how many messages, how they are spread, their size and level. */
+export function sendPhaseDetail(spec: ScenarioSpec, planned: number): string {
+  const pacing =
+    spec.thinkMs !== undefined ? `one per sender every ${duration(spec.thinkMs)}` : spec.phases !== undefined ? `over ${plural(spec.phases.length, 'phase')}, peak ${count(spec.rate)}/s` : `at ${count(spec.rate)}/s`;
+  const shape = `${spec.arrival?.kind === 'poisson' ? 'Poisson, ' : ''}${pacing}`;
+  const size = spec.payloadSizes === undefined ? `${count(spec.payloadBytes)} B` : `up to ${count(spec.payloadBytes)} B (${spec.payloadSizes.kind})`;
+  return `${plural(planned, 'message')} ${shape}, ${size}, QoS ${spec.qos}`;
 }
 
 /** N(t) and its inverse for a piecewise-linear rate. */

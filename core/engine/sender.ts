@@ -10,7 +10,7 @@ import { encodeMessage, stampActualSendTime } from '../metrics/index.js';
 import type { ScenarioSpec } from '../scenario/types.js';
 import type { SendAccount } from './accounts.js';
 import { pace } from './pacer.js';
-import type { Plan, Stream } from './plan.js';
+import { streamsById, type Plan, type Stream } from './plan.js';
 import type { Recorder } from './recorder.js';
 import type { Schedule } from './schedule.js';
 import { sizeDrawer } from './sizes.js';
@@ -39,7 +39,8 @@ export class Sender {
   readonly #nextSize: () => number;
 
   constructor(private readonly options: SendOptions) {
-    this.#seqs = new Uint32Array(options.plan.streams.length);
+    // By stream id: a shard's streams keep the scenario's ids.
+    this.#seqs = new Uint32Array(streamsById(options.plan.streams).length);
     this.#nextSize = sizeDrawer(options.spec);
   }
 

@@ -67,6 +67,8 @@ export class Users {
   readonly #replaced = new Map<string, [number, (end: ConnectionEnd) => void]>();
   /** Bytes of connections already replaced (wire() counts them too). */
   #retired: WireBytes = { bytesOut: 0, bytesIn: 0 };
+  /** Each user's source address (connect.sourceAddresses), kept for its later connections. */
+  readonly #source = new Map<string, string>();
 
   constructor(
     private readonly spec: ScenarioSpec,
@@ -117,6 +119,9 @@ export class Users {
       // A timer may wake a little early: never start before the user's turn.
       for (const due = rampStart + index * gapMicros; gapMicros > 0 && nowMicros() < due; ) await timerWake.sleepUntil(due);
       beforeEach();
+      // connect.sourceAddresses: user k's connections (reconnects too) come from address k mod n.
+      const sources = spec.connect.sourceAddresses;
+      if (sources !== undefined && sources.length > 0) this.#source.set(user, sources[index % sources.length] as string);
       const started = nowMicros();
       const session = await this.driver.connect(this.#connectOptions(user, false));
       recordMicros(this.#connectTime, nowMicros() - started);
@@ -135,8 +140,10 @@ export class Users {
     this.#connections.set(user, n);
     const session = spec.session;
     const presence = spec.presence;
+    const localAddress = this.#source.get(user);
     return {
       user,
+      ...(localAddress === undefined ? {} : { localAddress }),
       directLevel: spec.qos,
       timeoutMs: spec.connect.timeoutMs,
       largestPayloadBytes: spec.payloadBytes,

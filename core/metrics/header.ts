@@ -153,15 +153,25 @@ export function stampActualSendTime(buf: Uint8Array, micros: number): void {
   for (let i = 0; i < 8; i++) buf[Offset.actual + i] = scratch[i] as number;
 }
 
+/** Whether the run tag inside `bytes` (a header) is `tag`, compared in place: nothing is copied. */
+function hasRunTag(bytes: Uint8Array, tag: Uint8Array): boolean {
+  if (tag.length !== RUN_TAG_BYTES) return false;
+  for (let i = 0; i < RUN_TAG_BYTES; i++) if (bytes[Offset.runTag + i] !== tag[i]) return false;
+  return true;
+}
+
 /**
  * The header of a received payload, or null when the payload is not a chatbench message
  * of this version (foreign, short, garbled) or, given `expectedRunTag`, belongs to another
- * run. Never throws.
+ * run. Never throws. This runs once per delivery: given `expectedRunTag`, another run's message
+ * is refused before anything is copied, and the header's `runTag` is `expectedRunTag` itself
+ * (the same bytes; read it, never write to it) rather than a fresh copy per message.
  */
 export function decodeHeader(bytes: Uint8Array, expectedRunTag?: Uint8Array): DecodedHeader | null {
   if (bytes.length < HEADER_BYTES) return null;
   if (bytes[Offset.magic] !== MAGIC_0 || bytes[Offset.magic + 1] !== MAGIC_1) return null;
   if (bytes[Offset.version] !== HEADER_VERSION) return null;
+  if (expectedRunTag !== undefined && !hasRunTag(bytes, expectedRunTag)) return null;
   for (let i = 0; i < HEADER_BYTES; i++) scratch[i] = bytes[i] as number;
   const flags = scratch[Offset.flags] as number;
   if ((flags & ~KNOWN_FLAGS) !== 0) return null;
@@ -171,8 +181,7 @@ export function decodeHeader(bytes: Uint8Array, expectedRunTag?: Uint8Array): De
   if (!isMicros(intendedSendMicros) || !isMicros(actualSendMicros)) return null;
   const payloadBytes = view.getUint32(Offset.payloadBytes);
   if (payloadBytes < HEADER_BYTES) return null;
-  const tag = scratch.slice(Offset.runTag, Offset.runTag + RUN_TAG_BYTES);
-  if (expectedRunTag !== undefined && !sameRunTag(tag, expectedRunTag)) return null;
+  const tag = expectedRunTag ?? scratch.slice(Offset.runTag, Offset.runTag + RUN_TAG_BYTES);
   return {
     runTag: tag,
     streamId: view.getUint32(Offset.streamId),

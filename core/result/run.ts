@@ -39,8 +39,16 @@ export const ScenarioSpecRecord = z.object({
   drainMaxMs: count(),
   /** No acknowledgement and no delivery for this long while work is owed: the server stalled (abort). */
   stallTimeoutMs: count(),
-  /** rate: the connection ramp, users per second (absent: none). */
-  connect: z.object({ concurrency: count(), timeoutMs: count(), rate: z.number().positive().optional() }),
+  /**
+   * rate: the connection ramp, users per second (absent: none). sources: the local addresses the
+   * connections were spread over (connect.sourceAddresses), as how many and the first and last.
+   */
+  connect: z.object({
+    concurrency: count(),
+    timeoutMs: count(),
+    rate: z.number().positive().optional(),
+    sources: z.object({ count: count(), first: z.string(), last: z.string() }).optional(),
+  }),
   thresholds: z.array(ThresholdRecord),
   /** The idle phase after the readiness barrier (nothing sent), ms; absent when the scenario has none. */
   idleMs: count().optional(),
@@ -237,6 +245,8 @@ export const RunResult = z.object({
     .object({
       shards: z.array(z.object({ index: count(), count: count() })),
       parts: z.array(z.object({ shard: count(), scenarios: z.array(z.object({ name: z.string(), scheduleLag: LatencySummary })) })),
+      /** Shard indices absent from a partial merge (`--allow-partial`): their share is not in the figures. */
+      missing: z.array(count()).optional(),
     })
     .optional(),
 });

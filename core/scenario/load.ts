@@ -4,6 +4,7 @@
  * issues point at line:column of the offending value (the key, for unknown keys; the
  * enclosing map, for missing keys).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, Scalar, isCollection, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
@@ -26,13 +27,18 @@ export interface LoadOptions {
 }
 
 export async function loadScenarioFile(path: string, opts: LoadOptions = {}): Promise<ScenarioFile> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (err) {
     throw new InputError(`cannot read scenario file ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return parseScenarioText(text, path, opts);
+  // The digest of the bytes as read, whatever decoding makes of them.
+  return { ...parseScenarioText(bytes.toString('utf8'), path, opts), digest: sha256Hex(bytes) };
+}
+
+function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** Errors that leave a document whose content still means what the author wrote. */
@@ -70,7 +76,7 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
           if (issue.commandLine !== undefined) flagProblems.push(`invalid ${flagFor(issue.commandLine)}: ${issue.message}`);
           else issues.push({ file, ...position(offsetOf(doc, issue)), path: formatPath(issue.path), message: issue.message });
         }
-        if (value) result = { file, ...value };
+        if (value) result = { file, digest: sha256Hex(text), ...value };
       }
     }
   }

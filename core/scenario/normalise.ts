@@ -256,6 +256,7 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
   const concurrency = field(['connect', 'concurrency'], SCENARIO_DEFAULTS.connectConcurrency);
   const timeoutMs = field(['connect', 'timeout'], SCENARIO_DEFAULTS.connectTimeoutMs);
   const connectRate = field<number | null>(['connect', 'rate'], null);
+  const sourceAddresses = field<readonly string[] | null>(['connect', 'sourceAddresses'], null);
   const thresholds = field<ThresholdSpec[]>(['thresholds'], []);
   const description = field(['description'], SCENARIO_DEFAULTS.description);
   const patterns = resolvePatterns({ field, at, report }, { users, durationMs, roomCount, lacks: limits.lacks });
@@ -264,7 +265,7 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
     directPairs === undefined || rate === undefined || payloadBytes === undefined || qos === undefined || durationMs === undefined ||
     messages === undefined || warmupMs === undefined || drainMs === undefined || drainMaxMs === undefined ||
     stallTimeoutMs === undefined || concurrency === undefined || timeoutMs === undefined ||
-    thresholds === undefined || idleMs === undefined || shape.extra === undefined || connectRate === undefined ||
+    thresholds === undefined || idleMs === undefined || shape.extra === undefined || connectRate === undefined || sourceAddresses === undefined ||
     audience.extra === undefined || patterns === undefined
   ) {
     return { spec: undefined, issues };
@@ -284,7 +285,11 @@ function resolveScenario(index: number, s: Recovered, d: Recovered, limits: Limi
     drainMs,
     drainMaxMs,
     stallTimeoutMs,
-    connect: { concurrency, timeoutMs, ...(connectRate === null ? {} : { rate: connectRate }) },
+    connect: {
+      concurrency, timeoutMs,
+      ...(connectRate === null ? {} : { rate: connectRate }),
+      ...(sourceAddresses === null ? {} : { sourceAddresses }),
+    },
     thresholds,
     // Only when asked for: a spec without an idle phase reads as it did before the option.
     ...(idleMs > 0 ? { idleMs } : {}),

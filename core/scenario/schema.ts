@@ -14,6 +14,7 @@ import type { ScenarioSpec, SizeDistribution } from './types.js';
 import { count, duration, mapError, positive, unitField } from './fields.js';
 import { patternFields } from './pattern-fields.js';
 import { parseRate, parseSize } from './units.js';
+import { sourceAddressesField } from './sources.js';
 
 export { mapError } from './fields.js';
 
@@ -220,6 +221,7 @@ const scenarioFields = {
           description: 'ramp the connections: users start connecting at most this many per second (default: as fast as concurrency allows)',
           examples: ['20/s', '600/min'],
         }).optional(),
+        sourceAddresses: sourceAddressesField().optional(),
       },
       { error: mapError('{ concurrency: 50, timeout: 10s }') },
     )

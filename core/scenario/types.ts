@@ -232,6 +232,8 @@ export type SizeDistribution =
 export interface ScenarioFile {
   /** Path of the file the scenarios came from (for messages), or "<inline>". */
   file: string;
+  /** sha256 (hex) of the file's bytes (of the text's UTF-8, for text given inline): shards of one run must read the same file. */
+  digest?: string;
   /** null when neither the file nor the command line names one: the embedded broker is used. */
   target: TargetSpec | null;
   /** Set when the file asks chatbench to start a local server (then target is null until it runs). */

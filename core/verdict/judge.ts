@@ -22,7 +22,8 @@ export interface AbortInfo {
   message: string;
 }
 
-export function judge(spec: ScenarioSpec, measured: Measured, aborted: AbortInfo | null): ScenarioResult {
+/** Only the thresholds of `spec` are read: a merge (core/result/merge.ts) judges with those of the result's records. */
+export function judge(spec: Pick<ScenarioSpec, 'thresholds'>, measured: Measured, aborted: AbortInfo | null): ScenarioResult {
   const thresholds = spec.thresholds.map((t) => evaluateThreshold(measured, t));
   const reasons: Reason[] = [
     ...(aborted === null ? [] : [{ kind: 'abort' as const, cause: aborted.cause, message: aborted.message }]),

@@ -28,6 +28,8 @@ export interface StartRequest {
   users: number;
   /** Ctrl-C while it starts: it is stopped and the start rejects with RunAbortedError. */
   signal?: AbortSignal | undefined;
+  /** Global config lines added to mosquitto's (bench:peers raises its queue and in-flight limits); others ignore it. */
+  extraConfig?: readonly string[] | undefined;
 }
 
 export interface StartedServer {
@@ -74,7 +76,7 @@ const SERVERS: Readonly<Record<string, LocalServerEntry>> = {
   mosquitto: {
     protocols: ['mqtt'],
     async launch(request) {
-      const started = await startMosquitto({ signal: request.signal });
+      const started = await startMosquitto({ signal: request.signal, ...(request.extraConfig ? { extraConfig: request.extraConfig } : {}) });
       return { version: started.version, process: started.process, url: started.url, fields: {} };
     },
   },
@@ -160,7 +162,7 @@ export async function startLocalServer(request: StartRequest): Promise<StartedSe
 export function markStarted(handle: TargetHandle): TargetHandle {
   return {
     info: { ...handle.info, started: true },
-    createDriver: (runId) => handle.createDriver(runId),
+    createDriver: (runId, driverOptions) => handle.createDriver(runId, driverOptions),
     close: () => handle.close(),
   };
 }

@@ -17,7 +17,7 @@ export interface UsageReading {
 
 /** Clock ticks per second (USER_HZ): getconf's answer, else Linux's usual 100. */
 let ticksPerSecond: number | undefined;
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       const text = execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

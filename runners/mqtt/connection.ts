@@ -7,6 +7,7 @@ import { MqttClient, ReasonCodes, type IClientOptions, type IPublishPacket, type
 import { TargetUnreachableError } from '../../core/errors.js';
 import type { Endpoint } from './endpoint.js';
 import { localLimitError } from './local-limit.js';
+import { sourceAddressError } from '../common/source-address.js';
 import { Transport, type Phase, type TransportFailure } from './transport.js';
 import type { ConnectionOptions } from 'node:tls';
 
@@ -31,6 +32,8 @@ export interface ConnectRequest {
   clientId: string;
   will?: IClientOptions['will'];
   timeoutMs: number;
+  /** The source address to connect from (connect.sourceAddresses); absent: the system's choice. */
+  localAddress?: string;
   /** Clean Session (3.1.1) / Clean Start (5.0); default true. */
   clean?: boolean;
   /** 5.0 CONNECT properties: Session Expiry Interval, Receive Maximum. */
@@ -123,12 +126,44 @@ export function describeNotMqtt(bytes: Buffer | undefined, protocolVersion: 4 | 
   return `the server answered with bytes that are not MQTT (${hex}: "${printable}")`;
 }
 
+/** What the connect attempt saw before its connection closed without a successful CONNACK. */
+export interface ConnectAttempt {
+  /** CONNACK's failure code, when one came. */
+  refusal: number | undefined;
+  /** The client's last error (MQTT.js's; the lean client reports none). */
+  lastError: Error | undefined;
+  localAddress: string | undefined;
+}
+
+/** Why a connection closed before a successful CONNACK: the error its connect rejects with. Shared by both MQTT clients. */
+export function closedBeforeConnack(settings: ClientSettings, transport: Transport, { refusal, lastError, localAddress }: ConnectAttempt): Error {
+  const { protocolVersion } = settings;
+  const unreachable = (reason: string, cause?: unknown): Error => new TargetUnreachableError(settings.display, reason, { cause });
+  const failure = transport.failure;
+  const what = `cannot open a connection to ${settings.display}`;
+  const local = failure && (localLimitError(failure.error, what) ?? sourceAddressError(failure.error, localAddress, what));
+  if (local) return local;
+  if (refusal !== undefined) return unreachable(describeConnackRefusal(refusal, settings.embedded, protocolVersion));
+  const notMqtt = describeNotMqtt(transport.firstBytes, protocolVersion);
+  if (notMqtt) return unreachable(notMqtt, lastError);
+  // A v5 CONNECT hung up on (FIN or reset) during the MQTT phase: the classic 3.1.1-only server.
+  const hint = protocolVersion === 5 && transport.phase === 'mqtt' ? `; ${TRY_3_1_1}` : '';
+  if (failure) return unreachable(`${describeFailure(failure)}${hint}`, failure.error);
+  if (lastError) return unreachable(lastError.message, lastError);
+  return unreachable(`connection closed by the server before ${transport.phase === 'mqtt' ? 'CONNACK' : `the ${transport.phase} phase completed`}${hint}`);
+}
+
+/** Why nothing succeeded within the connect timeout: the server's first bytes when they are not MQTT, else the phase that hung. */
+export function connectTimedOut(transport: Transport, protocolVersion: 4 | 5, timeoutMs: number): string {
+  return describeNotMqtt(transport.firstBytes, protocolVersion) ?? `${PHASE_TIMEOUT[transport.phase]} within ${timeoutMs} ms`;
+}
+
 /**
  * Connects one client and resolves on a successful CONNACK. Rejects with TargetUnreachableError
  * on any failure before that, or when nothing succeeded within timeoutMs.
  */
 export function openClient(settings: ClientSettings, session: ConnectRequest): Promise<OpenedClient> {
-  const transport = new Transport(settings.endpoint, settings.tlsOptions, settings.via);
+  const transport = new Transport(settings.endpoint, settings.tlsOptions, settings.via, session.localAddress);
   const options: IClientOptions = {
     protocolVersion: settings.protocolVersion,
     clientId: session.clientId,
@@ -185,27 +220,12 @@ export function openClient(settings: ClientSettings, session: ConnectRequest): P
     const unreachable = (reason: string, cause?: unknown): void => {
       fail(new TargetUnreachableError(settings.display, reason, { cause }));
     };
-    const timer = setTimeout(() => {
-      const notMqtt = describeNotMqtt(transport.firstBytes, protocolVersion);
-      unreachable(notMqtt ?? `${PHASE_TIMEOUT[transport.phase]} within ${session.timeoutMs} ms`);
-    }, session.timeoutMs);
+    const timer = setTimeout(() => unreachable(connectTimedOut(transport, protocolVersion, session.timeoutMs)), session.timeoutMs);
     const onConnect = (): void => {
       cleanup();
       resolve({ client, transport, lastError: () => lastError, maximumPacketSize, sessionPresent, takeEarlyMessages });
     };
-    const onClose = (): void => {
-      const failure = transport.failure;
-      const local = failure && localLimitError(failure.error, `cannot open a connection to ${settings.display}`);
-      if (local) return fail(local);
-      if (refusal !== undefined) return unreachable(describeConnackRefusal(refusal, settings.embedded, protocolVersion));
-      const notMqtt = describeNotMqtt(transport.firstBytes, protocolVersion);
-      if (notMqtt) return unreachable(notMqtt, lastError);
-      // A v5 CONNECT hung up on (FIN or reset) during the MQTT phase: the classic 3.1.1-only server.
-      const hint = protocolVersion === 5 && transport.phase === 'mqtt' ? `; ${TRY_3_1_1}` : '';
-      if (failure) return unreachable(`${describeFailure(failure)}${hint}`, failure.error);
-      if (lastError) return unreachable(lastError.message, lastError);
-      unreachable(`connection closed by the server before ${transport.phase === 'mqtt' ? 'CONNACK' : `the ${transport.phase} phase completed`}${hint}`);
-    };
+    const onClose = (): void => fail(closedBeforeConnack(settings, transport, { refusal, lastError, localAddress: session.localAddress }));
     const cleanup = (): void => {
       clearTimeout(timer);
       client.off('connect', onConnect);

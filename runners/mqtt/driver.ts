@@ -11,7 +11,7 @@
  * connections (session-state.ts). close() ends every client and every persistent session and
  * clears the retained messages the run left (cleanup.ts), so the broker is as it was.
  */
-import type { ChatSession, ConnectOptions, Driver, DriverFeature, DriverOptions } from '../../core/driver.js';
+import type { ChatSession, ConnectOptions, DeliveryLevel, Driver, DriverFeature, DriverOptions } from '../../core/driver.js';
 import { RunAbortedError, TargetUnreachableError, withTimeout } from '../../core/errors.js';
 import { clearRetainedTopics, endSessionOnServer } from './cleanup.js';
 import { openClient, type ClientSettings, type ConnectRequest } from './connection.js';
@@ -55,22 +55,59 @@ export function mqttFeatures(protocolVersion: 4 | 5): ReadonlySet<DriverFeature>
   return new Set(protocolVersion === 5 ? [...FEATURES, ...FEATURES_5] : FEATURES);
 }
 
-export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): Driver {
-  noteOpenFileLimit(); // before any socket: at the limit, reading it would fail
+/** How either MQTT client reaches the target: endpoint, TLS, version, credentials, keep-alive. */
+export function clientSettingsFor(target: MqttTarget, opts: MqttDriverOptions): ClientSettings {
   const endpoint = parseEndpoint(target.url);
   const embedded = opts.embedded ?? false;
-  const protocolVersion = target.mqttVersion === '5.0' ? 5 : 4;
-  const v5 = protocolVersion === 5;
-  const settings: ClientSettings = {
+  return {
     endpoint,
     display: embedded ? `${endpoint.display} (embedded Aedes)` : endpoint.display,
     tlsOptions: endpoint.secure ? tlsOptionsFor(target.tls) : undefined,
-    protocolVersion,
+    protocolVersion: target.mqttVersion === '5.0' ? 5 : 4,
     embedded,
     ...(opts.keepaliveSeconds === undefined ? {} : { keepaliveSeconds: opts.keepaliveSeconds }),
     ...(opts.via === undefined ? {} : { via: opts.via }),
     ...credentialsFrom(target, opts.env ?? process.env),
   };
+}
+
+/** The Last Will every user gets unless the scenario stamps its own: "offline", retained, QoS 1, on its presence topic. */
+export function offlineWill(topic: string): { topic: string; payload: Buffer; qos: 1; retain: true } {
+  return { topic, payload: OFFLINE, qos: 1, retain: true };
+}
+
+/**
+ * Clears the retained messages a run left (`topics`: presence set or wills fired, retained rooms),
+ * after giving wills of connections dropped at `lastAbruptAt` time to fire.
+ */
+export async function clearLeftRetained(settings: ClientSettings, runId: string, topics: readonly string[], lastAbruptAt: number): Promise<void> {
+  if (topics.length === 0) return;
+  const settle = lastAbruptAt + WILL_SETTLE_MS - Date.now();
+  if (settle > 0) await new Promise((r) => setTimeout(r, settle));
+  await clearRetainedTopics(settings, cleanupClientIdFor(runId), topics);
+}
+
+/**
+ * Subscribes a new session to its inbox within the connect deadline: the inbox is ready before
+ * connect resolves (the readiness barrier relies on it). A session without it is dropped.
+ */
+export async function readyInbox(
+  session: { subscribeInbox(level: DeliveryLevel): Promise<DeliveryLevel>; disconnect(mode: 'abrupt'): Promise<void> },
+  level: DeliveryLevel, deadline: number, display: string,
+): Promise<void> {
+  try {
+    await withTimeout(session.subscribeInbox(level), Math.max(1, deadline - Date.now()), 'the inbox SUBACK');
+  } catch (err) {
+    await session.disconnect('abrupt');
+    throw new TargetUnreachableError(display, (err as Error).message, { cause: err });
+  }
+}
+
+export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): Driver {
+  noteOpenFileLimit(); // before any socket: at the limit, reading it would fail
+  const settings = clientSettingsFor(target, opts);
+  const { protocolVersion } = settings;
+  const v5 = protocolVersion === 5;
   const topics = runTopics(opts.runId, opts.topics);
   /** Sessions not yet ended; ended ones are dropped (a reconnect storm must not pile them up). */
   const open = new Set<MqttChatSession>();
@@ -100,7 +137,7 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
   function willOf(options: ConnectOptions): NonNullable<ConnectRequest['will']> {
     const topic = topics.presence(options.user);
     const will = options.will;
-    if (will === undefined) return { topic, payload: OFFLINE, qos: 1, retain: true };
+    if (will === undefined) return offlineWill(topic);
     const delay = v5 && will.delaySeconds !== undefined ? { properties: { willDelayInterval: will.delaySeconds } } : {};
     return { topic, payload: willPayload(will.status, will.tag), qos: 1, retain: true, ...delay };
   }
@@ -169,6 +206,7 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
       clientId,
       will: willOf(options),
       timeoutMs: options.timeoutMs,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       ...request,
     });
     if (outlives) sessionsLeft.add(user); // accepted: the server holds a session for this id now
@@ -206,13 +244,7 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
       await session.disconnect('graceful');
       throw new RunAbortedError(`MQTT driver for ${settings.display} closed while ${user} was connecting`);
     }
-    // The inbox is ready before connect resolves: the readiness barrier relies on it.
-    try {
-      await withTimeout(session.subscribeInbox(options.directLevel), Math.max(1, deadline - Date.now()), 'the inbox SUBACK');
-    } catch (err) {
-      await session.disconnect('abrupt');
-      throw new TargetUnreachableError(settings.display, (err as Error).message, { cause: err });
-    }
+    await readyInbox(session, options.directLevel, deadline, settings.display);
     return session;
   }
 
@@ -228,11 +260,8 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
       for (const user of left) mayHoldRetained.add(user);
       lastAbruptAt = Date.now();
     }
-    if (mayHoldRetained.size === 0 && retainedRooms.size === 0) return;
-    const settle = lastAbruptAt + WILL_SETTLE_MS - Date.now();
-    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
     const retained = [...[...mayHoldRetained].map((user) => topics.presence(user)), ...retainedRooms];
-    await clearRetainedTopics(settings, cleanupClientIdFor(opts.runId), retained);
+    await clearLeftRetained(settings, opts.runId, retained, lastAbruptAt);
   }
 
   async function closeAll(): Promise<void> {

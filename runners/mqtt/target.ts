@@ -5,17 +5,18 @@
  * payload limit.
  */
 import * as z from 'zod';
-import type { Driver, DriverOptions, TargetHandle } from '../../core/driver.js';
+import type { TargetHandle } from '../../core/driver.js';
 import { describeProtocol } from '../../core/result/envelope.js';
 import type { Parsed } from '../../core/scenario/units.js';
 import { redactTargetUrl } from '../../core/target.js';
 import type { FieldIssue, ProtocolRunner } from '../../core/target.js';
 import { credentialFields, credentialSourceIssues, urlCredentials } from '../common/credentials.js';
 import { resolveTls, tlsField } from '../common/tls.js';
-import { createMqttDriver, mqttFeatures } from './driver.js';
+import { mqttFeatures } from './driver.js';
 import { startEmbeddedBroker } from './embedded.js';
 import { MQTT_SCHEMES, SECURE_SCHEMES, parseEndpoint } from './endpoint.js';
 import { startMqttNetworkFaults } from './fault-proxy.js';
+import { driverFactory, parseMqttClient } from './lean/choice.js';
 import type { MqttTarget, MqttVersion } from './endpoint.js';
 
 /** TargetSpec.fields of an MQTT target. */
@@ -110,10 +111,10 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
 
   async open(target, options) {
     const mqtt: MqttTarget = { url: target.url, ...target.fields };
+    const mapping: Record<string, string> = {};
     return {
-      info: { url: redactTargetUrl(target.url), protocol: 'mqtt', protocolVersion: target.fields.mqttVersion, embedded: false, tcpNoDelay: true },
-      createDriver: (runId: string, driverOptions?: DriverOptions): Driver =>
-        createMqttDriver(mqtt, { runId, ...driverOptions, ...(options.env ? { env: options.env } : {}) }),
+      info: { url: redactTargetUrl(target.url), protocol: 'mqtt', protocolVersion: target.fields.mqttVersion, embedded: false, tcpNoDelay: true, mapping },
+      createDriver: driverFactory(mqtt, options.env ? { env: options.env } : {}, parseMqttClient(options.client), mapping),
       startNetworkFaults: (fault, onInjected) => startMqttNetworkFaults(parseEndpoint(target.url), fault, onInjected),
       close: async () => undefined,
     };
@@ -123,10 +124,10 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
   async openEmbedded(options): Promise<TargetHandle> {
     const broker = await startEmbeddedBroker();
     const mqtt: MqttTarget = { url: broker.url, mqttVersion: '3.1.1' };
+    const mapping: Record<string, string> = {};
     return {
-      info: { url: broker.url, protocol: 'mqtt', protocolVersion: '3.1.1', embedded: true, tcpNoDelay: true },
-      createDriver: (runId: string, driverOptions?: DriverOptions): Driver =>
-        createMqttDriver(mqtt, { runId, embedded: true, ...driverOptions, ...(options.env ? { env: options.env } : {}) }),
+      info: { url: broker.url, protocol: 'mqtt', protocolVersion: '3.1.1', embedded: true, tcpNoDelay: true, mapping },
+      createDriver: driverFactory(mqtt, { embedded: true, ...(options.env ? { env: options.env } : {}) }, parseMqttClient(options.client), mapping),
       startNetworkFaults: (fault, onInjected) => startMqttNetworkFaults(parseEndpoint(broker.url), fault, onInjected),
       close: () => broker.close(),
     };

@@ -18,6 +18,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocket, createWebSocketStream } from 'ws';
 import type { WireBytes } from '../../core/driver.js';
+import { bindTo } from '../common/source-address.js';
 import { socketBytes } from '../common/wire.js';
 import type { Endpoint } from './endpoint.js';
 
@@ -58,11 +59,14 @@ export class Transport {
   /**
    * `via`: where the TCP connection goes instead of the endpoint's host and port (a fault proxy
    * in front of the target); TLS still verifies, and WebSocket still names, the endpoint's host.
+   * `localAddress`: the source address every raw socket binds to (connect.sourceAddresses), under
+   * TCP, TLS and WebSocket alike, to the target or to `via`.
    */
   constructor(
     private readonly endpoint: Endpoint,
     private readonly tlsOptions: tls.ConnectionOptions | undefined,
     private readonly via?: { host: string; port: number },
+    readonly localAddress?: string,
   ) {}
 
   get phase(): Phase {
@@ -231,7 +235,7 @@ export class Transport {
     raw.once('close', () => {
       if (this.outer && this.outer !== raw && !this.outer.destroyed) this.outer.destroy();
     });
-    raw.connect(this.via ?? { host: this.endpoint.host, port: this.endpoint.port });
+    raw.connect({ ...(this.via ?? { host: this.endpoint.host, port: this.endpoint.port }), ...bindTo(this.localAddress) });
     return raw;
   }
 

@@ -36,7 +36,7 @@ export async function retainedUnder(url: string, filter: string): Promise<Map<st
  * One driver and two users (alice, bob: inbox at QoS 2) per suite, so slow handshakes
  * (mosquitto answers a WebSocket upgrade after ~100 ms) are paid once; each case uses its own room.
  */
-export function defineChatSuite(target: () => SuiteTarget): void {
+export function defineChatSuite(target: () => SuiteTarget, createDriver: typeof createMqttDriver = createMqttDriver): void {
   let driver: Driver;
   let alice: ChatUser;
   let bob: ChatUser;
@@ -45,7 +45,7 @@ export function defineChatSuite(target: () => SuiteTarget): void {
 
   beforeAll(async () => {
     const t = target();
-    driver = createMqttDriver(
+    driver = createDriver(
       { url: t.url, mqttVersion: t.mqttVersion, ...(t.tls ? { tls: t.tls } : {}) },
       { runId: `t${randomUUID().slice(0, 8)}`, embedded: t.embedded ?? false },
     );

@@ -131,6 +131,14 @@ describe('decodeHeader', () => {
     expect(decodeHeader(good, runTag('other'))).toBeNull();
   });
 
+  it('compares the run tag in place: one byte off is another run, and the tag given comes back', () => {
+    const lastTagByteOff = Uint8Array.from(good, (v, i) => (i === 11 ? v ^ 1 : v));
+    expect(decodeHeader(lastTagByteOff, TAG)).toBeNull();
+    expect(decodeHeader(lastTagByteOff)?.runTag).not.toEqual(TAG);
+    expect(decodeHeader(good, TAG)?.runTag).toEqual(TAG);
+    expect(decodeHeader(good, TAG.subarray(0, 7))).toBeNull();
+  });
+
   it('never throws on arbitrary bytes (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 128 }), (bytes) => {

@@ -72,12 +72,12 @@ export function mqttClientOf(session: ChatSession): MqttClient {
 export function onBrokers(
   versions: readonly MqttVersion[],
   body: (broker: BrokerCase) => void,
-  opts: { embedded?: boolean; websocket?: boolean; tls?: boolean } = {},
+  opts: { embedded?: boolean; websocket?: boolean; tls?: boolean; createDriver?: typeof createMqttDriver } = {},
 ): void {
   const drivers: Driver[] = [];
   const make = (target: () => MqttTarget) => (overrides: Partial<MqttTarget> = {}, extra: DriverExtra = {}): Driver => {
     const { via, runId = freshRunId() } = extra;
-    const d = createMqttDriver({ ...target(), ...overrides }, { runId, ...(via ? { via } : {}) });
+    const d = (opts.createDriver ?? createMqttDriver)({ ...target(), ...overrides }, { runId, ...(via ? { via } : {}) });
     drivers.push(d);
     return d;
   };

@@ -10,6 +10,8 @@ import type { PresenceUpdate } from '../../core/driver.js';
 import { retainedUnder } from '../helpers/mqtt-chat-suite.js';
 import { samePayload, sleep, uniquePayload } from '../helpers/chat.js';
 import { connectPattern, freshRunId, onBrokers, type PatternUser } from './mqtt-brokers.js';
+import { createMqttDriver } from '../../runners/mqtt/driver.js';
+import { createLeanDriver } from '../../runners/mqtt/lean/driver.js';
 
 function waitForPresence(user: PatternUser, match: (u: PresenceUpdate) => boolean, timeoutMs = 3000): Promise<PresenceUpdate> {
   const deadline = Date.now() + timeoutMs;
@@ -24,7 +26,7 @@ function waitForPresence(user: PatternUser, match: (u: PresenceUpdate) => boolea
   });
 }
 
-describe('MQTT presence, wills and retained rooms', () => {
+describe.each([['MQTT.js', createMqttDriver], ['lean', createLeanDriver]] as const)('MQTT presence, wills and retained rooms (%s client)', (client, createDriver) => {
   onBrokers(['3.1.1', '5.0'], (broker) => {
     it('a watcher gets the retained status, each stamped change and the will of an abrupt drop, outside onMessage', async () => {
       const d = broker.driver();
@@ -100,7 +102,7 @@ describe('MQTT presence, wills and retained rooms', () => {
       expect((await retainedUnder(url, `chatbench/${runId}/#`)).size).toBe(0);
     });
 
-    if (broker.version === '5.0') {
+    if (broker.version === '5.0' && client === 'MQTT.js') { // the lean client has no Will Delay
       it('5.0: the Will Delay Interval holds the will back after an abrupt drop', async () => {
         const d = broker.driver();
         const watcher = await connectPattern(d, 'wat');
@@ -126,5 +128,5 @@ describe('MQTT presence, wills and retained rooms', () => {
         expect(watcher.presence).toEqual([]); // [MQTT-3.1.3-9]
       });
     }
-  });
+  }, { createDriver });
 });
