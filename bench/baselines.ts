@@ -1,6 +1,6 @@
 /**
  * `npm run baselines [-- --servers mosquitto,ejabberd-mqtt,ejabberd-xmpp,prosody] [--out DIR]
- *  [--no-readme]`
+ *  [--no-readme] [--compare-only]`
  *
  * Issue 9 items 6 and 9: the committed baselines and the measured MQTT-vs-XMPP claims, produced
  * by one script on one machine with one set of settings. For every local server (mosquitto,
@@ -82,15 +82,21 @@ function machine(): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { servers: { type: 'string' }, out: { type: 'string' }, 'no-readme': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { servers: { type: 'string' }, out: { type: 'string' }, 'no-readme': { type: 'boolean', default: false }, 'compare-only': { type: 'boolean', default: false } },
+  });
   const targets = pickTargets(values.servers, LOCAL_TARGETS);
   const paths: PlanPaths = { ...DEFAULT_PATHS, ...(values.out === undefined ? {} : { outDir: values.out }) };
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   await mkdir(join(ROOT, paths.outDir, 'claims'), { recursive: true });
 
-  const runs: Ran[] = [];
-  for (const planned of plannedRuns(targets, paths)) {
+  // --compare-only: the runs of the last measurement stay (their manifest entries too); only the
+  // compares, claims.md and the README block are made again — for a change in how claims are read.
+  const manifestPath = join(ROOT, paths.outDir, 'manifest.json');
+  const kept = values['compare-only'] ? (JSON.parse(await readFile(manifestPath, 'utf8')) as { measuredAt: string; runs: Ran[] }) : null;
+  const runs: Ran[] = kept?.runs ?? [];
+  for (const planned of kept === null ? plannedRuns(targets, paths) : []) {
     if (abort.signal.aborted) break;
     const ran = await step(planned.args, abort.signal);
     runs.push(ran);
@@ -108,9 +114,9 @@ async function main(): Promise<void> {
   }
   if (abort.signal.aborted) throw new Error('interrupted: the results written so far stay, the README was not touched');
 
-  const measuredAt = new Date().toISOString().slice(0, 10);
-  const provenance = { measuredAt, machine: machine(), commands: [...runs, ...compares].map((r) => r.command) };
-  await writeFile(join(ROOT, paths.outDir, 'manifest.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), machine: provenance.machine, cpus: cpus().length, runs, compares }, null, 2)}\n`);
+  const measuredAtIso = kept?.measuredAt ?? new Date().toISOString();
+  const provenance = { measuredAt: measuredAtIso.slice(0, 10), machine: machine(), commands: [...runs, ...compares].map((r) => r.command) };
+  await writeFile(manifestPath, `${JSON.stringify({ measuredAt: measuredAtIso, machine: provenance.machine, cpus: cpus().length, runs, compares }, null, 2)}\n`);
   const block = readmeBlock(pairs, provenance);
   await writeFile(join(ROOT, paths.outDir, 'claims.md'), `${block}\n`);
   process.stderr.write(`\nwritten: ${paths.outDir}/*.json, ${paths.outDir}/claims/*.json, ${paths.outDir}/manifest.json, ${paths.outDir}/claims.md\n`);

@@ -67,6 +67,12 @@ export function offlineDelivery(ctx: ClaimContext): Measurement {
     const a = of(side);
     return `${SIDE_NAME[side]}: ${sum(a, (x) => x.caughtUp)} of ${sum(a, (x) => x.absences)} returning users caught up (${sum(a, (x) => x.resumed)} resumed their session, ${sum(a, (x) => x.notResumed)} started afresh; ${sum(a, (x) => x.excused)} deliveries not kept)`;
   });
+  // Catching up fast means little if what came back was out of order, twice or missing: say so beside the time.
+  for (const side of SIDES) {
+    const d = pairs.map((p) => p[side].delivery);
+    const faults = (['lost', 'duplicated', 'reordered'] as const).map((k) => [k, sum(d, (x) => x[k])] as const).filter(([, n]) => n > 0);
+    if (faults.length > 0) notes.push(`${SIDE_NAME[side]} delivery in these scenarios: ${faults.map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  }
   const mapping = ctx.runs.xmpp.target.mapping?.['persistentSession'];
   if (mapping !== undefined) notes.push(`XMPP mapping: ${mapping}`);
   const figure = (side: Side): Figure | null => {

@@ -252,7 +252,7 @@ describe('the committed baselines', () => {
   });
 
   it('measure every claim the claims workloads are there for, on both pairs', () => {
-    const forMeasuring = ['wire-bytes-direct', 'wire-bytes-room', 'wire-bytes-spread', 'keep-alive', 'handshake-bytes', 'handshake-time', 'latency-p50', 'latency-p99', 'delivery-levels', 'server-cpu-per-user', 'server-memory-per-user'];
+    const forMeasuring = ['wire-bytes-direct', 'wire-bytes-room', 'wire-bytes-spread', 'keep-alive', 'handshake-bytes', 'handshake-time', 'latency-p50', 'latency-p99', 'delivery-levels', 'retained-last-message', 'offline-delivery', 'server-cpu-per-user', 'server-memory-per-user'];
     for (const p of CLAIM_PAIRS) {
       const claims = compare(`fixtures/baselines/claims-${p.name}.json`).claims ?? [];
       for (const id of forMeasuring) {

@@ -285,6 +285,13 @@ describe('the claims on hand-made results', () => {
     const b = claim(claimsOf(m, behind), 'offline-delivery');
     expect([b.verdict, b.atLeast.xmpp]).toEqual(['not-measured', true]);
     expect(b.notes).toContain('XMPP: 3 of 4 returning users caught up (4 resumed their session, 0 started afresh; 0 deliveries not kept)');
+    expect(c.notes.some((n) => n.includes('delivery in these scenarios'))).toBe(false);
+    // A side that caught up out of order says so beside its time.
+    const reordered = xmppOf(m, (r) => {
+      persistent(scenarioOf(r, 'direct'), absences(4, 0, 10));
+      scenarioOf(r, 'direct').delivery.reordered = 7;
+    });
+    expect(claim(claimsOf(m, reordered), 'offline-delivery').notes).toContain('XMPP delivery in these scenarios: 7 reordered');
   });
 
   it('server CPU and memory per connected user only when chatbench started both servers', () => {
