@@ -53,7 +53,7 @@ async function measure(w: Workload, server: StartedServer, s: Settings, signal: 
   log(`\n${w.name}: chatbench's ceiling`);
   const ceiling = await chatbenchCeiling({ workload: w, server, ...(s.client === undefined ? {} : { client: s.client }), seconds: s.seconds, search: PEERS_SEARCH, signal, log });
   const u = ceiling.under;
-  const ran = ceiling.client === null ? '' : `, ${ceiling.client} client`;
+  const ran = `${ceiling.client === null ? '' : `, ${ceiling.client} client`}, pacing: poll`;
   const detail = u === null
     ? `${ceiling.steps} steps, first over: ${ceiling.over?.limits.join(', ') ?? 'none'}${ran}`
     : `offered ${Math.round(u.rate).toLocaleString('en-US')}/s, lag p99 ${u.lagP99Micros ?? '-'} µs, lost ${u.lost}, undelivered ${u.undelivered}; next step over: ${ceiling.over?.limits.join(', ') ?? 'none tried'}${ran}`;

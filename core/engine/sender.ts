@@ -15,6 +15,9 @@ import type { Recorder } from './recorder.js';
 import type { Schedule } from './schedule.js';
 import { sizeDrawer } from './sizes.js';
 
+/** `pacing: poll`: the pacer stays awake when the next send is due within this long. */
+const POLL_WITHIN_MICROS = 600;
+
 export interface SendOptions {
   spec: ScenarioSpec;
   plan: Plan;
@@ -62,6 +65,7 @@ export class Sender {
       offsetMicros: (i) => schedule.at(i),
       signal,
       saturated: () => this.inFlight >= maxInFlight,
+      ...(spec.pacing === 'poll' ? { pollWithinMicros: POLL_WITHIN_MICROS } : {}),
       fire: (index, intended) => this.#fire(index, intended),
     });
   }

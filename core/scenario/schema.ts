@@ -170,6 +170,14 @@ const scenarioFields = {
         : undefined, // the upper bound is the target protocol's (core/scenario/limits.ts)
   ).optional(),
   payloadSizes: payloadSizes().optional(),
+  pacing: z
+    .literal(['sleep', 'poll'], { error: 'expected sleep (the pacer sleeps between sends) or poll (it stays awake when the next send is near)' })
+    .meta({
+      description:
+        'how the pacer waits between sends: sleep (default) costs CPU only per send; poll keeps the event loop awake whenever the next send is due within 600 µs, so a slow wake-up of the machine cannot delay it — lower schedule lag at high rates for up to a core of CPU',
+      default: 'sleep',
+    })
+    .optional(),
   arrival: z
     .literal(['constant', 'poisson'], { error: 'expected constant (evenly spaced sends) or poisson (seeded exponential gaps)' })
     .meta({

@@ -26,7 +26,7 @@ export interface Shape {
   durationMs: number | undefined;
   payloadBytes: number | undefined;
   /** The spec's shape fields, present only when they change something (a spec without them runs as before). */
-  extra: { arrival?: ArrivalSpec; phases?: PhaseSpec[]; thinkMs?: number; payloadSizes?: SizeDistribution; seed?: number } | undefined;
+  extra: { arrival?: ArrivalSpec; pacing?: 'poll'; phases?: PhaseSpec[]; thinkMs?: number; payloadSizes?: SizeDistribution; seed?: number } | undefined;
 }
 
 type PhaseInput = { duration: number; rate: number } | { duration: number; from: number; to: number };
@@ -38,6 +38,7 @@ export function resolveShape(inputs: ShapeInputs): Shape {
     if ((inputs.ownKey(a) && inputs.ownKey(b)) || (inputs.defaultKey(a) && inputs.defaultKey(b) && !inputs.ownKey(a) && !inputs.ownKey(b))) report(at([a]), message);
   };
   const arrival = field<'constant' | 'poisson'>(['arrival'], 'constant');
+  const pacing = field<'sleep' | 'poll'>(['pacing'], 'sleep');
   const phaseInputs = field<PhaseInput[] | null>(['phases'], null);
   const thinkMs = field<number | null>(['think'], null);
   const payloadSizes = field<SizeDistribution | null>(['payloadSizes'], null);
@@ -70,7 +71,7 @@ export function resolveShape(inputs: ShapeInputs): Shape {
   // With a distribution, payloadBytes is the largest size a draw can give: limits and buffers are sized by it.
   const payloadBytes = payloadSizes === undefined ? undefined : payloadSizes === null ? fixedPayload : largestSize(payloadSizes);
 
-  if (arrival === undefined || phases === undefined || thinkMs === undefined || payloadSizes === undefined || seed === undefined) {
+  if (arrival === undefined || pacing === undefined || phases === undefined || thinkMs === undefined || payloadSizes === undefined || seed === undefined) {
     return { rate, durationMs, payloadBytes, extra: undefined };
   }
   const draws = arrival === 'poisson' || thinkMs !== null || payloadSizes !== null;
@@ -80,6 +81,7 @@ export function resolveShape(inputs: ShapeInputs): Shape {
     payloadBytes,
     extra: {
       ...(arrival === 'poisson' ? { arrival: { kind: 'poisson' } } : {}),
+      ...(pacing === 'poll' ? { pacing } : {}),
       ...(phases === null ? {} : { phases }),
       ...(thinkMs === null ? {} : { thinkMs }),
       ...(payloadSizes === null ? {} : { payloadSizes }),

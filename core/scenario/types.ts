@@ -107,6 +107,8 @@ export interface ScenarioSpec {
   idleMs?: number;
   /** How sends are spread; absent: constant (send i at i / rate), as before the option existed. */
   arrival?: ArrivalSpec;
+  /** 'poll': the pacer stays awake (yields to I/O) when the next send is due within 600 µs; absent: it sleeps. */
+  pacing?: 'poll';
   /** The send phase as steady and ramping stretches; then durationMs is their sum and rate their peak. */
   phases?: PhaseSpec[];
   /** Think time: every sender stream sends once per thinkMs from a random start; rate is then senders / think. */

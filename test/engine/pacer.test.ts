@@ -58,6 +58,25 @@ describe('pacer without busy-waiting', () => {
     }
   });
 
+  it('pacing: poll stays awake (yields to I/O, never sleeps) when the next send is near, and still never fires early', async () => {
+    const immediates = vi.spyOn(globalThis, 'setImmediate');
+    const early: number[] = [];
+    try {
+      // 2,000/s: every send is 500 µs after the last, inside the 600 µs poll window.
+      const n = await pace({
+        startMicros: nowMicros() + 300, ratePerSecond: 2000, count: 40, pollWithinMicros: 600,
+        wake: { sleepUntil: () => Promise.reject(new Error('slept while polling')), release: () => undefined },
+        fire: (_i, intended) => { if (nowMicros() < intended) early.push(intended); },
+      });
+      expect(n).toBe(40);
+      expect(early).toEqual([]);
+      // Yielding is how it waits: many more turns than sends.
+      expect(immediates.mock.calls.length).toBeGreaterThan(40);
+    } finally {
+      immediates.mockRestore();
+    }
+  });
+
   it('fires the sends that fell due while the process was busy in one batch, each with its own intended time', async () => {
     const start = nowMicros() + 1000;
     const fired: Array<[number, number, number]> = [];

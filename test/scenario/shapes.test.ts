@@ -115,3 +115,12 @@ test('wrong load-shape values are each named at file:line:column', () => {
     expect.stringMatching(/^25:22 scenarios\[7\]\.connect\.rate \| rate must be greater than zero/),
   ]);
 });
+
+test('pacing: poll is recorded (sleep, the default, is not); another value is named at file:line:column', () => {
+  expect(one('scenarios: [{ name: a, pacing: poll }]\n')).toMatchObject({ pacing: 'poll' });
+  expect(one('scenarios: [{ name: a, pacing: sleep }]\n')).not.toHaveProperty('pacing');
+  expect(one(yaml('defaults: { pacing: poll }', 'scenarios: [{ name: a }]'))).toMatchObject({ pacing: 'poll' });
+  expect(problems(yaml('scenarios:', '  - name: a', '    pacing: spin'))).toEqual([
+    expect.stringMatching(/^3:13 .*expected sleep .* or poll/),
+  ]);
+});
