@@ -70,8 +70,9 @@ describe('pacer without busy-waiting', () => {
       });
       expect(n).toBe(40);
       expect(early).toEqual([]);
-      // Yielding is how it waits: many more turns than sends.
-      expect(immediates.mock.calls.length).toBeGreaterThan(40);
+      // Yielding is how it waits (the wake above rejects any sleep). How many turns it takes depends on
+      // how busy the machine is — a late pacer fires due sends in batches — so only "at least one".
+      expect(immediates.mock.calls.length).toBeGreaterThan(0);
     } finally {
       immediates.mockRestore();
     }
