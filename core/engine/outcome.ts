@@ -71,7 +71,7 @@ function specRecord(spec: ScenarioSpec): ScenarioSpecRecord {
     thresholds: spec.thresholds.map((t) => ({ expression: t.expression, metric: t.metric, comparator: t.comparator, value: t.value, unit: t.unit })),
     ...(spec.idleMs !== undefined && spec.idleMs > 0 ? { idleMs: spec.idleMs } : {}),
     ...(spec.arrival === undefined ? {} : { arrival: { ...spec.arrival } }),
-    ...(spec.pacing === undefined ? {} : { pacing: spec.pacing }),
+    ...(spec.pacing === undefined ? {} : { pacing: { ...spec.pacing } }),
     ...(spec.phases === undefined ? {} : { phases: spec.phases.map((p) => ({ ...p })) }),
     ...(spec.thinkMs === undefined ? {} : { thinkMs: spec.thinkMs }),
     ...(spec.payloadSizes === undefined ? {} : { payloadSizes: structuredClone(spec.payloadSizes) }),

@@ -9,10 +9,11 @@
  * one batch; a send is never fired before its intended time, and how late it leaves is measured
  * from that intended time and recorded as schedule lag, not hidden.
  *
- * The one exception is asked for (scenario `pacing: poll`): when the next send is due within
- * `pollWithinMicros` the pacer yields to I/O and looks again instead of sleeping. Where waking a
- * sleeping thread sometimes takes over a millisecond (seen on a VM: 1.5–4 % of wake-ups), that
- * keeps schedule lag p99 under 1 ms at high rates, for CPU that grows with time while it waits.
+ * The one exception is asked for (scenario `pacing: poll`, or `{ poll: 2ms }`): the pacer wakes
+ * `pollWithinMicros` before the next send is due and from then on yields to I/O and looks again
+ * instead of sleeping. Where waking a sleeping thread sometimes takes over a millisecond (seen on
+ * a VM: 1.5–4 % of wake-ups), a wake-up up to that window late still sends on time; the price is
+ * CPU that grows with time while it waits (about window × rate of a core, at most one).
  */
 import { nowMicros } from '../clock.js';
 import { holdPreciseWake, timerWake, type Wake } from './wake.js';
@@ -38,9 +39,9 @@ export interface PaceOptions {
    */
   wake?: 'precise' | 'timer' | Wake;
   /**
-   * When the next send is due within this many µs, yield to I/O (setImmediate) instead of
-   * sleeping: the event loop never goes to sleep between close sends, so a machine slow to wake
-   * a sleeping thread cannot delay them — at the cost of CPU while it waits (scenario `pacing: poll`).
+   * Wake this many µs before the next send is due and from then on yield to I/O (setImmediate)
+   * instead of sleeping: a machine slow to wake a sleeping thread cannot delay the send — at the
+   * cost of CPU while it waits (scenario `pacing: poll`).
    */
   pollWithinMicros?: number;
 }
@@ -83,13 +84,14 @@ export async function pace(options: PaceOptions): Promise<number> {
       if (index >= count) break;
       // Saturated: look again in a ms, on a timer (no precision needed). Sends already due after a
       // long batch: yield once to I/O (acknowledgements, deliveries) and go on. Otherwise sleep until
-      // the next send is due, and no later than just past the deadline (giving up is not delayed).
+      // the next send is due (polling: until the poll window before it), and no later than just past
+      // the deadline (giving up is not delayed).
       const next = dueAt(index);
       if (saturated?.()) await timerWake.sleepUntil(nowMicros() + SATURATED_RECHECK_MICROS, signal);
       else if (next - nowMicros() <= pollWithin) await new Promise((resolve) => setImmediate(resolve));
       else {
         wake ??= typeof options.wake === 'object' ? options.wake : options.wake === 'timer' ? timerWake : holdPreciseWake();
-        await wake.sleepUntil(Math.min(Math.max(next, lastWake + MIN_WAKE_GAP_MICROS), deadline + 1), signal);
+        await wake.sleepUntil(Math.min(Math.max(next - pollWithin, lastWake + MIN_WAKE_GAP_MICROS), deadline + 1), signal);
         lastWake = nowMicros();
       }
     }

@@ -15,9 +15,6 @@ import type { Recorder } from './recorder.js';
 import type { Schedule } from './schedule.js';
 import { sizeDrawer } from './sizes.js';
 
-/** `pacing: poll`: the pacer stays awake when the next send is due within this long. */
-const POLL_WITHIN_MICROS = 600;
-
 export interface SendOptions {
   spec: ScenarioSpec;
   plan: Plan;
@@ -65,7 +62,7 @@ export class Sender {
       offsetMicros: (i) => schedule.at(i),
       signal,
       saturated: () => this.inFlight >= maxInFlight,
-      ...(spec.pacing === 'poll' ? { pollWithinMicros: POLL_WITHIN_MICROS } : {}),
+      ...(spec.pacing === undefined ? {} : { pollWithinMicros: spec.pacing.pollWithinMicros }),
       fire: (index, intended) => this.#fire(index, intended),
     });
   }

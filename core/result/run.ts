@@ -54,8 +54,11 @@ export const ScenarioSpecRecord = z.object({
   idleMs: count().optional(),
   /** How sends were spread: absent means constant (evenly); poisson: seeded exponential gaps at the rate or along the phases. */
   arrival: z.object({ kind: z.enum(['constant', 'poisson']) }).optional(),
-  /** poll: the pacer stayed awake when the next send was due within 600 µs (scenario option `pacing`); absent: it slept. */
-  pacing: z.literal('poll').optional(),
+  /**
+   * The pacer stayed awake when the next send was due within pollWithinMicros (scenario option
+   * `pacing: poll`); absent: it slept. Results written before the window was settable say 'poll' (600 µs).
+   */
+  pacing: z.union([z.object({ pollWithinMicros: count() }), z.literal('poll')]).optional(),
   /** The send phase as stretches (rates in msg/s, linear from fromRate to toRate); then durationMs is their sum and rate their peak. */
   phases: z.array(z.object({ durationMs: count(), fromRate: z.number().nonnegative(), toRate: z.number().nonnegative() })).optional(),
   /** Think time: every sender stream sent once per thinkMs from a seeded random start; rate is senders / think. */

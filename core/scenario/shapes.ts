@@ -5,7 +5,7 @@
  * these keys. Split from normalise.ts, which lays defaults under the scenario and calls this.
  */
 import type { IssuePath } from './messages.js';
-import type { ArrivalSpec, PhaseSpec, SizeDistribution } from './types.js';
+import { DEFAULT_POLL_WITHIN_MICROS, type ArrivalSpec, type PacingSpec, type PhaseSpec, type SizeDistribution } from './types.js';
 
 /** The accessors normalise.ts gives: a field's value (undefined: written invalid), where a key was written. */
 export interface ShapeInputs {
@@ -26,7 +26,7 @@ export interface Shape {
   durationMs: number | undefined;
   payloadBytes: number | undefined;
   /** The spec's shape fields, present only when they change something (a spec without them runs as before). */
-  extra: { arrival?: ArrivalSpec; pacing?: 'poll'; phases?: PhaseSpec[]; thinkMs?: number; payloadSizes?: SizeDistribution; seed?: number } | undefined;
+  extra: { arrival?: ArrivalSpec; pacing?: PacingSpec; phases?: PhaseSpec[]; thinkMs?: number; payloadSizes?: SizeDistribution; seed?: number } | undefined;
 }
 
 type PhaseInput = { duration: number; rate: number } | { duration: number; from: number; to: number };
@@ -38,7 +38,7 @@ export function resolveShape(inputs: ShapeInputs): Shape {
     if ((inputs.ownKey(a) && inputs.ownKey(b)) || (inputs.defaultKey(a) && inputs.defaultKey(b) && !inputs.ownKey(a) && !inputs.ownKey(b))) report(at([a]), message);
   };
   const arrival = field<'constant' | 'poisson'>(['arrival'], 'constant');
-  const pacing = field<'sleep' | 'poll'>(['pacing'], 'sleep');
+  const pacing = field<'sleep' | 'poll' | { poll: number }>(['pacing'], 'sleep');
   const phaseInputs = field<PhaseInput[] | null>(['phases'], null);
   const thinkMs = field<number | null>(['think'], null);
   const payloadSizes = field<SizeDistribution | null>(['payloadSizes'], null);
@@ -81,7 +81,7 @@ export function resolveShape(inputs: ShapeInputs): Shape {
     payloadBytes,
     extra: {
       ...(arrival === 'poisson' ? { arrival: { kind: 'poisson' } } : {}),
-      ...(pacing === 'poll' ? { pacing } : {}),
+      ...(pacing === 'sleep' ? {} : { pacing: { pollWithinMicros: pacing === 'poll' ? DEFAULT_POLL_WITHIN_MICROS : pacing.poll } }),
       ...(phases === null ? {} : { phases }),
       ...(thinkMs === null ? {} : { thinkMs }),
       ...(payloadSizes === null ? {} : { payloadSizes }),

@@ -70,6 +70,16 @@ export type ThresholdMetric =
   | (typeof PATTERN_LATENCY_METRICS)[number]
   | (typeof PATTERN_COUNT_METRICS)[number];
 
+/** `pacing: poll` (or `{ poll: 2ms }`): how near the next send must be for the pacer to stay awake. */
+export interface PacingSpec {
+  pollWithinMicros: number;
+}
+
+/** `pacing: poll` without a window: the next send within 600 µs keeps the pacer awake. */
+export const DEFAULT_POLL_WITHIN_MICROS = 600;
+/** The widest poll window a scenario may ask for. */
+export const MAX_POLL_WITHIN_MICROS = 100_000;
+
 export interface ScenarioSpec {
   name: string;
   description: string;
@@ -107,8 +117,8 @@ export interface ScenarioSpec {
   idleMs?: number;
   /** How sends are spread; absent: constant (send i at i / rate), as before the option existed. */
   arrival?: ArrivalSpec;
-  /** 'poll': the pacer stays awake (yields to I/O) when the next send is due within 600 µs; absent: it sleeps. */
-  pacing?: 'poll';
+  /** The pacer stays awake (yields to I/O) when the next send is due within pollWithinMicros; absent: it sleeps. */
+  pacing?: PacingSpec;
   /** The send phase as steady and ramping stretches; then durationMs is their sum and rate their peak. */
   phases?: PhaseSpec[];
   /** Think time: every sender stream sends once per thinkMs from a random start; rate is then senders / think. */

@@ -78,6 +78,26 @@ describe('pacer without busy-waiting', () => {
     }
   });
 
+  it('pacing: poll with a wider gap sleeps until the poll window before each send, never later, then polls', async () => {
+    const asked: Array<{ due: number; next: number }> = [];
+    const early: number[] = [];
+    const start = nowMicros() + 2000;
+    let next = start;
+    const wake: Wake = {
+      sleepUntil: async (due, signal) => { asked.push({ due, next }); await timerWake.sleepUntil(due, signal); },
+      release: () => undefined,
+    };
+    // 200/s: 5 ms between sends, a 2 ms window: each sleep ends 2 ms before the send it waits for.
+    const n = await pace({
+      startMicros: start, ratePerSecond: 200, count: 10, pollWithinMicros: 2000, wake,
+      fire: (i, intended) => { if (nowMicros() < intended) early.push(intended); next = start + (i + 1) * 5000; },
+    });
+    expect(n).toBe(10);
+    expect(early).toEqual([]);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const { due, next: sendAt } of asked) expect(due).toBeLessThanOrEqual(sendAt - 2000);
+  });
+
   it('fires the sends that fell due while the process was busy in one batch, each with its own intended time', async () => {
     const start = nowMicros() + 1000;
     const fired: Array<[number, number, number]> = [];

@@ -116,11 +116,17 @@ test('wrong load-shape values are each named at file:line:column', () => {
   ]);
 });
 
-test('pacing: poll is recorded (sleep, the default, is not); another value is named at file:line:column', () => {
-  expect(one('scenarios: [{ name: a, pacing: poll }]\n')).toMatchObject({ pacing: 'poll' });
+test('pacing: poll is recorded with its window (600 µs, or { poll: 2ms }); sleep, the default, is not; a bad value is named at file:line:column', () => {
+  expect(one('scenarios: [{ name: a, pacing: poll }]\n')).toMatchObject({ pacing: { pollWithinMicros: 600 } });
+  expect(one('scenarios: [{ name: a, pacing: { poll: 2ms } }]\n')).toMatchObject({ pacing: { pollWithinMicros: 2000 } });
+  expect(one('scenarios: [{ name: a, pacing: { poll: 250us } }]\n')).toMatchObject({ pacing: { pollWithinMicros: 250 } });
   expect(one('scenarios: [{ name: a, pacing: sleep }]\n')).not.toHaveProperty('pacing');
-  expect(one(yaml('defaults: { pacing: poll }', 'scenarios: [{ name: a }]'))).toMatchObject({ pacing: 'poll' });
+  expect(one(yaml('defaults: { pacing: poll }', 'scenarios: [{ name: a }]'))).toMatchObject({ pacing: { pollWithinMicros: 600 } });
   expect(problems(yaml('scenarios:', '  - name: a', '    pacing: spin'))).toEqual([
-    expect.stringMatching(/^3:13 .*expected sleep .* or poll/),
+    expect.stringMatching(/^3:13 .*expected sleep .*, poll .* or \{ poll: 2ms \}/),
   ]);
+  expect(problems(yaml('scenarios:', '  - name: a', '    pacing: { poll: 2 }'))).toEqual([expect.stringMatching(/^3:21 .*give a unit, e.g. 2us or 2ms/)]);
+  expect(problems(yaml('scenarios:', '  - name: a', '    pacing: { poll: 0us }'))).toEqual([expect.stringMatching(/^3:21 .*must be longer than zero/)]);
+  expect(problems(yaml('scenarios:', '  - name: a', '    pacing: { poll: 1s }'))).toEqual([expect.stringMatching(/^3:21 .*at most 100 ms/)]);
+  expect(problems(yaml('scenarios:', '  - name: a', '    pacing: { wait: 1ms }'))).toEqual([expect.stringMatching(/^3:13 /)]);
 });

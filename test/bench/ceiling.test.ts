@@ -1,0 +1,24 @@
+/**
+ * bench:ceiling's step settings: how `--pacing` is read and that a step paces as asked,
+ * whatever the scenario file said (the search itself runs in `npm run bench:ceiling`).
+ */
+import { expect, it } from 'vitest';
+import { pacingOf, stepSpec } from '../../bench/ceiling.js';
+import { spec } from '../helpers/scenario.js';
+
+it('--pacing reads sleep, poll (600 µs) and a window; anything else is an error naming the value', () => {
+  expect(pacingOf('sleep')).toBeNull();
+  expect(pacingOf('poll')).toEqual({ pollWithinMicros: 600 });
+  expect(pacingOf('2ms')).toEqual({ pollWithinMicros: 2000 });
+  expect(pacingOf('750us')).toEqual({ pollWithinMicros: 750 });
+  expect(() => pacingOf('fast')).toThrow(/--pacing takes sleep, poll or a poll window such as 2ms, got "fast"/);
+  expect(() => pacingOf('0ms')).toThrow(/got "0ms"/);
+});
+
+it('a step runs at the offered rate for the given seconds, with the pacing asked for or the scenario\'s own', () => {
+  const polling = spec({ pacing: { pollWithinMicros: 600 } });
+  expect(stepSpec(polling, 800, 3, { pollWithinMicros: 2000 })).toMatchObject({ rate: 800, durationMs: 3000, pacing: { pollWithinMicros: 2000 }, thresholds: [] });
+  expect(stepSpec(polling, 800, 3, null)).not.toHaveProperty('pacing');
+  expect(stepSpec(polling, 800, 3).pacing).toEqual({ pollWithinMicros: 600 });
+  expect(stepSpec(spec(), 800, 3).pacing).toBeUndefined();
+});
