@@ -24,6 +24,8 @@ export interface StepFigures {
   serverCpu: number | null;
   /** chatbench's own process CPU over the send phase (every thread). */
   toolCpu: number;
+  /** The pacer polled (scenario `pacing: poll`): its CPU includes the waiting, so it says nothing about saturation. */
+  toolPolled: boolean;
 }
 
 /** Why a step is over the ceiling; the first two are chatbench's side, the rest the server's. */
@@ -62,7 +64,7 @@ export function limitsOf(f: StepFigures, bounds: Bounds = DEFAULT_BOUNDS): Limit
   const limits: Limit[] = [];
   if (f.lagSamples >= bounds.minLagSamples && (f.lagP99Micros ?? 0) >= bounds.lagP99Micros) limits.push('generator-lag');
   if (f.sentPerSecond < bounds.share * f.rate) limits.push('generator-behind');
-  if (f.toolCpu >= bounds.cpuSaturated) limits.push('tool-cpu');
+  if (!f.toolPolled && f.toolCpu >= bounds.cpuSaturated) limits.push('tool-cpu');
   if (f.aborted || f.lost > 0 || f.undelivered > 0) limits.push('undelivered');
   if (f.deliveredPerSecond < bounds.share * f.owedPerSecond) limits.push('server-behind');
   if (f.serverCpu !== null && f.serverCpu >= bounds.cpuSaturated) limits.push('server-cpu');
@@ -74,9 +76,15 @@ export function underCeiling(limits: readonly Limit[]): boolean {
   return limits.every((l) => l === 'server-cpu' || l === 'tool-cpu');
 }
 
-/** Who gave out first at a step over the ceiling: chatbench, the server, or both at once. */
-export function saturatedSide(limits: readonly Limit[]): 'chatbench' | 'server' | 'both' | null {
-  const generator = limits.some((l) => GENERATOR_LIMITS.includes(l));
+/**
+ * Who gave out first at a step over the ceiling: chatbench, the server, or both at once.
+ * `generatorWorkCpu` is chatbench's CPU at that rate with the sleeping pacer (its work without
+ * the polling): when the server used a whole core and chatbench's work needs less, a lag that
+ * rose with it is the server's doing — the cores were full, and chatbench was not what filled them.
+ */
+export function saturatedSide(limits: readonly Limit[], generatorWorkCpu: number | null = null, bounds: Bounds = DEFAULT_BOUNDS): 'chatbench' | 'server' | 'both' | null {
+  const lagOnServer = limits.includes('server-cpu') && generatorWorkCpu !== null && generatorWorkCpu < bounds.cpuSaturated;
+  const generator = limits.some((l) => GENERATOR_LIMITS.includes(l) && !(l === 'generator-lag' && lagOnServer));
   const server = limits.some((l) => !GENERATOR_LIMITS.includes(l));
   if (generator && server) return 'both';
   if (generator) return 'chatbench';
@@ -98,6 +106,7 @@ export function stepFigures(s: ScenarioResult, fanOut: number, cpu: { server: nu
     aborted: s.status === 'aborted',
     serverCpu: cpu.server,
     toolCpu: cpu.tool,
+    toolPolled: s.spec.pacing !== undefined,
   };
 }
 
@@ -151,10 +160,11 @@ export interface Ceiling<T extends { figures: StepFigures; limits: Limit[] }> {
   side: ReturnType<typeof saturatedSide>;
 }
 
-export function ceilingOf<T extends { figures: StepFigures; limits: Limit[] }>(steps: readonly T[]): Ceiling<T> {
+/** The first step over the ceiling is the one to re-run with the sleeping pacer for chatbench's work CPU. */
+export function ceilingOf<T extends { figures: StepFigures; limits: Limit[] }>(steps: readonly T[], generatorWorkCpu: number | null = null): Ceiling<T> {
   const unders = steps.filter((s) => underCeiling(s.limits));
   const under = unders.length === 0 ? null : unders.reduce((a, b) => (b.figures.rate > a.figures.rate ? b : a));
   const overs = steps.filter((s) => !underCeiling(s.limits) && (under === null || s.figures.rate > under.figures.rate));
   const over = overs.length === 0 ? null : overs.reduce((a, b) => (b.figures.rate < a.figures.rate ? b : a));
-  return { under, over, side: over === null ? null : saturatedSide(over.limits) };
+  return { under, over, side: over === null ? null : saturatedSide(over.limits, generatorWorkCpu) };
 }

@@ -119,7 +119,7 @@ describe('the README claims block', () => {
 function figures(over: Partial<StepFigures> = {}): StepFigures {
   return {
     rate: 100, sentPerSecond: 100, deliveredPerSecond: 900, owedPerSecond: 900, lagP99Micros: 400, lagSamples: 250,
-    latencyP99Micros: 2000, lost: 0, undelivered: 0, aborted: false, serverCpu: 0.2, toolCpu: 0.3, ...over,
+    latencyP99Micros: 2000, lost: 0, undelivered: 0, aborted: false, serverCpu: 0.2, toolCpu: 0.3, toolPolled: false, ...over,
   };
 }
 
@@ -151,6 +151,18 @@ describe('a ceiling step', () => {
     expect(saturatedSide(['server-behind', 'server-cpu'])).toBe('server');
     expect(saturatedSide(['generator-lag', 'undelivered'])).toBe('both');
     expect(saturatedSide([])).toBeNull();
+  });
+
+  it('does not read a polling pacer\'s CPU as saturation, and lays a lag beside a full server on the server when chatbench\'s work is below a core', () => {
+    expect(limitsOf(figures({ toolCpu: 1, toolPolled: true }))).toEqual([]);
+    const lagWithServerFull: Limit[] = ['generator-lag', 'server-cpu'];
+    // Without the sleeping pacer's reading (or with chatbench's work at a core) both sides count.
+    expect(saturatedSide(lagWithServerFull)).toBe('both');
+    expect(saturatedSide(lagWithServerFull, 0.95)).toBe('both');
+    expect(saturatedSide(lagWithServerFull, 0.4)).toBe('server');
+    // A lag with the server not at a core stays chatbench's, and sending behind is always chatbench's.
+    expect(saturatedSide(['generator-lag'], 0.4)).toBe('chatbench');
+    expect(saturatedSide(['generator-behind', 'server-cpu'], 0.4)).toBe('both');
   });
 
   it('reads its figures off a scenario result and the fan-out off the plan', () => {
