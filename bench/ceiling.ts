@@ -9,7 +9,8 @@
  * delivered, and says who gave out at the next step up: chatbench (lag, sending behind, its
  * process at a whole core) or the server (deliveries behind or missing, its CPU at a whole core).
  *
- * Each step is a short bounded run of the scenario (seconds of sending, a drain of 2 s, capped)
+ * Each step is a short bounded run of the scenario (seconds of sending, at least 1,000 measured
+ * sends, a drain of 2 s, capped)
  * against the same server; the server's CPU is read from /proc (the same reading as a result's
  * `server` usage) at the start and the end of the send phase, chatbench's from process.cpuUsage.
  * A step over the ceiling is tried once more before it counts — the machine is shared, and one
@@ -58,6 +59,17 @@ export function fanOut(spec: ScenarioSpec, expected: number): number {
   const sends = plannedSends(spec);
   return sends > 0 ? expected / sends : 0;
 }
+
+/**
+ * A step's sending time: at least `seconds`, and long enough for MIN_MEASURED_SENDS measured
+ * sends (after the 500 ms warm-up), at most 30 s. With 125 sends a p99 is the second-latest one,
+ * and one pause of the machine decides it; with 1,000 it is the tenth.
+ */
+export function stepSeconds(rate: number, seconds: number): number {
+  return Math.min(30, Math.max(seconds, 0.5 + MIN_MEASURED_SENDS / rate));
+}
+
+const MIN_MEASURED_SENDS = 1_000;
 
 /** The scenario as one step runs it: the offered rate, a short send, no thresholds. */
 export function stepSpec(base: ScenarioSpec, rate: number, seconds: number, pacing: PacingSpec | null = base.pacing ?? null): ScenarioSpec {
@@ -116,7 +128,7 @@ async function searchOne(target: LocalTarget, scenarioFile: string, scenario: st
     const withTarget = await loadScenarioFile(scenarioFile, { target: server.url, targetFields: server.fields });
     const handle = await openTarget(withTarget.target);
     const measure = async (rate: number, stepPacing: PacingSpec | null) => {
-      const spec = stepSpec(base, rate, seconds, stepPacing);
+      const spec = stepSpec(base, rate, stepSeconds(rate, seconds), stepPacing);
       const { result, cpu } = await runStep(handle, server, spec, signal);
       const figures = stepFigures(result, fanOut(spec, result.delivery.expected), cpu);
       return { figures, limits: limitsOf(figures, bounds) };

@@ -24,6 +24,7 @@ import { sendPhaseDetail, type Schedule } from './schedule.js';
 import { describeShard, sliceScenario, type ShardSpec } from './shard.js';
 import { Recorder } from './recorder.js';
 import { Sender } from './sender.js';
+import { settleBeforeSending } from './settle.js';
 import { Injections } from './faults.js';
 import { Users } from './users.js';
 import { outerAbort, ScenarioStopped, untilAborted } from './stopping.js';
@@ -211,6 +212,7 @@ class ScenarioRun {
     const schedule = this.#schedule;
     const planned = schedule.count;
     this.#emit('send', sendPhaseDetail(spec, planned));
+    const wake = settleBeforeSending();
     const startMicros = nowMicros() + SEND_LEAD_MICROS;
     this.#sendStart = startMicros;
     const users = this.#users;
@@ -225,6 +227,7 @@ class ScenarioRun {
       away: (user) => users.isAway(user),
       signal: this.#stop.signal,
       maxInFlight: spec.maxInFlight ?? ctx.maxInFlight ?? MAX_IN_FLIGHT,
+      wake,
     });
     this.#sender = sender;
     const progress: Progress = {
@@ -258,6 +261,7 @@ class ScenarioRun {
       // Steady traffic ends here: what the goodbyes cost afterwards is the close phase.
       this.#steadyEnd = this.#users.wire();
     } finally {
+      wake.release(); // the pacer released it already, unless it never ran
       stopWatching();
       clearInterval(progressTimer);
       clearInterval(snapshots);

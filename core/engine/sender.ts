@@ -14,6 +14,7 @@ import { streamsById, type Plan, type Stream } from './plan.js';
 import type { Recorder } from './recorder.js';
 import type { Schedule } from './schedule.js';
 import { sizeDrawer } from './sizes.js';
+import type { Wake } from './wake.js';
 
 export interface SendOptions {
   spec: ScenarioSpec;
@@ -28,6 +29,8 @@ export interface SendOptions {
   maxInFlight: number;
   /** A sender chatbench took away (an absence, a takeover in progress): its sends due meanwhile are skipped. */
   away?: (user: string) => boolean;
+  /** How the pacer sleeps (held by the caller, who releases it); absent: it takes the precise wake itself. */
+  wake?: Wake;
 }
 
 export class Sender {
@@ -63,6 +66,7 @@ export class Sender {
       signal,
       saturated: () => this.inFlight >= maxInFlight,
       ...(spec.pacing === undefined ? {} : { pollWithinMicros: spec.pacing.pollWithinMicros }),
+      ...(this.options.wake === undefined ? {} : { wake: this.options.wake }),
       fire: (index, intended) => this.#fire(index, intended),
     });
   }

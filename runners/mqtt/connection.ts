@@ -174,6 +174,7 @@ export function openClient(settings: ClientSettings, session: ConnectRequest): P
     manualConnect: true,
     queueQoSZero: false,
     resubscribe: false,
+    writeCache: false, // see runners/mqtt/packet-numbers.ts
     ...(settings.username === undefined ? {} : { username: settings.username }),
     ...(settings.password === undefined ? {} : { password: settings.password }),
     ...(session.will ? { will: session.will } : {}),

@@ -3,7 +3,7 @@
  * whatever the scenario file said (the search itself runs in `npm run bench:ceiling`).
  */
 import { expect, it } from 'vitest';
-import { pacingOf, stepSpec } from '../../bench/ceiling.js';
+import { pacingOf, stepSeconds, stepSpec } from '../../bench/ceiling.js';
 import { spec } from '../helpers/scenario.js';
 
 it('--pacing reads sleep, poll (600 µs) and a window; anything else is an error naming the value', () => {
@@ -21,4 +21,11 @@ it('a step runs at the offered rate for the given seconds, with the pacing asked
   expect(stepSpec(polling, 800, 3, null)).not.toHaveProperty('pacing');
   expect(stepSpec(polling, 800, 3).pacing).toEqual({ pollWithinMicros: 600 });
   expect(stepSpec(spec(), 800, 3).pacing).toBeUndefined();
+});
+
+it('a step at a low rate sends long enough for 1,000 measured sends, up to 30 s', () => {
+  expect(stepSeconds(50, 3)).toBe(20.5);
+  expect(stepSeconds(1_000, 3)).toBe(3);
+  expect(stepSeconds(10, 3)).toBe(30);
+  expect(stepSeconds(1_000, 5)).toBe(5);
 });

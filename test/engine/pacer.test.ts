@@ -94,8 +94,12 @@ describe('pacer without busy-waiting', () => {
     });
     expect(n).toBe(10);
     expect(early).toEqual([]);
-    expect(asked.length).toBeGreaterThan(0);
-    for (const { due, next: sendAt } of asked) expect(due).toBeLessThanOrEqual(sendAt - 2000);
+    // The first sleep towards each send ends 2 ms before it (a timer that fires early is followed by
+    // a shorter sleep, kept at least the pacer's minimum wake gap after the last wake-up).
+    const first = new Map<number, number>();
+    for (const { due, next: sendAt } of asked) if (!first.has(sendAt)) first.set(sendAt, due);
+    expect(first.size).toBeGreaterThanOrEqual(8);
+    for (const [sendAt, due] of first) expect(due).toBe(sendAt - 2000);
   });
 
   it('fires the sends that fell due while the process was busy in one batch, each with its own intended time', async () => {

@@ -8,6 +8,7 @@
  */
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
+import '../packet-numbers.js';
 
 /** Control packet types (§2.1.2 Table 2.1), the high nibble of the first byte. */
 export const PacketType = {
