@@ -125,25 +125,44 @@ export interface SearchOptions {
   maxSteps: number;
 }
 
-export const DEFAULT_SEARCH: SearchOptions = { startRate: 50, factor: 2, resolution: 1.2, maxRate: 20_000, maxSteps: 10 };
+export const DEFAULT_SEARCH: SearchOptions = { startRate: 100, factor: 2, resolution: 1.2, maxRate: 20_000, maxSteps: 10 };
 
 export interface Tried {
   rate: number;
   under: boolean;
+  /**
+   * Over the ceiling on chatbench's schedule lag alone, with everything sent and delivered: at
+   * low rates that is the machine's wake-up lateness (bench/wake-floor.ts), which a higher rate,
+   * where the pacer never sleeps, need not share. Absent: false.
+   */
+  lagOnly?: boolean;
+}
+
+/** Lag-only failures tolerated in a row at the top before the search stops going up. */
+const LAG_ONLY_IN_A_ROW = 3;
+
+/** A step over the ceiling on chatbench's lag alone: nothing behind, nothing missing. */
+export function lagOnly(limits: readonly Limit[]): boolean {
+  return limits.includes('generator-lag') && limits.every((l) => l === 'generator-lag' || l === 'tool-cpu' || l === 'server-cpu');
 }
 
 /**
- * The next offered rate to try, or null when the search is done: up by `factor` while every
- * step stays under the ceiling (to maxRate), then bisect geometrically between the highest rate
- * under it and the lowest rate over it until they are within `resolution` of each other.
+ * The next offered rate to try, or null when the search is done: up by `factor` (to maxRate)
+ * while every step stays under the ceiling — and past steps over it on chatbench's lag alone,
+ * up to three in a row, since lag is not monotonic in the rate on a machine slow to wake — then
+ * bisect geometrically between the highest rate under it and the lowest rate over it above that,
+ * until they are within `resolution` of each other.
  */
 export function nextRate(tried: readonly Tried[], options: SearchOptions = DEFAULT_SEARCH): number | null {
   if (tried.length === 0) return options.startRate;
   if (tried.length >= options.maxSteps) return null;
   const passed = tried.filter((t) => t.under).map((t) => t.rate);
-  const failed = tried.filter((t) => !t.under).map((t) => t.rate);
   const lo = passed.length === 0 ? null : Math.max(...passed);
-  const hi = failed.length === 0 ? null : Math.min(...failed);
+  const above = tried.filter((t) => !t.under && (lo === null || t.rate > lo));
+  const hi = above.length === 0 ? null : Math.min(...above.map((t) => t.rate));
+  const top = Math.max(...tried.map((t) => t.rate));
+  const stillClimbing = above.length > 0 && above.length < LAG_ONLY_IN_A_ROW && above.every((t) => t.lagOnly === true);
+  if (stillClimbing && top < options.maxRate) return Math.min(options.maxRate, Math.round(top * options.factor));
   if (hi === null) {
     if (lo === null || lo >= options.maxRate) return null;
     return Math.min(options.maxRate, Math.round(lo * options.factor));

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:ceiling [-- --servers prosody,ejabberd-xmpp,mosquitto] [--scenario room-fanout]
- *  [--seconds 3] [--start-rate 50] [--max-steps 10] [--lag-bound 1000] [--pacing 2ms|poll|sleep] [--json FILE]`
+ *  [--seconds 3] [--start-rate 100] [--max-steps 10] [--lag-bound 1000] [--pacing 2ms|poll|sleep] [--json FILE]`
  *
  * Issue 9 item 2, "the driver is not the bottleneck": against each local server (started by
  * chatbench on free loopback ports, as `--start` does), a stepped search over the offered rate
@@ -34,7 +34,7 @@ import { parseLatencyText } from '../core/scenario/units.js';
 import { startLocalServer, type StartedServer } from '../runners/local/index.js';
 import { openTarget } from '../runners/index.js';
 import {
-  DEFAULT_BOUNDS, DEFAULT_SEARCH, LIMIT_WORDS, ceilingOf, cpuShare, limitsOf, nextRate, stepFigures, underCeiling,
+  DEFAULT_BOUNDS, DEFAULT_SEARCH, LIMIT_WORDS, ceilingOf, cpuShare, lagOnly, limitsOf, nextRate, stepFigures, underCeiling,
   type Bounds, type Limit, type StepFigures, type Tried,
 } from './ceiling-search.js';
 import { LOCAL_TARGETS, pickTargets, type LocalTarget } from './local-targets.js';
@@ -154,7 +154,7 @@ async function searchOne(target: LocalTarget, scenarioFile: string, scenario: st
         const best = tries.find((t) => underCeiling(t.limits)) ?? tries[tries.length - 1];
         if (best === undefined) break;
         steps.push({ ...best, tries });
-        tried.push({ rate, under: underCeiling(best.limits) });
+        tried.push({ rate, under: underCeiling(best.limits), lagOnly: lagOnly(best.limits) });
       }
       // With a polling pacer chatbench's CPU includes its waiting. Its work at the first rate over
       // the ceiling is measured once more with the sleeping pacer (lag is not judged there).

@@ -14,7 +14,8 @@
  *
  * It prints process CPU time (process.cpuUsage: user + system, the embedded broker's included)
  * per message and per second of wall time, and schedule lag (how late each send left against its
- * intended time) p50/p99. Figures from a machine shared with other busy processes are noisy:
+ * intended time) p50/p99; and last, the machine's own wake-up lateness from a plain OS sleep
+ * (bench/wake-floor.ts), the floor under any pacer that sleeps. Figures from a machine shared with other busy processes are noisy:
  * read the strategies at one rate against each other. Bounded: 3 strategies × rates ×
  * seconds of loopback traffic per target, plus one idle row per target.
  */
@@ -26,6 +27,7 @@ import { holdPreciseWake } from '../core/engine/wake.js';
 import type { PaceOptions } from '../core/engine/pacer.js';
 import { createLatencyHistogram, decodeHeader, encodeMessage, recordMicros, runTag, stampActualSendTime, summarise } from '../core/metrics/index.js';
 import { openTarget, targetFromUrl } from '../runners/index.js';
+import { measureWakeFloor, wakeFloorLine } from './wake-floor.js';
 
 const PAYLOAD = 128;
 
@@ -160,6 +162,7 @@ async function main(): Promise<void> {
   }
   print(rows);
   console.log(`Timing thread start-up (once per scenario): ${((startCpu.user + startCpu.system) / 1e3).toFixed(1)} ms CPU, the first 500 ms of a process included.`);
+  console.log(wakeFloorLine(measureWakeFloor(3_000, 1_000)));
 }
 
 async function measureTarget(label: string, open: () => Promise<TargetHandle>, rates: readonly number[], seconds: number): Promise<Row[]> {

@@ -232,6 +232,8 @@ export interface Driver {
   readonly socketOptions: { tcpNoDelay: boolean };
   /** What this driver can do beyond plain chat: the engine refuses (exit 2) a scenario needing more, before connecting. */
   readonly features?: ReadonlySet<DriverFeature>;
+  /** Which client carries the sessions, where a runner has more than one (MQTT: "lean" or "mqttjs"); the result records it per scenario. */
+  readonly client?: string;
   connect(options: ConnectOptions): Promise<ChatSession>;
   /** Closes anything still open. Safe to call twice. */
   close(): Promise<void>;

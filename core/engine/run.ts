@@ -107,6 +107,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     ...(options.shard === undefined ? {} : { shard: { index: options.shard.index, count: options.shard.count } }),
   };
 
+  const clients = new Set<string>();
   for (const [index, spec] of selected.entries()) {
     options.onEvent?.({ type: 'scenario-start', scenario: spec.name, index, total: selected.length });
     // A network fault's proxy comes first: the driver connects through it.
@@ -117,6 +118,11 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       ...(networkFaults === null ? {} : { via: networkFaults.via }),
       ...(spec.topics === undefined ? {} : { topics: spec.topics }),
     });
+    if (driver.client !== undefined) {
+      clients.add(driver.client);
+      // The run's mapping lists every client its scenarios ran on ("lean", "mqttjs", or both).
+      result.target = { ...result.target, mapping: { ...result.target.mapping, client: [...clients].sort().join(', ') } };
+    }
     try {
       const scenario = await runScenario(spec, {
         runId: `${runId}${index.toString(36)}`,
@@ -131,7 +137,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
           snapshotEveryMs: options.checkpointEveryMs ?? 10_000,
         } : {}),
       });
-      result.scenarios.push(scenario);
+      result.scenarios.push(driver.client === undefined ? scenario : { ...scenario, client: driver.client });
       options.onEvent?.({ type: 'scenario-end', scenario: spec.name, status: scenario.status });
       if (scenario.status === 'aborted') {
         const abort = scenario.reasons.find((r) => r.kind === 'abort');

@@ -23,6 +23,14 @@ const TIMELINE_CAP = 1_000;
 
 const sum = <T>(list: readonly T[], of: (x: T) => number): number => list.reduce((n, x) => n + of(x), 0);
 
+/** The keys of T whose values are numbers: the counts a merge adds. */
+type CountKey<T> = { [K in keyof T]-?: T[K] extends number ? K : never }[keyof T];
+
+/** Each of `keys` summed over the parts: the counts of a figure, added field by field. */
+function sumFields<T, K extends CountKey<T>>(list: readonly T[], keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, sum(list, (x) => x[k] as number)])) as Pick<T, K>;
+}
+
 /** The figure of every part that has it; undefined when none has (the scenario did not ask for it). */
 function present<T>(list: readonly (T | undefined)[]): T[] | undefined {
   const found = list.filter((x): x is T => x !== undefined);
@@ -69,11 +77,7 @@ function mergeConnections(list: readonly Connections[]): Connections {
     downgraded: sum(list, (c) => c.downgraded),
     downgrades: sumByKey(list.map((c) => c.downgrades), (d) => `${d.asked}:${d.granted}`).sort((a, b) => a.granted - b.granted),
     lost: sum(list, (c) => c.lost),
-    lostBy: {
-      server: sum(list, (c) => c.lostBy.server),
-      network: sum(list, (c) => c.lostBy.network),
-      chatbench: sum(list, (c) => c.lostBy.chatbench),
-    },
+    lostBy: sumFields(list.map((c) => c.lostBy), ['server', 'network', 'chatbench']),
     ends: list.flatMap((c) => c.ends).slice(0, MAX_ENDS),
   };
 }
@@ -119,35 +123,21 @@ function mergeWire(list: readonly Wire[]): Wire {
 }
 
 function mergePresence(list: readonly PresenceFigures[]): PresenceFigures {
-  const wills = list.map((p) => p.wills);
   return {
-    users: sum(list, (p) => p.users),
-    watches: sum(list, (p) => p.watches),
-    expected: sum(list, (p) => p.expected),
-    delivered: sum(list, (p) => p.delivered),
-    missing: sum(list, (p) => p.missing),
+    ...sumFields(list, ['users', 'watches', 'expected', 'delivered', 'missing']),
     // The same wait in every part (the scenario's option); the longest if a part waited longer.
     waitedMs: Math.max(...list.map((p) => p.waitedMs)),
     latency: mergeSummaries(list.map((p) => p.latency)),
-    wills: {
-      abruptDrops: sum(wills, (w) => w.abruptDrops),
-      expected: sum(wills, (w) => w.expected),
-      delivered: sum(wills, (w) => w.delivered),
-      missing: sum(wills, (w) => w.missing),
-      cleanDisconnects: sum(wills, (w) => w.cleanDisconnects),
-      afterCleanDisconnect: sum(wills, (w) => w.afterCleanDisconnect),
-      early: sum(wills, (w) => w.early),
-    },
+    wills: sumFields(
+      list.map((p) => p.wills),
+      ['abruptDrops', 'expected', 'delivered', 'missing', 'cleanDisconnects', 'afterCleanDisconnect', 'early'],
+    ),
   };
 }
 
 function mergeRetained(list: readonly RetainedFigures[]): RetainedFigures {
   return {
-    rooms: sum(list, (r) => r.rooms),
-    joins: sum(list, (r) => r.joins),
-    current: sum(list, (r) => r.current),
-    stale: sum(list, (r) => r.stale),
-    missing: sum(list, (r) => r.missing),
+    ...sumFields(list, ['rooms', 'joins', 'current', 'stale', 'missing']),
     latency: mergeSummaries(list.map((r) => r.latency)),
   };
 }
@@ -155,27 +145,16 @@ function mergeRetained(list: readonly RetainedFigures[]): RetainedFigures {
 function mergeAbsences(list: readonly AbsenceFigures[]): AbsenceFigures {
   const skipped = present(list.map((a) => a.sendsSkipped));
   return {
-    absences: sum(list, (a) => a.absences),
-    graceful: sum(list, (a) => a.graceful),
-    abrupt: sum(list, (a) => a.abrupt),
-    resumed: sum(list, (a) => a.resumed),
-    notResumed: sum(list, (a) => a.notResumed),
-    stayedAway: sum(list, (a) => a.stayedAway),
+    ...sumFields(list, ['absences', 'graceful', 'abrupt', 'resumed', 'notResumed', 'stayedAway', 'caughtUp', 'notCaughtUp', 'excused']),
     reconnectTime: mergeSummaries(list.map((a) => a.reconnectTime)),
-    caughtUp: sum(list, (a) => a.caughtUp),
-    notCaughtUp: sum(list, (a) => a.notCaughtUp),
     catchUp: mergeSummaries(list.map((a) => a.catchUp)),
-    excused: sum(list, (a) => a.excused),
     ...(skipped === undefined ? {} : { sendsSkipped: sum(skipped, (n) => n) }),
   };
 }
 
 function mergeTakeover(list: readonly TakeoverFigures[]): TakeoverFigures {
   return {
-    attempted: sum(list, (t) => t.attempted),
-    oldClosed: sum(list, (t) => t.oldClosed),
-    oldNotClosed: sum(list, (t) => t.oldNotClosed),
-    newConnected: sum(list, (t) => t.newConnected),
+    ...sumFields(list, ['attempted', 'oldClosed', 'oldNotClosed', 'newConnected']),
     reasonCodes: sumByKey(list.map((t) => t.reasonCodes), (r) => String(r.code)).sort((a, b) => a.code - b.code),
   };
 }
@@ -194,18 +173,13 @@ function mergeFaults(list: readonly FaultFigures[]): FaultFigures {
   return {
     timeline: events.slice(0, TIMELINE_CAP).map((e) => ({ ...e, users: [...e.users] })),
     timelineDropped: sum(list, (f) => f.timelineDropped) + Math.max(0, events.length - TIMELINE_CAP),
-    disconnects: sum(list, (f) => f.disconnects),
-    reconnects: sum(list, (f) => f.reconnects),
-    slowConsumers: sum(list, (f) => f.slowConsumers),
+    ...sumFields(list, ['disconnects', 'reconnects', 'slowConsumers']),
     network: first === undefined ? null : {
       delayMs: first.delayMs,
       jitterMs: first.jitterMs,
       loss: first.loss,
       duplicate: first.duplicate,
-      connections: sum(networks, (n) => n.connections),
-      framesDelayed: sum(networks, (n) => n.framesDelayed),
-      dropped: sum(networks, (n) => n.dropped),
-      duplicated: sum(networks, (n) => n.duplicated),
+      ...sumFields(networks, ['connections', 'framesDelayed', 'dropped', 'duplicated']),
     },
   };
 }
@@ -250,5 +224,12 @@ export function mergeScenarioFigures(list: readonly ScenarioResult[]): Measured 
     ...optional(list, 'absences', mergeAbsences),
     ...optional(list, 'takeover', mergeTakeover),
     ...optional(list, 'faults', mergeFaults),
+    ...mergeClients(list),
   };
+}
+
+/** The clients the parts ran on, as one list ("lean", or "lean, mqttjs" when parts differed). */
+function mergeClients(list: readonly ScenarioResult[]): Pick<ScenarioResult, 'client'> {
+  const clients = [...new Set(list.flatMap((s) => (s.client === undefined ? [] : s.client.split(', '))))].sort();
+  return clients.length === 0 ? {} : { client: clients.join(', ') };
 }

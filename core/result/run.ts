@@ -212,6 +212,8 @@ export const ScenarioResult = z.object({
   absences: AbsenceFigures.optional(),
   takeover: TakeoverFigures.optional(),
   faults: FaultFigures.optional(),
+  /** The client that carried this scenario's sessions, where the runner has more than one (MQTT: lean or mqttjs). */
+  client: z.string().optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 export type Reasons = ScenarioResult['reasons'];

@@ -279,6 +279,7 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
     displayTarget: settings.display,
     socketOptions: { tcpNoDelay: true },
     features: mqttFeatures(protocolVersion),
+    client: 'mqttjs',
     connect,
     close() {
       closing ??= closeAll();

@@ -111,10 +111,9 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
 
   async open(target, options) {
     const mqtt: MqttTarget = { url: target.url, ...target.fields };
-    const mapping: Record<string, string> = {};
     return {
-      info: { url: redactTargetUrl(target.url), protocol: 'mqtt', protocolVersion: target.fields.mqttVersion, embedded: false, tcpNoDelay: true, mapping },
-      createDriver: driverFactory(mqtt, options.env ? { env: options.env } : {}, parseMqttClient(options.client), mapping),
+      info: { url: redactTargetUrl(target.url), protocol: 'mqtt', protocolVersion: target.fields.mqttVersion, embedded: false, tcpNoDelay: true },
+      createDriver: driverFactory(mqtt, options.env ? { env: options.env } : {}, parseMqttClient(options.client)),
       startNetworkFaults: (fault, onInjected) => startMqttNetworkFaults(parseEndpoint(target.url), fault, onInjected),
       close: async () => undefined,
     };
@@ -124,10 +123,9 @@ export const mqttRunner: ProtocolRunner<MqttTargetFields, typeof fields> = {
   async openEmbedded(options): Promise<TargetHandle> {
     const broker = await startEmbeddedBroker();
     const mqtt: MqttTarget = { url: broker.url, mqttVersion: '3.1.1' };
-    const mapping: Record<string, string> = {};
     return {
-      info: { url: broker.url, protocol: 'mqtt', protocolVersion: '3.1.1', embedded: true, tcpNoDelay: true, mapping },
-      createDriver: driverFactory(mqtt, { embedded: true, ...(options.env ? { env: options.env } : {}) }, parseMqttClient(options.client), mapping),
+      info: { url: broker.url, protocol: 'mqtt', protocolVersion: '3.1.1', embedded: true, tcpNoDelay: true },
+      createDriver: driverFactory(mqtt, { embedded: true, ...(options.env ? { env: options.env } : {}) }, parseMqttClient(options.client)),
       startNetworkFaults: (fault, onInjected) => startMqttNetworkFaults(parseEndpoint(broker.url), fault, onInjected),
       close: () => broker.close(),
     };

@@ -16,7 +16,7 @@ import { testClaims } from '../../core/verdict/claims.js';
 import { CLAIM_PAIRS, commandLine, measured, plannedCompares, plannedRuns } from '../../bench/baseline-plan.js';
 import { README_BEGIN, README_END, claimNotes, claimsTable, readmeBlock, replaceReadmeBlock } from '../../bench/baseline-report.js';
 import {
-  DEFAULT_SEARCH, ceilingOf, cpuShare, limitsOf, nextRate, saturatedSide, stepFigures, underCeiling,
+  DEFAULT_SEARCH, ceilingOf, cpuShare, lagOnly, limitsOf, nextRate, saturatedSide, stepFigures, underCeiling,
   type Limit, type StepFigures, type Tried,
 } from '../../bench/ceiling-search.js';
 import { fanOut } from '../../bench/ceiling.js';
@@ -191,7 +191,7 @@ function search(ceiling: number, options = DEFAULT_SEARCH): Tried[] {
 describe('the ceiling search', () => {
   it('doubles from the start rate until a step fails, then bisects to the resolution', () => {
     const tried = search(300);
-    expect(tried.map((t) => t.rate).slice(0, 4)).toEqual([50, 100, 200, 400]);
+    expect(tried.map((t) => t.rate).slice(0, 3)).toEqual([100, 200, 400]);
     const lo = Math.max(...tried.filter((t) => t.under).map((t) => t.rate));
     const hi = Math.min(...tried.filter((t) => !t.under).map((t) => t.rate));
     expect(lo).toBeLessThanOrEqual(300);
@@ -200,9 +200,30 @@ describe('the ceiling search', () => {
     expect(tried.length).toBeLessThanOrEqual(DEFAULT_SEARCH.maxSteps);
   });
 
+  it('climbs past up to two steps in a row that failed on chatbench\'s lag alone, then bisects above the highest pass', () => {
+    // The machine's wake-up lateness fails the lag bound at 100/s; at 200/s and up the pacer never sleeps; the server gives out over 1,000/s.
+    const verdict = (rate: number): Tried => (rate === 100 ? { rate, under: false, lagOnly: true } : { rate, under: rate <= 1000, lagOnly: false });
+    const options = { ...DEFAULT_SEARCH, startRate: 50 };
+    const tried: Tried[] = [];
+    for (let rate = nextRate(tried, options); rate !== null; rate = nextRate(tried, options)) tried.push(verdict(rate));
+    expect(tried.map((t) => t.rate).slice(0, 6)).toEqual([50, 100, 200, 400, 800, 1600]);
+    const lo = Math.max(...tried.filter((t) => t.under).map((t) => t.rate));
+    expect(lo).toBeGreaterThanOrEqual(800);
+    expect(lo).toBeLessThanOrEqual(1000);
+    // Three lag-only failures in a row at the top end the climb.
+    const lagging = (rate: number): Tried => ({ rate, under: false, lagOnly: true });
+    expect(nextRate([{ rate: 50, under: true }, lagging(100), lagging(200)], options)).toBe(400);
+    expect(nextRate([{ rate: 50, under: true }, lagging(100), lagging(200), lagging(400)], options)).toBe(71);
+    // A failure that is not lag alone (deliveries behind) ends it at once.
+    expect(nextRate([{ rate: 50, under: true }, { rate: 100, under: false, lagOnly: false }], options)).toBe(71);
+    expect(lagOnly(['generator-lag', 'server-cpu'])).toBe(true);
+    expect(lagOnly(['generator-lag', 'server-behind'])).toBe(false);
+    expect(lagOnly(['server-cpu'])).toBe(false);
+  });
+
   it('stops when the start rate fails, at the largest rate, and after the most steps', () => {
-    expect(search(10).map((t) => t.rate)).toEqual([50]);
-    expect(search(1e9, { ...DEFAULT_SEARCH, maxRate: 300 }).map((t) => t.rate)).toEqual([50, 100, 200, 300]);
+    expect(search(10).map((t) => t.rate)).toEqual([100]);
+    expect(search(1e9, { ...DEFAULT_SEARCH, maxRate: 300 }).map((t) => t.rate)).toEqual([100, 200, 300]);
     expect(search(1e9, { ...DEFAULT_SEARCH, maxSteps: 3 })).toHaveLength(3);
   });
 

@@ -1,7 +1,8 @@
 /**
  * Which MQTT client runs a scenario: the lean client when it serves every feature the scenario
- * needs, MQTT.js otherwise, or the one --mqtt-client forces; the result records it in
- * target.mapping.client and the console says it once. CLI runs on the embedded broker.
+ * needs, MQTT.js otherwise, or the one --mqtt-client forces; each scenario's result records its
+ * client, target.mapping.client lists the run's, and the console says it once. CLI runs on the
+ * embedded broker.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -67,6 +68,17 @@ describe('choosing the MQTT client', () => {
     const forced = await run(PLAIN, ['--mqtt-client', 'mqttjs']);
     expect(forced).toMatchObject({ code: 0, client: 'mqttjs' });
     expect(forced.stderr).toContain('chatbench: MQTT client: mqttjs\n');
+  }, 120_000);
+
+  it('records the client per scenario: a file of both kinds ran lean and MQTT.js, and the run lists both', async () => {
+    const json = join(tempDir(), 'result.json');
+    const both = `${PLAIN}${PERSISTENT.replace(/^\nscenarios:\n/, '')}`;
+    const r = await runCli(['run', scenarioFile(both), '--json', json], { timeoutMs: 90_000 });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { target: { mapping?: { client?: string } }; scenarios: Array<{ name: string; client?: string }> };
+    expect(result.scenarios.map((s) => [s.name, s.client])).toEqual([['plain', 'lean'], ['persistent', 'mqttjs']]);
+    expect(result.target.mapping?.client).toBe('lean, mqttjs');
+    expect(r.stderr).toContain('chatbench: MQTT client: lean, mqttjs (--mqtt-client auto)');
   }, 120_000);
 
   it('forcing lean on a scenario that needs more is refused before connecting (exit 2), naming the option', async () => {

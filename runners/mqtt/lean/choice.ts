@@ -1,8 +1,8 @@
 /**
  * Which MQTT client drives a scenario: chatbench's lean client (the load path) when it serves
  * every feature the scenario needs, else MQTT.js — or the one `--mqtt-client` forces. The
- * clients that ran are recorded in the target's mapping (`client`), so a result says which
- * client measured it.
+ * driver names its client (Driver.client): each scenario's result says which client measured
+ * it, and the run's target mapping lists the clients of all its scenarios.
  */
 import type { Driver, DriverFeature, DriverOptions } from '../../../core/driver.js';
 import { InputError } from '../../../core/errors.js';
@@ -27,21 +27,10 @@ export function clientFor(choice: MqttClientChoice, needs: readonly DriverFeatur
   return leanServes(needs) ? 'lean' : 'mqttjs';
 }
 
-/**
- * A TargetHandle's createDriver for an MQTT target: picks the client per scenario and notes it
- * in `mapping.client` ("lean", "mqttjs", or both, comma-separated, when scenarios differed).
- */
-export function driverFactory(
-  target: MqttTarget,
-  base: Omit<MqttDriverOptions, 'runId'>,
-  choice: MqttClientChoice,
-  mapping: Record<string, string>,
-): (runId: string, options?: DriverOptions) => Driver {
-  const used = new Set<string>();
+/** A TargetHandle's createDriver for an MQTT target: picks the client per scenario. */
+export function driverFactory(target: MqttTarget, base: Omit<MqttDriverOptions, 'runId'>, choice: MqttClientChoice): (runId: string, options?: DriverOptions) => Driver {
   return (runId, options) => {
     const client = clientFor(choice, options?.needs ?? []);
-    used.add(client);
-    mapping.client = [...used].sort().join(', ');
     const driverOptions: MqttDriverOptions = {
       runId,
       ...base,

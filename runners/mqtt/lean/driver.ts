@@ -108,6 +108,7 @@ export function createLeanDriver(target: MqttTarget, opts: MqttDriverOptions): D
     displayTarget: settings.display,
     socketOptions: { tcpNoDelay: true },
     features: LEAN_FEATURES,
+    client: 'lean',
     connect,
     close() {
       closing ??= closeAll();
