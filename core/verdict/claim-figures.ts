@@ -206,6 +206,12 @@ export function highestSustained(sweep: Sweep): Figure | null {
   return { value: Math.max(...kept.map((s) => s.throughput.deliveredPerSecond)), atLeast: kept.some((s) => s.targetRate === top) };
 }
 
+/** The highest offered rate of a sweep that was sustained; null when none was. */
+export function highestSustainedStep(sweep: Sweep): number | null {
+  const kept = sweep.scenarios.filter(sustained);
+  return kept.length === 0 ? null : Math.max(...kept.map((s) => s.targetRate));
+}
+
 /** The levels a result asked for, and those granted as asked in every subscription of a scenario at that level. */
 export function levelsOf(r: RunResult): { asked: DeliveryLevel[]; granted: DeliveryLevel[]; downgraded: string[] } {
   const asked = DELIVERY_LEVELS.filter((l) => r.scenarios.some((s) => s.qos === l));

@@ -10,11 +10,12 @@
  */
 import type { Better, Claim, ClaimUnit, ClaimVerdict, PercentileKey, RunResult } from '../result/index.js';
 import {
-  SIDE_NAME, SIDES, bytesPerDelivered, exact, handshakeBytesPerConnection, highestSustained, idleBytesPerMinute, lagging, levelsOf,
+  SIDE_NAME, SIDES, bytesPerDelivered, exact, handshakeBytesPerConnection, highestSustained, highestSustainedStep, idleBytesPerMinute, lagging, levelsOf,
   mergedPercentile, overheadSpread, pairScenarios, serverUsageOf, sweepsOf, trafficOf, usersOf, SUSTAINED_SHARE,
   type Figure, type Pair, type Side,
 } from './claim-figures.js';
 import { offlineDelivery, retainedLastMessage } from './claims-patterns.js';
+import { count } from '../words.js';
 
 /** The protocols the claims compare, as registered (core/target.ts). */
 export const CLAIM_PROTOCOLS: Readonly<Record<Side, string>> = { mqtt: 'mqtt', xmpp: 'xmpp' };
@@ -28,7 +29,8 @@ export interface ClaimContext {
 
 /** What a claim's reader found: both figures, or why not (with whichever figure there is). */
 export type Measurement =
-  | { kind: 'measured'; figures: Record<Side, Figure>; how: string; notes?: string[] }
+  /** `level`: the two figures sit on the same step of the measurement, so neither is higher: not supported, for this reason. */
+  | { kind: 'measured'; figures: Record<Side, Figure>; how: string; notes?: string[]; level?: string }
   | { kind: 'missing'; why: string; figures?: Partial<Record<Side, Figure>>; notes?: string[] };
 
 interface ClaimDefinition {
@@ -150,7 +152,17 @@ function sustainedRate(ctx: ClaimContext): Measurement {
     (side) => `the ${SIDE_NAME[side]} server sustained none of the sweep's rates (${list(bySide[side].rates)}/s; sustained: nothing lost or undelivered, sends at ${SUSTAINED_SHARE * 100}% of the rate, chatbench on schedule)`);
   if (isMissing(got)) return got;
   const notes = SIDES.filter((side) => got[side].atLeast).map((side) => `the ${SIDE_NAME[side]} server kept up with the sweep's highest rate: its ceiling is higher still`);
-  return { kind: 'measured', figures: got, how: `highest delivered rate among the sweep's sustained scenarios (${list(shared.rates)}/s offered; nothing lost or undelivered, sends at ${SUSTAINED_SHARE * 100}% of the rate, chatbench on schedule)`, notes };
+  const how = `highest delivered rate among the sweep's sustained scenarios (${list(shared.rates)}/s offered; nothing lost or undelivered, sends at ${SUSTAINED_SHARE * 100}% of the rate, chatbench on schedule)`;
+  // Both sides topped out at the same offered rate: their delivered rates differ by measurement
+  // noise only, and the sweep cannot say which server would go further.
+  const step = { mqtt: highestSustainedStep(bySide.mqtt), xmpp: highestSustainedStep(bySide.xmpp) };
+  const bothBounded = got.mqtt.atLeast && got.xmpp.atLeast;
+  if (step.mqtt !== null && step.mqtt === step.xmpp && !bothBounded) {
+    const next = shared.rates.find((r) => r > (step.mqtt ?? 0));
+    const level = `both sustained ${count(step.mqtt)}/s offered and neither ${next === undefined ? 'more' : `${count(next)}/s`}: at the sweep's steps, neither sustains a higher rate`;
+    return { kind: 'measured', figures: got, how, notes, level };
+  }
+  return { kind: 'measured', figures: got, how, notes };
 }
 
 function deliveryLevels(ctx: ClaimContext): Measurement {
@@ -244,6 +256,7 @@ function claimOf(def: ClaimDefinition, ctx: ClaimContext): Claim {
     notes: found.notes ?? [],
   };
   if (found.kind === 'missing') return { ...base, verdict: 'not-measured', reason: found.why };
+  if (found.level !== undefined) return { ...base, verdict: 'not-supported', reason: `${found.how}; ${found.level}` };
   const judged = judge(found.figures.mqtt, found.figures.xmpp, def.better);
   return { ...base, verdict: judged.verdict, reason: judged.undecided === undefined ? found.how : `${found.how}; ${judged.undecided}` };
 }

@@ -222,6 +222,18 @@ describe('the claims on hand-made results', () => {
     expect(c.atLeast).toEqual({ mqtt: true, xmpp: false });
     expect(c.verdict).toBe('supported');
     expect(c.notes.join(' ')).toMatch(/the MQTT server kept up with the sweep's highest rate/);
+
+    // Both top out at the same offered step: 4 msg/s apart is noise, not a higher rate.
+    const m2 = mqttRun();
+    sweep(m2, [[1_000, 8_996, true], [2_000, 12_000, false]]);
+    const x2 = xmppOf(m2, (r) => {
+      r.scenarios = r.scenarios.filter((s) => !s.name.startsWith('direct-'));
+      sweep(r, [[1_000, 8_992, true], [2_000, 11_000, false]]);
+    });
+    const tie = claim(claimsOf(m2, x2), 'sustained-rate');
+    expect([tie.mqtt, tie.xmpp]).toEqual([8_996, 8_992]);
+    expect(tie.verdict).toBe('not-supported');
+    expect(tie.reason).toMatch(/both sustained 1,000\/s offered and neither 2,000\/s: at the sweep's steps, neither sustains a higher rate/);
   });
 
   it('delivery levels granted as asked, from the subscriptions and downgrades', () => {
