@@ -13,16 +13,16 @@
  */
 import type { ChatSession, ConnectOptions, DeliveryLevel, Driver, DriverFeature, DriverOptions } from '../../core/driver.js';
 import { RunAbortedError, TargetUnreachableError, withTimeout } from '../../core/errors.js';
-import { clearRetainedTopics, endSessionOnServer } from './cleanup.js';
+import { endSessionOnServer } from './cleanup.js';
 import { openClient, type ClientSettings, type ConnectRequest } from './connection.js';
 import { credentialsFrom, parseEndpoint, tlsOptionsFor } from './endpoint.js';
 import { noteOpenFileLimit } from './local-limit.js';
 import { packetSizeError } from './packet-size.js';
 import type { MqttTarget } from './endpoint.js';
-import { willPayload } from './presence.js';
+import { RunLeftovers, sessionAsk, UserWatches, willFor, type SessionAsk } from './run-sessions.js';
 import { MqttChatSession } from './session.js';
 import { SessionStates } from './session-state.js';
-import { cleanupClientIdFor, clientIdFor, runTopics } from './topics.js';
+import { clientIdFor, runTopics } from './topics.js';
 
 export interface MqttDriverOptions {
   runId: string;
@@ -39,12 +39,6 @@ export interface MqttDriverOptions {
   /** Topic naming: plain, long (padded) or unicode names (topics.ts). */
   topics?: DriverOptions['topics'];
 }
-
-/** A will fires when the broker notices the dropped socket (or the session ends): give it this long before clearing presence. */
-const WILL_SETTLE_MS = 250;
-const OFFLINE = Buffer.from('offline');
-/** A persistent session's Session Expiry Interval (5.0) when the scenario gives none: outlives any run, ends at close. */
-const DEFAULT_SESSION_EXPIRY_S = 3600;
 
 const FEATURES: readonly DriverFeature[] = ['persistent-session', 'will', 'presence-watch', 'retained', 'takeover', 'slow-consumer'];
 /** CONNECT, PUBLISH and will properties only MQTT 5.0 has. */
@@ -71,22 +65,6 @@ export function clientSettingsFor(target: MqttTarget, opts: MqttDriverOptions): 
   };
 }
 
-/** The Last Will every user gets unless the scenario stamps its own: "offline", retained, QoS 1, on its presence topic. */
-export function offlineWill(topic: string): { topic: string; payload: Buffer; qos: 1; retain: true } {
-  return { topic, payload: OFFLINE, qos: 1, retain: true };
-}
-
-/**
- * Clears the retained messages a run left (`topics`: presence set or wills fired, retained rooms),
- * after giving wills of connections dropped at `lastAbruptAt` time to fire.
- */
-export async function clearLeftRetained(settings: ClientSettings, runId: string, topics: readonly string[], lastAbruptAt: number): Promise<void> {
-  if (topics.length === 0) return;
-  const settle = lastAbruptAt + WILL_SETTLE_MS - Date.now();
-  if (settle > 0) await new Promise((r) => setTimeout(r, settle));
-  await clearRetainedTopics(settings, cleanupClientIdFor(runId), topics);
-}
-
 /**
  * Subscribes a new session to its inbox within the connect deadline: the inbox is ready before
  * connect resolves (the readiness barrier relies on it). A session without it is dropped.
@@ -111,83 +89,31 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
   const topics = runTopics(opts.runId, opts.topics);
   /** Sessions not yet ended; ended ones are dropped (a reconnect storm must not pile them up). */
   const open = new Set<MqttChatSession>();
-  /** Users whose presence topic may hold a retained message: presence set, or their will fired. */
-  const mayHoldRetained = new Set<string>();
-  /** Room topics holding a retained message of this run (sent retained, not cleared yet). */
-  const retainedRooms = new Set<string>();
-  /** Users whose persistent session may still be on the broker: ended at close. */
-  const sessionsLeft = new Set<string>();
-  /** Per user: presence topic -> watched user, kept while a persistent session keeps the subscriptions. */
-  const watchedByUser = new Map<string, Map<string, string>>();
+  const leftovers = new RunLeftovers();
+  const watches = new UserWatches();
   const states = new SessionStates();
-  let lastAbruptAt = 0;
   let closing: Promise<void> | undefined;
 
   function onEnded(session: MqttChatSession): void {
     open.delete(session);
-    if (session.mayLeaveRetained) mayHoldRetained.add(session.user);
-    if (session.droppedAbruptly) lastAbruptAt = Date.now();
-    if (session.endedSession) {
-      sessionsLeft.delete(session.user);
-      states.forget(session.user);
-    }
+    if (leftovers.ended(session)) states.forget(session.user);
   }
 
-  /** The user's Last Will: the scenario's stamped one (5.0: with its delay), else "offline". Retained, QoS 1. */
-  function willOf(options: ConnectOptions): NonNullable<ConnectRequest['will']> {
-    const topic = topics.presence(options.user);
-    const will = options.will;
-    if (will === undefined) return offlineWill(topic);
-    const delay = v5 && will.delaySeconds !== undefined ? { properties: { willDelayInterval: will.delaySeconds } } : {};
-    return { topic, payload: willPayload(will.status, will.tag), qos: 1, retain: true, ...delay };
-  }
-
-  /**
-   * 5.0 publishes a will at the Will Delay Interval or when the session ends, whichever is first
-   * [MQTT-3.1.2-8]: a session that ends with its connection would make every delay zero. So a
-   * clean user with a delayed will gets a session that outlives the connection by the delay.
-   */
-  function sessionExpiry(options: ConnectOptions): number | undefined {
-    if (!v5) return undefined;
-    if (options.session?.persistent) return options.session.expirySeconds ?? DEFAULT_SESSION_EXPIRY_S;
-    const delay = options.will?.delaySeconds;
-    return delay !== undefined && delay > 0 ? delay : undefined;
-  }
-
-  /** CONNECT's session flags and 5.0 properties for this user's connection. */
-  function sessionRequest(options: ConnectOptions): Omit<ConnectRequest, 'clientId' | 'timeoutMs' | 'will'> {
-    const { user } = options;
-    const persistent = options.session?.persistent ?? false;
-    const resume = persistent && (options.session?.resume ?? false);
-    const expiry = sessionExpiry(options);
-    const properties = {
-      ...(expiry === undefined ? {} : { sessionExpiryInterval: expiry }),
-      ...(v5 && options.receiveMaximum !== undefined ? { receiveMaximum: options.receiveMaximum } : {}),
-    };
-    const props = Object.keys(properties).length > 0 ? { properties } : {};
-    if (!persistent) {
+  /** CONNECT's session flags and 5.0 properties for this user's connection (run-sessions.ts), with MQTT.js's stores. */
+  function sessionRequest(ask: SessionAsk, user: string): Omit<ConnectRequest, 'clientId' | 'timeoutMs' | 'will'> {
+    const props = ask.properties ? { properties: ask.properties } : {};
+    if (!ask.persistent) {
       states.forget(user); // a clean connect discards the session: nothing to carry over
       return { clean: true, ...props };
     }
     return {
-      // 3.1.1 has one flag for both: Clean Session 0 resumes or creates [MQTT-3.1.2-4].
-      clean: v5 ? !resume : false,
+      clean: ask.clean,
       ...props,
-      state: states.forConnect(user, resume),
+      state: states.forConnect(user, ask.resume),
       onConnack: (client, sessionPresent) => {
         if (!sessionPresent) states.discardFor(user, client);
       },
     };
-  }
-
-  /** The watch map a new connection of `user` starts with: kept only when its session resumed. */
-  function watchedFor(user: string, resumed: boolean): Map<string, string> {
-    let watched = resumed ? watchedByUser.get(user) : undefined;
-    if (watched === undefined) {
-      watched = new Map();
-      watchedByUser.set(user, watched);
-    }
-    return watched;
   }
 
   async function connect(options: ConnectOptions): Promise<ChatSession> {
@@ -198,18 +124,17 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
     // Every connection of a user has the same client id: a second one takes the session over
     // [MQTT-3.1.4-2] (5.0 [MQTT-3.1.4-3]); the first keeps its listeners and reports its end.
     if (options.takeover) for (const s of open) if (s.user === user) s.noteTakeover();
-    const request = sessionRequest(options);
-    const persistent = request.state !== undefined;
-    /** The server keeps the session after the connection: persistent, or lingering for a will delay. */
-    const outlives = request.properties?.sessionExpiryInterval !== undefined || persistent;
+    const ask = sessionAsk(v5, options);
+    const { persistent, outlives } = ask;
+    const request = sessionRequest(ask, user);
     const { client, transport, maximumPacketSize, sessionPresent, takeEarlyMessages } = await openClient(settings, {
       clientId,
-      will: willOf(options),
+      will: willFor(v5, topics.presence(user), options.will),
       timeoutMs: options.timeoutMs,
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       ...request,
     });
-    if (outlives) sessionsLeft.add(user); // accepted: the server holds a session for this id now
+    if (outlives) leftovers.sessionKept(user); // accepted: the server holds a session for this id now
     // Room topics are as long as the inbox topic give or take the names: the inbox stands for them.
     const tooLarge = packetSizeError(maximumPacketSize, topics.inbox(user), options.largestPayloadBytes, options.directLevel);
     if (tooLarge) {
@@ -233,10 +158,10 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
         resumed: persistent && sessionPresent,
         messageExpirySeconds: v5 ? options.messageExpirySeconds : undefined,
         onPresence: options.onPresence,
-        watched: watchedFor(user, persistent && sessionPresent),
+        watched: watches.forConnection(user, persistent && sessionPresent),
         early: takeEarlyMessages(),
         endServerSession: () => endSessionOnServer(settings, clientId),
-        onRetained: (topic, held) => void (held ? retainedRooms.add(topic) : retainedRooms.delete(topic)),
+        onRetained: leftovers.onRetained,
       },
     });
     open.add(session);
@@ -248,28 +173,10 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
     return session;
   }
 
-  /**
-   * Ends the persistent sessions still on the broker (users away with their session kept, or
-   * dropped), then clears every retained message the run may have left: presence (set, or a
-   * will that fired — ending a session fires a delayed will) and retained rooms.
-   */
-  async function cleanUp(): Promise<void> {
-    const left = [...sessionsLeft];
-    if (left.length > 0) {
-      await Promise.all(left.map((user) => endSessionOnServer(settings, clientIdFor(opts.runId, user))));
-      for (const user of left) mayHoldRetained.add(user);
-      lastAbruptAt = Date.now();
-    }
-    const retained = [...[...mayHoldRetained].map((user) => topics.presence(user)), ...retainedRooms];
-    await clearLeftRetained(settings, opts.runId, retained, lastAbruptAt);
-  }
-
+  /** Every session ended, then what the run left on the broker removed (run-sessions.ts). */
   async function closeAll(): Promise<void> {
     await Promise.all([...open].map((s) => s.disconnect('graceful')));
-    await cleanUp();
-    mayHoldRetained.clear();
-    retainedRooms.clear();
-    sessionsLeft.clear();
+    await leftovers.cleanUp(settings, opts.runId, topics);
     states.clear();
   }
 

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../core/engine/index.js';
 import type { ScenarioResult } from '../../core/result/index.js';
 import type { ScenarioSpec } from '../../core/scenario/types.js';
+import { createMqttDriver } from '../../runners/mqtt/driver.js';
 import { startEmbeddedBroker } from '../../runners/mqtt/embedded.js';
+import { createLeanDriver } from '../../runners/mqtt/lean/driver.js';
 import { memoryBroker } from '../helpers/memory-broker.js';
 import { runOnMqtt } from '../helpers/mqtt-run.js';
 import { describeWithMosquitto, startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
@@ -151,8 +153,10 @@ describe('absences on an in-memory server', () => {
   });
 });
 
-/** The same absences against real servers: Aedes in-process, and mosquitto when installed. */
-describe('absences on the embedded broker', () => {
+/** The same absences against real servers: Aedes in-process, and mosquitto when installed — on both MQTT clients. */
+const CLIENTS = [['MQTT.js', createMqttDriver], ['lean', createLeanDriver]] as const;
+
+describe.each(CLIENTS)('absences on the embedded broker (%s client)', (client, createDriver) => {
   /*
    * Upstream Aedes interleaves live messages with the backlog it is still flushing on a resume
    * (moscajs/aedes#649, [MQTT-4.6.0-6]); the embedded broker holds live deliveries until the
@@ -161,7 +165,7 @@ describe('absences on the embedded broker', () => {
   it('offline inbox (QoS 1, 50% away 1 s): every session resumed, nothing lost or reordered, catch-up measured', async () => {
     const broker = await startEmbeddedBroker();
     try {
-      const r = await runOnMqtt(broker.url, '3.1.1', 'absE1', offlineInbox(), true);
+      const r = await runOnMqtt(broker.url, '3.1.1', `absE1${client[0]}`, offlineInbox(), true, createDriver);
       expect(r.absences).toMatchObject({ graceful: 4, resumed: 4, notResumed: 0, excused: 0 });
       expect((r.absences?.caughtUp ?? 0) + (r.absences?.notCaughtUp ?? 0)).toBe(4);
       expect(r.absences?.catchUp.count).toBeLessThanOrEqual(r.absences?.caughtUp ?? 0);
@@ -174,24 +178,25 @@ describe('absences on the embedded broker', () => {
   });
 });
 
-describeWithMosquitto('absences on mosquitto', () => {
+describe.each(CLIENTS)('absences (%s client)', (client, createDriver) => describeWithMosquitto('on mosquitto', () => {
   let mosquitto: Mosquitto;
   beforeAll(async () => { mosquitto = await startMosquitto(); });
   afterAll(async () => { await mosquitto?.stop(); });
 
   for (const mqttVersion of ['3.1.1', '5.0'] as const) {
     it(`offline inbox (QoS 1, 50% away 1 s) delivers every queued message, in order (MQTT ${mqttVersion})`, async () => {
-      expectInboxDelivered(await runOnMqtt(mosquitto.url, mqttVersion, `absM1${mqttVersion[0]}`, offlineInbox()));
+      expectInboxDelivered(await runOnMqtt(mosquitto.url, mqttVersion, `absM1${mqttVersion[0]}${client[0]}`, offlineInbox(), false, createDriver));
     });
   }
 
   for (const qos of [1, 2] as const) {
     it(`reconnect storm (30% abrupt, back within 500 ms, QoS ${qos}, persistent): nothing lost${qos === 2 ? ', nothing duplicated' : ''}, every absence resumed, catch-up measured`, async () => {
-      const r = await runOnMqtt(mosquitto.url, '5.0', `absM2q${qos}`,
+      const r = await runOnMqtt(mosquitto.url, '5.0', `absM2q${qos}${client[0]}`,
         spec({
           users: 10, rooms: { count: 2, members: 5 }, rate: 300, durationMs: 1500, qos, session: { persistent: true, expiryMs: 60_000 },
           faults: [{ kind: 'disconnect', share: 0.3, atMs: 300, reconnectWithinMs: 500 }],
         }),
+        false, createDriver,
       );
       expect(r.absences).toMatchObject({ absences: 3, abrupt: 3, resumed: 3, notResumed: 0, stayedAway: 0, caughtUp: 3, notCaughtUp: 0 });
       expect(r.absences?.catchUp.count).toBe(3);
@@ -203,7 +208,7 @@ describeWithMosquitto('absences on mosquitto', () => {
       expect(r.reasons.filter((x) => x.kind !== 'undelivered' && x.kind !== 'send')).toEqual([]);
     });
   }
-});
+}));
 
 function offlineInbox(): ScenarioSpec {
   return spec({

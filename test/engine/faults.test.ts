@@ -8,6 +8,8 @@ import { runScenario } from '../../core/engine/index.js';
 import { InputError } from '../../core/errors.js';
 import { FaultTimeline, pickUsers, shareOf } from '../../core/engine/faults.js';
 import { seededRandom } from '../../core/engine/random.js';
+import { createMqttDriver } from '../../runners/mqtt/driver.js';
+import { createLeanDriver } from '../../runners/mqtt/lean/driver.js';
 import { memoryBroker } from '../helpers/memory-broker.js';
 import { runOnMqtt } from '../helpers/mqtt-run.js';
 import { describeWithMosquitto, startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
@@ -119,9 +121,10 @@ describeWithMosquitto('faults and takeovers on mosquitto', () => {
 
   // Mosquitto 2.0.11 closes the first connection without a DISCONNECT (plain MQTT.js sees the same);
   // a server that sends one must say Session taken over (0x8E).
-  it('takeover (MQTT 5.0): mosquitto closes each first connection; any reason code it sends is Session taken over', async () => {
-    const r = await runOnMqtt(mosquitto.url, '5.0', 'fltM1',
+  it.each([['MQTT.js', createMqttDriver], ['lean', createLeanDriver]] as const)('takeover (MQTT 5.0, %s client): mosquitto closes each first connection; any reason code it sends is Session taken over', async (client, createDriver) => {
+    const r = await runOnMqtt(mosquitto.url, '5.0', `fltM1${client[0]}`,
       spec({ users: 6, rooms: { count: 1, members: 6 }, rate: 200, durationMs: 1000, qos: 1, session: { persistent: true, expiryMs: 60_000 }, takeover: { share: 0.5, atMs: 300 } }),
+      false, createDriver,
     );
     expect(r.takeover).toMatchObject({ attempted: 3, oldClosed: 3, oldNotClosed: 0, newConnected: 3 });
     for (const c of r.takeover?.reasonCodes ?? []) expect(c.code).toBe(0x8e);

@@ -94,12 +94,12 @@ describe('pacer without busy-waiting', () => {
     });
     expect(n).toBe(10);
     expect(early).toEqual([]);
-    // The first sleep towards each send ends 2 ms before it (a timer that fires early is followed by
-    // a shorter sleep, kept at least the pacer's minimum wake gap after the last wake-up).
-    const first = new Map<number, number>();
-    for (const { due, next: sendAt } of asked) if (!first.has(sendAt)) first.set(sendAt, due);
-    expect(first.size).toBeGreaterThanOrEqual(8);
-    for (const [sendAt, due] of first) expect(due).toBe(sendAt - 2000);
+    // Every sleep ends at least 1.5 ms before the send it waits for: 2 ms, less at most the pacer's
+    // minimum gap between wake-ups (500 µs) when the last wake-up was late. A sleeping pacer
+    // (no window) would sleep until the send itself. How many sleeps a busy machine leaves
+    // (a late pacer fires due sends without sleeping) is not asserted.
+    expect(asked.length).toBeGreaterThan(0);
+    for (const { due, next: sendAt } of asked) expect(due).toBeLessThanOrEqual(sendAt - 1500);
   });
 
   it('fires the sends that fell due while the process was busy in one batch, each with its own intended time', async () => {

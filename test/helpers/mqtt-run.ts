@@ -6,8 +6,9 @@ import { createMqttDriver } from '../../runners/mqtt/driver.js';
 
 export async function runOnMqtt(
   url: string, mqttVersion: '3.1.1' | '5.0', runId: string, scenario: ScenarioSpec, embedded = false,
+  createDriver: typeof createMqttDriver = createMqttDriver,
 ): Promise<ScenarioResult> {
-  const driver = createMqttDriver({ url, mqttVersion }, { runId, embedded });
+  const driver = createDriver({ url, mqttVersion }, { runId, embedded });
   try {
     return await runScenario(scenario, { runId, driver });
   } finally {

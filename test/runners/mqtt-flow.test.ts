@@ -1,5 +1,5 @@
 /**
- * Flow-control and connection verbs on the wire: a takeover (second device, same client id)
+ * Flow-control and connection verbs on the wire, on both MQTT clients: a takeover (second device, same client id)
  * ends the first connection by the server's hand with the evidence; 5.0 Receive Maximum caps
  * the QoS 1 deliveries in flight; pauseReads holds deliveries back on TCP, TLS and WebSocket
  * and they all arrive after; `via` connects through a proxy while TLS still checks the target's
@@ -11,6 +11,7 @@ import { startFaultProxy } from '../../core/faults/proxy.js';
 import type { MqttTarget } from '../../runners/mqtt/endpoint.js';
 import { openTarget, targetFromUrl } from '../../runners/index.js';
 import { createMqttDriver, mqttFeatures } from '../../runners/mqtt/driver.js';
+import { createLeanDriver } from '../../runners/mqtt/lean/driver.js';
 import { samePayload, sleep, uniquePayload } from '../helpers/chat.js';
 import { connectPattern, onBrokers, type BrokerCase, type PatternUser } from './mqtt-brokers.js';
 
@@ -35,7 +36,7 @@ async function checkPause(d: Driver): Promise<void> {
   expect(rx.inbox.messages).toHaveLength(20);
 }
 
-describe('MQTT takeover, receive maximum, read pauses and via', () => {
+describe.each([['MQTT.js', createMqttDriver], ['lean', createLeanDriver]] as const)('MQTT takeover, receive maximum, read pauses and via (%s client)', (_client, createDriver) => {
   onBrokers(['3.1.1', '5.0'], (broker: BrokerCase) => {
     it('a takeover ends the first connection by the server, with the evidence; the second device works', async () => {
       const d = broker.driver();
@@ -107,8 +108,10 @@ describe('MQTT takeover, receive maximum, read pauses and via', () => {
         await expect.poll(() => capped.inbox.messages.length, { timeout: 5000 }).toBe(12);
       });
     }
-  }, { tls: true, websocket: true });
+  }, { tls: true, websocket: true, createDriver });
+});
 
+describe('MQTT read pauses and via over TLS and WebSocket', () => {
   onBrokers(['5.0'], (broker) => {
     it('pauseReads works over TLS and WebSocket too', async () => {
       const m = broker.server();

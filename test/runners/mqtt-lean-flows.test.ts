@@ -4,7 +4,7 @@
  * packet identifiers, QoS 2 in both directions, refusals and broken acknowledgement flows,
  * server DISCONNECT / FIN / malformed packets, Maximum Packet Size, keep-alive, batched writes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Packet } from 'mqtt-packet';
 import { SendIncompleteError, type ConnectionEnd, type Driver, type ProtocolAnomaly } from '../../core/driver.js';
 import { InputError, TargetUnreachableError } from '../../core/errors.js';
@@ -13,27 +13,10 @@ import { createLeanDriver } from '../../runners/mqtt/lean/driver.js';
 import { openLean } from '../../runners/mqtt/lean/open.js';
 import { TopicBytes } from '../../runners/mqtt/lean/codec.js';
 import { connectUser, sleep } from '../helpers/chat.js';
-import { startScriptedBroker, type ScriptOptions, type ScriptedBroker, type ScriptedConnection } from '../helpers/scripted-broker.js';
+import type { ScriptedConnection } from '../helpers/scripted-broker.js';
+import { of, scriptedSetup, type Version } from './mqtt-lean-scripted.js';
 
-type Version = '3.1.1' | '5.0';
-const brokers: ScriptedBroker[] = [];
-const drivers: Driver[] = [];
-afterEach(async () => {
-  await Promise.all(drivers.splice(0).map((d) => d.close()));
-  await Promise.all(brokers.splice(0).map((b) => b.close()));
-});
-
-async function broker(options: ScriptOptions = {}): Promise<ScriptedBroker> {
-  const b = await startScriptedBroker(options);
-  brokers.push(b);
-  return b;
-}
-
-function lean(b: ScriptedBroker, mqttVersion: Version, keepaliveSeconds?: number): Driver {
-  const d = createLeanDriver({ url: b.url, mqttVersion }, { runId: 'lean', disconnectTimeoutMs: 1000, ...(keepaliveSeconds ? { keepaliveSeconds } : {}) });
-  drivers.push(d);
-  return d;
-}
+const { broker, lean, track } = scriptedSetup('lean', 1000);
 
 interface Watched {
   ends: ConnectionEnd[];
@@ -52,7 +35,6 @@ async function watchedUser(d: Driver, user = 'alice') {
   return { session, seen, got };
 }
 
-const of = <C extends Packet['cmd']>(conn: ScriptedConnection, cmd: C) => conn.received.filter((p): p is Extract<Packet, { cmd: C }> => p.cmd === cmd);
 const inboxOf = (conn: ScriptedConnection): string => of(conn, 'subscribe')[0]?.subscriptions[0]?.topic ?? '';
 
 describe.each<Version>(['3.1.1', '5.0'])('lean client, MQTT %s', (version) => {
@@ -273,8 +255,7 @@ describe.each<Version>(['3.1.1', '5.0'])('lean keep-alive, MQTT %s, 1 s', (versi
 describe('lean writes', () => {
   it('1,000 sends in one tick leave as one batched write, not 1,000', async () => {
     const b = await broker();
-    const d = createLeanDriver({ url: b.url, mqttVersion: '3.1.1' }, { runId: 'batch' });
-    drivers.push(d);
+    track(createLeanDriver({ url: b.url, mqttVersion: '3.1.1' }, { runId: 'batch' }));
     const settings = clientSettingsFor({ url: b.url, mqttVersion: '3.1.1' }, { runId: 'batch' });
     const { client } = await openLean(settings, { clientId: 'batcher', timeoutMs: 2000 });
     const socket = client.stream as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };

@@ -1,14 +1,17 @@
 /**
- * Persistent sessions on the wire: a resumed session gets the QoS 1 messages queued while the
- * user was away; a session ended by a goodbye (or a clean connect) gets nothing; a QoS 2
- * message caught between PUBREC and PUBREL by an abrupt drop arrives exactly once after the
- * resume (the user's MQTT.js stores outlive the connection); 5.0 Message Expiry drops what
- * waited too long; close() leaves no session behind.
+ * Persistent sessions on the wire, on both MQTT clients: a resumed session gets the QoS 1
+ * messages queued while the user was away; a session ended by a goodbye (or a clean connect)
+ * gets nothing; a QoS 2 message caught between PUBREC and PUBREL by an abrupt drop arrives
+ * exactly once (the user's client-side state outlives the connection: MQTT.js's stores, the
+ * lean client's kept flows); 5.0 Message Expiry drops what waited too long; close() leaves no
+ * session behind.
  */
 import { describe, expect, it } from 'vitest';
-import type { Driver } from '../../core/driver.js';
-import { uniquePayload, samePayload, sleep } from '../helpers/chat.js';
-import { connectPattern, freshRunId, mqttClientOf, onBrokers } from './mqtt-brokers.js';
+import type { ChatSession, Driver } from '../../core/driver.js';
+import { createMqttDriver } from '../../runners/mqtt/driver.js';
+import { createLeanDriver } from '../../runners/mqtt/lean/driver.js';
+import { createInbox, uniquePayload, samePayload, sleep } from '../helpers/chat.js';
+import { connectPattern, freshRunId, mqttClientOf, onBrokers, type PatternUser } from './mqtt-brokers.js';
 
 const KEEP = { persistent: true, resume: true, expirySeconds: 60 };
 
@@ -19,7 +22,37 @@ async function sendAll(driver: Driver, to: string, count: number, level: 0 | 1 |
   return payloads;
 }
 
-describe('MQTT persistent sessions', () => {
+/**
+ * Connects bob for QoS 2 and stops his reads as the PUBLISH arrives, so the server's PUBREL never
+ * reaches this connection; resolves `pubrecSent` once his PUBREC is written. MQTT.js shows its
+ * packets; the lean client delivers at the PUBLISH and writes its PUBREC in the same turn.
+ */
+async function bobStoppingAtPublish(d: Driver, client: string): Promise<{ bob: PatternUser; pubrecSent: Promise<void> }> {
+  if (client === 'lean') {
+    const inbox = createInbox();
+    let session: ChatSession | undefined;
+    let written: () => void = () => undefined;
+    const pubrecSent = new Promise<void>((resolve) => { written = resolve; });
+    session = (await connectPattern(d, 'bob', {
+      directLevel: 2, session: { ...KEEP, resume: false },
+      onMessage: (m) => {
+        inbox.push(m);
+        session?.pauseReads?.(30_000);
+        setImmediate(written); // the PUBREC left with this turn's write
+      },
+    })).session;
+    return { bob: { session, inbox, presence: [], ends: [] }, pubrecSent };
+  }
+  const bob = await connectPattern(d, 'bob', { directLevel: 2, session: { ...KEEP, resume: false } });
+  const c = mqttClientOf(bob.session);
+  const pubrecSent = new Promise<void>((resolve) => {
+    c.on('packetreceive', (p) => { if (p.cmd === 'publish') bob.session.pauseReads?.(30_000); });
+    c.on('packetsend', (p) => { if (p.cmd === 'pubrec') resolve(); });
+  });
+  return { bob, pubrecSent };
+}
+
+describe.each([['MQTT.js', createMqttDriver], ['lean', createLeanDriver]] as const)('MQTT persistent sessions (%s client)', (client, createDriver) => {
   onBrokers(['3.1.1', '5.0'], (broker) => {
     it('a resumed session gets the QoS 1 messages queued while away, in order', async () => {
       const d = broker.driver();
@@ -49,27 +82,23 @@ describe('MQTT persistent sessions', () => {
       expect(again.inbox.messages.filter(samePayload(queued as Buffer))).toEqual([]);
     });
 
-    it('a QoS 2 message caught between PUBREC and PUBREL by an abrupt drop arrives exactly once after the resume', async () => {
+    it('a QoS 2 message caught between PUBREC and PUBREL by an abrupt drop arrives exactly once', async () => {
       const d = broker.driver();
-      const bob = await connectPattern(d, 'bob', { directLevel: 2, session: { ...KEEP, resume: false } });
-      const client = mqttClientOf(bob.session);
-      const pubrecSent = new Promise<void>((resolve) => {
-        // Stop reading as the PUBLISH arrives: the server's PUBREL then never reaches this client.
-        client.on('packetreceive', (p) => { if (p.cmd === 'publish') bob.session.pauseReads?.(30_000); });
-        client.on('packetsend', (p) => { if (p.cmd === 'pubrec') resolve(); });
-      });
+      const { bob, pubrecSent } = await bobStoppingAtPublish(d, client);
       const sender = await connectPattern(d, 'alice');
       const payload = uniquePayload('x');
       await sender.session.sendToUser('bob', payload, 2);
       await pubrecSent;
       await sleep(200); // the PUBREC reaches the server, whose PUBREL waits unread in bob's socket
-      expect(bob.inbox.messages).toEqual([]); // MQTT.js emits a QoS 2 message only at PUBREL
+      // MQTT.js emits a QoS 2 message only at PUBREL (after the resume); the lean client at its PUBLISH (§4.3.3 Method B).
+      expect(bob.inbox.messages.filter(samePayload(payload))).toHaveLength(client === 'lean' ? 1 : 0);
       await bob.session.disconnect('abrupt');
       const back = await connectPattern(d, 'bob', { directLevel: 2, session: KEEP });
       expect(back.session.resumed).toBe(true);
-      await back.inbox.waitFor(samePayload(payload), 3000);
+      if (client !== 'lean') await back.inbox.waitFor(samePayload(payload), 3000);
       await sleep(300);
-      expect(back.inbox.messages.filter(samePayload(payload))).toHaveLength(1);
+      const both = [...bob.inbox.messages, ...back.inbox.messages];
+      expect(both.filter(samePayload(payload))).toHaveLength(1);
     });
 
     it('close() ends the sessions left on the server: the same client ids resume nothing afterwards', async () => {
@@ -105,5 +134,5 @@ describe('MQTT persistent sessions', () => {
         expect(back.inbox.messages.filter(samePayload(expiring))).toEqual([]);
       });
     }
-  });
+  }, { createDriver });
 });

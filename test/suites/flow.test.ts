@@ -59,7 +59,7 @@ type Publish = Extract<Packet, { cmd: 'publish' }>;
 
 describe('each family follows its rule when the proxy changes what mosquitto does', () => {
   it('PUBACK with another identifier [MQTT-2.3.1-6]', async () => {
-    const v = await tampered(mosquitto.url, '3.1.1', 'flow.puback-id', { toClient: (p) => (p.cmd === 'puback' ? [{ ...p, messageId: (p.messageId ?? 0) + 1 }] : undefined) });
+    const v = await tampered(mosquitto.url, '3.1.1', 'flow.puback-id', { toClient: (p) => (p.cmd === 'puback' ? [{ ...p, messageId: ((p.messageId ?? 0) % 65_535) + 1 }] : undefined) });
     expectFailOn(v, 'MQTT-2.3.1-6');
   });
 

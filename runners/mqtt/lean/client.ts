@@ -9,7 +9,9 @@
  *   - QoS 1 in: PUBACK after delivery; QoS 2 in: delivered on PUBLISH, its identifier kept until
  *     PUBREL so a resent PUBLISH is not delivered twice (the receiver's "Method B", §4.3.3);
  *   - at most the server's Receive Maximum QoS 1/2 PUBLISHes in flight [MQTT-3.3.4-7]: the rest wait
- *     in order.
+ *     in order;
+ *   - in a persistent session, the flows kept across connections (kept.ts): what is in flight is
+ *     recorded as it goes, and re-sent on the resumed connection (resend()).
  *
  * State is a few fields, one Map of open flows and the write queue: no EventEmitter listeners of
  * its own, no timers (keep-alive is one sweep per driver, sweep.ts).
@@ -18,6 +20,7 @@ import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
 import type { ConnectionEnd } from '../../../core/driver.js';
 import { encodeAck, encodePublish, PINGREQ, type AckType } from './codec.js';
+import type { KeptFlow, KeptFlows } from './kept.js';
 import { PacketReader, type PacketSink } from './reader.js';
 import type { KeepAliveTimeout } from '../keep-alive.js';
 import type { Transport } from '../transport.js';
@@ -52,6 +55,10 @@ interface Queued {
   qos: 1 | 2;
   retain: boolean;
   waiter: Waiter;
+  /** 5.0 PUBLISH property bytes (Message Expiry Interval), when the send has any. */
+  properties: Buffer | undefined;
+  /** A kept PUBLISH re-sent on a resumed connection: its bytes (DUP set); its identifier is the waiter's. */
+  resend?: Buffer;
 }
 
 const MAX_ID = 65_535;
@@ -82,6 +89,8 @@ export class LeanClient implements PacketSink {
   #head = 0;
   #incoming2: Set<number> | undefined;
   #lastId = 0;
+  /** A persistent session's state, kept across the user's connections (kept.ts); undefined for a clean one. */
+  #kept: KeptFlows | undefined;
   /** Bytes for this microtask's write; undefined between writes. */
   #out: Buffer[] | undefined;
   #idle: (() => void) | undefined;
@@ -103,6 +112,45 @@ export class LeanClient implements PacketSink {
       this.#idle?.();
       this.handler.closed();
     });
+  }
+
+  /** Keeps this connection's QoS 1/2 state in `kept` (a persistent session), starting from what it holds. Before CONNECT. */
+  keepIn(kept: KeptFlows): void {
+    this.#kept = kept;
+    this.#incoming2 = kept.incoming2;
+    this.#lastId = kept.lastId;
+  }
+
+  /**
+   * The session resumed: re-sends the kept flows in their order [MQTT-4.6.0-1] — a PUBREL for
+   * each past PUBREC, each PUBLISH again with DUP=1 [MQTT-3.3.1-1] under the Receive Maximum
+   * [MQTT-4.4.0-1]. Their sends failed with the old connection; the flows still end here.
+   */
+  resend(): void {
+    const kept = this.#kept;
+    if (kept === undefined) return;
+    for (const [messageId, flow] of kept.outgoing) {
+      const waiter: Waiter = { qos: flow.qos, messageId, done: ignore, fail: ignore };
+      (this.#waiting ??= new Map()).set(messageId, waiter);
+      if (flow.publish === undefined) {
+        this.#inflight++;
+        this.send(encodeAck('pubrel', messageId));
+        // This connection's ack flow learns what came on the earlier one: PUBLISH, then PUBREC.
+        this.handler.flow({ cmd: 'publish', qos: 2, messageId, topic: '', payload: EMPTY, retain: false, dup: true });
+        this.handler.flow({ cmd: 'pubrec', messageId });
+        this.handler.flow({ cmd: 'pubrel', messageId });
+      } else {
+        flow.publish[0] = (flow.publish[0] as number) | 0x08; // the socket that wrote these bytes is gone
+        if (this.#inflight < this.receiveMaximum && this.#queue === undefined) this.#resendNow(flow.publish, flow, messageId);
+        else (this.#queue ??= []).push({ topic: EMPTY, payload: EMPTY, qos: flow.qos, retain: false, waiter, properties: undefined, resend: flow.publish });
+      }
+    }
+  }
+
+  #resendNow(bytes: Buffer, flow: Pick<KeptFlow, 'qos'>, messageId: number): void {
+    this.#inflight++;
+    this.send(bytes);
+    this.handler.flow({ cmd: 'publish', qos: flow.qos, messageId, topic: '', payload: EMPTY, retain: false, dup: true });
   }
 
   /** Queues bytes for this microtask's write. */
@@ -128,23 +176,28 @@ export class LeanClient implements PacketSink {
     this.lastSentAt = Date.now();
   }
 
-  /** PUBLISH; QoS 1/2 wait for a packet identifier under the Receive Maximum, then `waiter` hears the end of the flow. */
-  publish(topic: Buffer, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean, waiter?: Waiter): void {
+  /**
+   * PUBLISH; QoS 1/2 wait for a packet identifier under the Receive Maximum, then `waiter` hears
+   * the end of the flow. `properties`: 5.0 property bytes (codec.ts).
+   */
+  publish(topic: Buffer, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean, waiter?: Waiter, properties?: Buffer): void {
     if (qos === 0 || waiter === undefined) {
-      this.send(encodePublish(topic, payload, { qos: 0, retain, dup: false, messageId: 0, v5: this.#v5 }));
+      this.send(encodePublish(topic, payload, { qos: 0, retain, dup: false, messageId: 0, v5: this.#v5, properties }));
       return;
     }
     if (this.#inflight >= this.receiveMaximum || (this.#waiting?.size ?? 0) >= MAX_ID || this.#queue !== undefined) {
-      (this.#queue ??= []).push({ topic, payload, qos, retain, waiter });
+      (this.#queue ??= []).push({ topic, payload, qos, retain, waiter, properties });
       return;
     }
-    this.#publishNow(topic, payload, qos, retain, waiter);
+    this.#publishNow(topic, payload, qos, retain, waiter, properties);
   }
 
-  #publishNow(topic: Buffer, payload: Uint8Array, qos: 1 | 2, retain: boolean, waiter: Waiter): void {
+  #publishNow(topic: Buffer, payload: Uint8Array, qos: 1 | 2, retain: boolean, waiter: Waiter, properties: Buffer | undefined): void {
     const messageId = this.#take(waiter);
     this.#inflight++;
-    this.send(encodePublish(topic, payload, { qos, retain, dup: false, messageId, v5: this.#v5 }));
+    const bytes = encodePublish(topic, payload, { qos, retain, dup: false, messageId, v5: this.#v5, properties });
+    this.#kept?.outgoing.set(messageId, { qos, publish: bytes });
+    this.send(bytes);
     this.handler.flow({ cmd: 'publish', qos, messageId, topic: '', payload: EMPTY, retain, dup: false });
   }
 
@@ -199,6 +252,7 @@ export class LeanClient implements PacketSink {
     do id = id >= MAX_ID ? 1 : id + 1;
     while (waiting.has(id));
     this.#lastId = id;
+    if (this.#kept !== undefined) this.#kept.lastId = id;
     waiting.set(id, waiter);
     waiter.messageId = id;
     return id;
@@ -230,6 +284,8 @@ export class LeanClient implements PacketSink {
     const waiter = this.#waiting?.get(messageId);
     if (waiter === undefined || waiter.qos === 0) return; // ack-flow.ts reports it
     if (type === 'pubrec' && reasonCode < 0x80) {
+      const kept = this.#kept?.outgoing.get(messageId);
+      if (kept !== undefined) kept.publish = undefined; // from now on only the PUBREL is re-sent
       this.send(encodeAck('pubrel', messageId));
       this.handler.flow({ cmd: 'pubrel', messageId });
       return;
@@ -261,6 +317,7 @@ export class LeanClient implements PacketSink {
 
   #finish(messageId: number, waiter: Waiter, reasonCode: number, ack: string): void {
     this.#waiting?.delete(messageId);
+    this.#kept?.outgoing.delete(messageId);
     this.#inflight--;
     waiter.done(reasonCode, ack);
     const queue = this.#queue;
@@ -268,7 +325,8 @@ export class LeanClient implements PacketSink {
       const next = queue[this.#head];
       if (next === undefined) break;
       queue[this.#head++] = undefined; // let the payload go
-      this.#publishNow(next.topic, next.payload, next.qos, next.retain, next.waiter);
+      if (next.resend !== undefined) this.#resendNow(next.resend, next, next.waiter.messageId as number);
+      else this.#publishNow(next.topic, next.payload, next.qos, next.retain, next.waiter, next.properties);
     }
     if (queue !== undefined && this.#head >= queue.length) {
       this.#queue = undefined;

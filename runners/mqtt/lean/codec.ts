@@ -65,11 +65,15 @@ export interface PublishHeader {
   messageId: number;
   /** 5.0: a property length (0: no properties) sits between identifier and payload. */
   v5: boolean;
+  /** 5.0 properties, encoded (messageExpiryProperty); absent: none. */
+  properties?: Buffer | undefined;
 }
 
 /** One PUBLISH in one buffer; `topic` comes from TopicBytes. */
 export function encodePublish(topic: Buffer, payload: Uint8Array, h: PublishHeader): Buffer {
-  const remaining = topic.length + (h.qos > 0 ? 2 : 0) + (h.v5 ? 1 : 0) + payload.length;
+  const props = h.v5 ? h.properties : undefined;
+  const propsBytes = props === undefined ? (h.v5 ? 1 : 0) : varIntSize(props.length) + props.length;
+  const remaining = topic.length + (h.qos > 0 ? 2 : 0) + propsBytes + payload.length;
   const buf = Buffer.allocUnsafe(1 + varIntSize(remaining) + remaining);
   buf[0] = (PacketType.publish << 4) | (h.dup ? 0x08 : 0) | (h.qos << 1) | (h.retain ? 1 : 0);
   let at = writeVarInt(buf, 1, remaining);
@@ -78,8 +82,22 @@ export function encodePublish(topic: Buffer, payload: Uint8Array, h: PublishHead
     buf[at++] = h.messageId >> 8;
     buf[at++] = h.messageId & 0xff;
   }
-  if (h.v5) buf[at++] = 0;
+  if (props !== undefined) {
+    at = writeVarInt(buf, at, props.length);
+    at += props.copy(buf, at);
+  } else if (h.v5) buf[at++] = 0;
   buf.set(payload, at);
+  return buf;
+}
+
+/** Property identifier of the Message Expiry Interval, a Four Byte Integer (§3.3.2.3.3). */
+const MESSAGE_EXPIRY_INTERVAL = 0x02;
+
+/** A 5.0 PUBLISH's properties holding only a Message Expiry Interval of `seconds`: encoded once per sender. */
+export function messageExpiryProperty(seconds: number): Buffer {
+  const buf = Buffer.allocUnsafe(5);
+  buf[0] = MESSAGE_EXPIRY_INTERVAL;
+  buf.writeUInt32BE(seconds, 1);
   return buf;
 }
 

@@ -2,7 +2,8 @@
  * One chat user on a lean connection: the same verbs, mapping and wording as the MQTT.js
  * session (../session.ts) — rooms are subscriptions (5.0 No Local), sends are PUBLISHes at the
  * level's QoS, presence a retained QoS 1 PUBLISH watched by subscribing, retained rooms, read
- * pauses — on the lean client. QoS 0 sends settle once
+ * pauses, persistent sessions (a goodbye without keepSession ends them), takeovers, 5.0 Message
+ * Expiry — on the lean client. QoS 0 sends settle once
  * queued for this microtask's write (or at the socket's next 'drain' when it is backed up);
  * QoS 1/2 sends on PUBACK / PUBCOMP, or fail naming the acknowledgement they waited for
  * (ack-flow.ts); the end of a connection nobody asked to end is reported with who ended it
@@ -19,6 +20,7 @@ import { statusPayload } from '../presence.js';
 import type { RunTopics } from '../topics.js';
 import { MqttVerbError } from '../verbs.js';
 import type { ClientHandler, LeanClient, Waiter } from './client.js';
+import type { EarlyMessage } from './open.js';
 import { SendWaiter, verbLost } from './waiters.js';
 import { encodeControl, type TopicBytes } from './codec.js';
 
@@ -42,6 +44,8 @@ export interface LeanContext {
   /** A room topic now holds (true) or no longer holds (false) a retained message of this run. */
   onRetained: (topic: string, held: boolean) => void;
   disconnectTimeoutMs?: number | undefined;
+  /** Ends `user`'s session on the server from a fresh clean connection (3.1.1 has no other way); true when done. */
+  endServerSession: (user: string) => Promise<boolean>;
 }
 
 export interface LeanSessionParts {
@@ -51,11 +55,21 @@ export interface LeanSessionParts {
   onConnectionLost?: ((end: ConnectionEnd) => void) | undefined;
   onAnomaly?: ((anomaly: ProtocolAnomaly) => void) | undefined;
   onPresence?: ((update: PresenceUpdate) => void) | undefined;
+  /** CONNACK Session Present on a persistent connect: this connection continues an earlier one's session. */
+  resumed?: boolean;
+  /** The server keeps the session after the connection (persistent, or lingering for a will delay). */
+  outlives?: boolean;
+  /** Presence topic -> watched user, kept across a persistent user's connections (a resumed session still holds the subscriptions). */
+  watched?: Map<string, string> | undefined;
+  /** PUBLISHes read behind CONNACK, before this session existed (open.ts). */
+  early?: readonly EarlyMessage[];
+  /** 5.0 properties every chat PUBLISH of this user carries (Message Expiry Interval, codec.ts). */
+  chatProperties?: Buffer | undefined;
 }
 
 export class LeanSession implements ChatSession, ClientHandler {
   readonly user: string;
-  readonly resumed = false;
+  readonly resumed: boolean;
   inboxLevel: DeliveryLevel = 0;
   private readonly ctx: LeanContext;
   private readonly client: LeanClient;
@@ -79,6 +93,10 @@ export class LeanSession implements ChatSession, ClientHandler {
   private presenceSet = false;
   private ending: Promise<void> | undefined;
   private ended: ConnectionEnd | undefined;
+  private readonly outlives: boolean;
+  private readonly chatProperties: Buffer | undefined;
+  /** This connection ended its session on the server (a goodbye without keepSession). */
+  private sessionEnded = false;
 
   constructor(ctx: LeanContext, parts: LeanSessionParts) {
     this.user = parts.user;
@@ -88,7 +106,12 @@ export class LeanSession implements ChatSession, ClientHandler {
     this.onAnomaly = parts.onAnomaly;
     this.onMessage = parts.onMessage;
     this.onPresence = parts.onPresence;
+    this.resumed = parts.resumed ?? false;
+    this.outlives = parts.outlives ?? false;
+    this.watched = parts.watched;
+    this.chatProperties = parts.chatProperties;
     parts.client.handler = this;
+    for (const m of parts.early ?? []) this.message(m.topic, m.payload, m.qos, m.retain);
     if (parts.client.closed) this.closed();
   }
 
@@ -107,6 +130,16 @@ export class LeanSession implements ChatSession, ClientHandler {
 
   get droppedAbruptly(): boolean {
     return this.abrupt;
+  }
+
+  /** True once this connection ended its persistent session on the server. */
+  get endedSession(): boolean {
+    return this.sessionEnded;
+  }
+
+  /** A second connection with this client id is being opened (takeover): the evidence if the server then closes this one. */
+  noteTakeover(): void {
+    this.ev().takenOver = true;
   }
 
   get keepAliveSeconds(): number {
@@ -146,7 +179,7 @@ export class LeanSession implements ChatSession, ClientHandler {
     const topic = this.ctx.topics.room(room);
     const retain = options?.retain ?? false;
     if (retain) this.ctx.onRetained(topic, true);
-    return this.publish(topic, payload, level, retain);
+    return this.publish(topic, payload, level, retain, this.chatProperties);
   }
 
   /** An empty retained PUBLISH removes the room's retained message (3.1.1 [MQTT-3.3.1-10], 5.0 [MQTT-3.3.1-6]). */
@@ -177,7 +210,7 @@ export class LeanSession implements ChatSession, ClientHandler {
   }
 
   sendToUser(user: string, payload: Uint8Array, level: DeliveryLevel): Promise<void> {
-    return this.publish(this.ctx.topics.inbox(user), payload, level, false);
+    return this.publish(this.ctx.topics.inbox(user), payload, level, false, this.chatProperties);
   }
 
   /** Retained QoS 1 on the user's presence topic; a stamp makes it JSON (presence.ts). */
@@ -186,17 +219,23 @@ export class LeanSession implements ChatSession, ClientHandler {
     return this.publish(this.ctx.topics.presence(this.user), statusPayload(status, stamp), 1, true);
   }
 
-  /** graceful: DISCONNECT once in-flight QoS 1/2 sends are acknowledged (the socket is dropped if that takes too long); abrupt: drop the socket. */
-  disconnect(mode: 'graceful' | 'abrupt'): Promise<void> {
+  /**
+   * graceful: DISCONNECT once in-flight QoS 1/2 sends are acknowledged (the socket is dropped if
+   * that takes too long). A session the server keeps ends with it unless keepSession: 5.0 sets
+   * Session Expiry Interval 0 on the DISCONNECT (3.14.2.2.2); 3.1.1 has no such field, so a Clean
+   * Session connect with the same client id follows, which discards the session [MQTT-3.1.2-6].
+   * abrupt: drop the socket; a persistent session stays for a resume and the will fires.
+   */
+  disconnect(mode: 'graceful' | 'abrupt', options?: { keepSession?: boolean }): Promise<void> {
     if (this.ending) return this.ending;
     if (this.client.closed) return Promise.resolve();
     // Before anything closes: that close must read as chatbench's own, not as a lost connection.
     this.disconnectAsked = true;
-    this.ending = this.finish(mode);
+    this.ending = this.finish(mode, this.outlives && !(options?.keepSession ?? false));
     return this.ending;
   }
 
-  private async finish(mode: 'graceful' | 'abrupt'): Promise<void> {
+  private async finish(mode: 'graceful' | 'abrupt', endsSession: boolean): Promise<void> {
     const client = this.client;
     if (mode === 'abrupt') {
       this.abrupt = true;
@@ -217,7 +256,8 @@ export class LeanSession implements ChatSession, ClientHandler {
         void client.whenIdle().then(async () => {
           if (!client.closed) {
             const version = this.ctx.protocolVersion;
-            client.send(encodeControl({ cmd: 'disconnect', ...(version === 5 ? { reasonCode: 0 } : {}) }, version));
+            const expiry = endsSession ? { properties: { sessionExpiryInterval: 0 } } : {};
+            client.send(encodeControl({ cmd: 'disconnect', ...(version === 5 ? { reasonCode: 0, ...expiry } : {}) }, version));
             await client.end();
             this.graceful = !this.stoppedWaiting;
           }
@@ -225,16 +265,17 @@ export class LeanSession implements ChatSession, ClientHandler {
           resolve();
         });
       });
+      if (endsSession) this.sessionEnded = (this.ctx.protocolVersion === 5 && this.graceful) || (await this.ctx.endServerSession(this.user));
     }
     this.ctx.onEnded(this);
   }
 
-  private publish(topic: string, payload: Uint8Array, qos: DeliveryLevel, retain: boolean): Promise<void> {
+  private publish(topic: string, payload: Uint8Array, qos: DeliveryLevel, retain: boolean, properties?: Buffer): Promise<void> {
     const refused = this.refusal();
     const client = this.client;
     if (qos === 0) {
       if (refused !== undefined) return Promise.reject(verbLost(this.user, `PUBLISH ${topic} at QoS 0 not written`, refused, true));
-      client.publish(this.ctx.topicBytes.get(topic), payload, 0, retain);
+      client.publish(this.ctx.topicBytes.get(topic), payload, 0, retain, undefined, properties);
       return client.transport.whenWritable() ?? WRITTEN;
     }
     const what = `${this.user}: PUBLISH to ${topic} at QoS ${qos}`;
@@ -242,7 +283,7 @@ export class LeanSession implements ChatSession, ClientHandler {
       return Promise.reject(new SendIncompleteError(`${what}: not sent: ${notConnected(refused)}`, qos === 1 ? 'PUBACK' : 'PUBREC', this.because(), refused.code, { written: false }));
     }
     return new Promise<void>((resolve, reject) => {
-      client.publish(this.ctx.topicBytes.get(topic), payload, qos, retain, new SendWaiter(this, what, qos, resolve, reject));
+      client.publish(this.ctx.topicBytes.get(topic), payload, qos, retain, new SendWaiter(this, what, qos, resolve, reject), properties);
     });
   }
 
