@@ -153,6 +153,36 @@ describe.each<Version>(['3.1.1', '5.0'])('lean persistent sessions, MQTT %s', (v
     await expect.poll(() => back.got.map(String)).toEqual(['again']);
   });
 
+  it('a QoS 1 message that arrives after a goodbye with the session kept is taken once, from the resumed session; without keepSession it is taken as it arrives', async () => {
+    const late = (messageId: number, payload: string) => (p: Packet, c: ScriptedConnection) => {
+      if (p.cmd !== 'disconnect') return false;
+      const topic = of(c, 'subscribe')[0]?.subscriptions[0]?.topic ?? '';
+      // In flight to the client when its DISCONNECT came: it can no longer be acknowledged.
+      c.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false, messageId });
+      c.end();
+      return true;
+    };
+    const b = await broker(connack((n) => n > 0, late(7, 'late')));
+    const d = lean(b, version);
+    const bob = await user(d, 'bob', { session: { ...KEEP, resume: false } });
+    const c1 = b.connections[0]!;
+    await bob.session.disconnect('graceful', { keepSession: true });
+    expect(of(c1, 'puback')).toEqual([]);
+    expect(bob.got).toEqual([]);
+    const back = await user(d, 'bob', { session: KEEP });
+    const c2 = b.connections[1]!;
+    const topic = of(c1, 'subscribe')[0]?.subscriptions[0]?.topic ?? '';
+    c2.send({ cmd: 'publish', topic, payload: Buffer.from('late'), qos: 1, retain: false, dup: true, messageId: 7 });
+    await expect.poll(() => back.got.map(String)).toEqual(['late']);
+    await expect.poll(() => of(c2, 'puback').map((p) => p.messageId)).toEqual([7]);
+
+    // A goodbye that ends the session: the server will not send it again, so what arrived counts.
+    const b2 = await broker(connack(() => false, late(8, 'last')));
+    const carol = await user(lean(b2, version), 'carol', { session: { ...KEEP, resume: false } });
+    await carol.session.disconnect('graceful');
+    await expect.poll(() => carol.got.map(String)).toEqual(['last']);
+  });
+
   it('what the resumed session delivers right behind CONNACK, in the same chunk, reaches the user', async () => {
     let topic = '';
     const b = await broker({

@@ -260,7 +260,16 @@ export class LeanClient implements PacketSink {
 
   // PacketSink: what the reader found.
 
+  /**
+   * Set when this connection says goodbye with its session kept for a resume. From our
+   * DISCONNECT on nothing can be acknowledged here [MQTT-3.14.4-1], so the server still holds a
+   * QoS 1 message that arrives now and sends it again after the resume: taken here too, it would
+   * be counted twice. (QoS 2 needs no such rule: its identifier is kept across connections.)
+   */
+  leavingWithSession = false;
+
   inbound(topic: string, payload: Buffer, qos: 0 | 1 | 2, retain: boolean, _dup: boolean, messageId: number): void {
+    if (qos === 1 && this.leavingWithSession && (this.closed || this.stream.writableEnded)) return;
     if (qos === 2) {
       const seen = (this.#incoming2 ??= new Set());
       if (!seen.has(messageId)) {

@@ -257,6 +257,7 @@ export class LeanSession implements ChatSession, ClientHandler {
           if (!client.closed) {
             const version = this.ctx.protocolVersion;
             const expiry = endsSession ? { properties: { sessionExpiryInterval: 0 } } : {};
+            client.leavingWithSession = this.outlives && !endsSession;
             client.send(encodeControl({ cmd: 'disconnect', ...(version === 5 ? { reasonCode: 0, ...expiry } : {}) }, version));
             await client.end();
             this.graceful = !this.stoppedWaiting;
