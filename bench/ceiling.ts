@@ -29,8 +29,8 @@ import type { ScenarioResult } from '../core/result/index.js';
 import { newRunId, plannedSends, runScenario } from '../core/engine/index.js';
 import type { EngineEvent } from '../core/engine/index.js';
 import { loadScenarioFile } from '../core/scenario/index.js';
-import { DEFAULT_POLL_WITHIN_MICROS, type PacingSpec, type ScenarioSpec } from '../core/scenario/types.js';
-import { parseLatencyText } from '../core/scenario/units.js';
+import { pacingSpecOf, parsePollWindow } from '../core/scenario/pacing.js';
+import type { PacingSpec, ScenarioSpec } from '../core/scenario/types.js';
 import { startLocalServer, type StartedServer } from '../runners/local/index.js';
 import { openTarget } from '../runners/index.js';
 import {
@@ -188,13 +188,12 @@ function summary(r: Awaited<ReturnType<typeof searchOne>>): string {
   return `${head}\n  ${next}${work}`;
 }
 
-/** `--pacing`: sleep (the pacer's default), poll (the 600 µs window) or a poll window such as 2ms. */
+/** `--pacing`: sleep (the pacer's default), poll (the 600 µs window) or a poll window such as 2ms — the scenario option's words. */
 export function pacingOf(text: string): PacingSpec | null {
-  if (text === 'sleep') return null;
-  if (text === 'poll') return { pollWithinMicros: DEFAULT_POLL_WITHIN_MICROS };
-  const window = parseLatencyText(text);
-  if (!window.ok || window.value <= 0) throw new Error(`--pacing takes sleep, poll or a poll window such as 2ms, got "${text}"`);
-  return { pollWithinMicros: window.value };
+  if (text === 'sleep' || text === 'poll') return pacingSpecOf(text) ?? null;
+  const window = parsePollWindow(text);
+  if (!window.ok) throw new Error(`--pacing takes sleep, poll or a poll window such as 2ms, got "${text}": ${window.error}`);
+  return pacingSpecOf({ poll: window.value }) ?? null;
 }
 
 const pacingWords = (p: PacingSpec | null): string => (p === null ? 'pacer sleeping between sends' : `pacer polling from ${us(p.pollWithinMicros)} before each send`);

@@ -67,7 +67,7 @@ export async function chatbenchCeiling(o: ChatbenchSearch): Promise<ChatbenchCei
       for (let attempt = 0; attempt < TRIES && !o.signal.aborted && (step === null || !underCeiling(step.limits)); attempt++) {
         await waitForQuiet({ ...QUIET, signal: o.signal });
         // A load generator at its ceiling paces by polling (scenario `pacing: poll`): it stays awake between close sends.
-        const spec = stepSpec({ ...base, pacing: { pollWithinMicros: DEFAULT_POLL_WITHIN_MICROS } }, rate, o.seconds);
+        const spec = stepSpec(base, rate, o.seconds, { pollWithinMicros: DEFAULT_POLL_WITHIN_MICROS });
         const { result, cpu } = await runStep(handle, o.server, spec, o.signal);
         const figures = stepFigures(result, fanOut(spec, result.delivery.expected), cpu);
         step = { figures, limits: limitsOf(figures, DEFAULT_BOUNDS) };

@@ -5,7 +5,8 @@
  * these keys. Split from normalise.ts, which lays defaults under the scenario and calls this.
  */
 import type { IssuePath } from './messages.js';
-import { DEFAULT_POLL_WITHIN_MICROS, type ArrivalSpec, type PacingSpec, type PhaseSpec, type SizeDistribution } from './types.js';
+import { pacingSpecOf, type PacingValue } from './pacing.js';
+import type { ArrivalSpec, PacingSpec, PhaseSpec, SizeDistribution } from './types.js';
 
 /** The accessors normalise.ts gives: a field's value (undefined: written invalid), where a key was written. */
 export interface ShapeInputs {
@@ -38,7 +39,7 @@ export function resolveShape(inputs: ShapeInputs): Shape {
     if ((inputs.ownKey(a) && inputs.ownKey(b)) || (inputs.defaultKey(a) && inputs.defaultKey(b) && !inputs.ownKey(a) && !inputs.ownKey(b))) report(at([a]), message);
   };
   const arrival = field<'constant' | 'poisson'>(['arrival'], 'constant');
-  const pacing = field<'sleep' | 'poll' | { poll: number }>(['pacing'], 'sleep');
+  const pacing = field<PacingValue>(['pacing'], 'sleep');
   const phaseInputs = field<PhaseInput[] | null>(['phases'], null);
   const thinkMs = field<number | null>(['think'], null);
   const payloadSizes = field<SizeDistribution | null>(['payloadSizes'], null);
@@ -75,13 +76,14 @@ export function resolveShape(inputs: ShapeInputs): Shape {
     return { rate, durationMs, payloadBytes, extra: undefined };
   }
   const draws = arrival === 'poisson' || thinkMs !== null || payloadSizes !== null;
+  const pacingSpec = pacingSpecOf(pacing);
   return {
     rate,
     durationMs,
     payloadBytes,
     extra: {
       ...(arrival === 'poisson' ? { arrival: { kind: 'poisson' } } : {}),
-      ...(pacing === 'sleep' ? {} : { pacing: { pollWithinMicros: pacing === 'poll' ? DEFAULT_POLL_WITHIN_MICROS : pacing.poll } }),
+      ...(pacingSpec === undefined ? {} : { pacing: pacingSpec }),
       ...(phases === null ? {} : { phases }),
       ...(thinkMs === null ? {} : { thinkMs }),
       ...(payloadSizes === null ? {} : { payloadSizes }),

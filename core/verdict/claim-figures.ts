@@ -195,21 +195,15 @@ export function sweepsOf(r: RunResult): Map<string, Sweep> {
 }
 
 /**
- * The highest delivered rate among a sweep's sustained scenarios; a lower bound when the
- * sweep's highest offered rate was sustained too (the server never saturated). Null when no
- * rate was sustained.
+ * The highest delivered rate among a sweep's sustained scenarios, and the highest offered rate
+ * (`step`) sustained; a lower bound when that step is the sweep's top (the server never
+ * saturated). Null when no rate was sustained.
  */
-export function highestSustained(sweep: Sweep): Figure | null {
+export function highestSustained(sweep: Sweep): (Figure & { step: number }) | null {
   const kept = sweep.scenarios.filter(sustained);
   if (kept.length === 0) return null;
-  const top = Math.max(...sweep.rates);
-  return { value: Math.max(...kept.map((s) => s.throughput.deliveredPerSecond)), atLeast: kept.some((s) => s.targetRate === top) };
-}
-
-/** The highest offered rate of a sweep that was sustained; null when none was. */
-export function highestSustainedStep(sweep: Sweep): number | null {
-  const kept = sweep.scenarios.filter(sustained);
-  return kept.length === 0 ? null : Math.max(...kept.map((s) => s.targetRate));
+  const step = Math.max(...kept.map((s) => s.targetRate));
+  return { value: Math.max(...kept.map((s) => s.throughput.deliveredPerSecond)), atLeast: step === Math.max(...sweep.rates), step };
 }
 
 /** The levels a result asked for, and those granted as asked in every subscription of a scenario at that level. */

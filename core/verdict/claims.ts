@@ -10,7 +10,7 @@
  */
 import type { Better, Claim, ClaimUnit, ClaimVerdict, PercentileKey, RunResult } from '../result/index.js';
 import {
-  SIDE_NAME, SIDES, bytesPerDelivered, exact, handshakeBytesPerConnection, highestSustained, highestSustainedStep, idleBytesPerMinute, lagging, levelsOf,
+  SIDE_NAME, SIDES, bytesPerDelivered, exact, handshakeBytesPerConnection, highestSustained, idleBytesPerMinute, lagging, levelsOf,
   mergedPercentile, overheadSpread, pairScenarios, serverUsageOf, sweepsOf, trafficOf, usersOf, SUSTAINED_SHARE,
   type Figure, type Pair, type Side,
 } from './claim-figures.js';
@@ -29,8 +29,8 @@ export interface ClaimContext {
 
 /** What a claim's reader found: both figures, or why not (with whichever figure there is). */
 export type Measurement =
-  /** `level`: the two figures sit on the same step of the measurement, so neither is higher: not supported, for this reason. */
-  | { kind: 'measured'; figures: Record<Side, Figure>; how: string; notes?: string[]; level?: string }
+  /** `tied`: the two figures sit on the same step of the measurement, so neither is higher: not supported, for this reason. */
+  | { kind: 'measured'; figures: Record<Side, Figure>; how: string; notes?: string[]; tied?: string }
   | { kind: 'missing'; why: string; figures?: Partial<Record<Side, Figure>>; notes?: string[] };
 
 interface ClaimDefinition {
@@ -148,19 +148,19 @@ function sustainedRate(ctx: ClaimContext): Measurement {
   if (shared === undefined) return { kind: 'missing', why: 'the two results sweep different workloads: no rate sweep of the same workload on both' };
   const xmppSweep = sweeps.xmpp.get(shared.key) ?? shared;
   const bySide = { mqtt: shared, xmpp: xmppSweep };
-  const got = both((side) => highestSustained(bySide[side]),
+  const sustainedOn = { mqtt: highestSustained(bySide.mqtt), xmpp: highestSustained(bySide.xmpp) };
+  const got = both((side) => sustainedOn[side],
     (side) => `the ${SIDE_NAME[side]} server sustained none of the sweep's rates (${list(bySide[side].rates)}/s; sustained: nothing lost or undelivered, sends at ${SUSTAINED_SHARE * 100}% of the rate, chatbench on schedule)`);
   if (isMissing(got)) return got;
   const notes = SIDES.filter((side) => got[side].atLeast).map((side) => `the ${SIDE_NAME[side]} server kept up with the sweep's highest rate: its ceiling is higher still`);
   const how = `highest delivered rate among the sweep's sustained scenarios (${list(shared.rates)}/s offered; nothing lost or undelivered, sends at ${SUSTAINED_SHARE * 100}% of the rate, chatbench on schedule)`;
   // Both sides topped out at the same offered rate: their delivered rates differ by measurement
   // noise only, and the sweep cannot say which server would go further.
-  const step = { mqtt: highestSustainedStep(bySide.mqtt), xmpp: highestSustainedStep(bySide.xmpp) };
-  const bothBounded = got.mqtt.atLeast && got.xmpp.atLeast;
-  if (step.mqtt !== null && step.mqtt === step.xmpp && !bothBounded) {
-    const next = shared.rates.find((r) => r > (step.mqtt ?? 0));
-    const level = `both sustained ${count(step.mqtt)}/s offered and neither ${next === undefined ? 'more' : `${count(next)}/s`}: at the sweep's steps, neither sustains a higher rate`;
-    return { kind: 'measured', figures: got, how, notes, level };
+  const step = sustainedOn.mqtt?.step;
+  if (step !== undefined && step === sustainedOn.xmpp?.step && !(got.mqtt.atLeast && got.xmpp.atLeast)) {
+    const next = shared.rates.find((r) => r > step);
+    const tied = `both sustained ${count(step)}/s offered and neither ${next === undefined ? 'more' : `${count(next)}/s`}: at the sweep's steps, neither sustains a higher rate`;
+    return { kind: 'measured', figures: got, how, notes, tied };
   }
   return { kind: 'measured', figures: got, how, notes };
 }
@@ -256,7 +256,7 @@ function claimOf(def: ClaimDefinition, ctx: ClaimContext): Claim {
     notes: found.notes ?? [],
   };
   if (found.kind === 'missing') return { ...base, verdict: 'not-measured', reason: found.why };
-  if (found.level !== undefined) return { ...base, verdict: 'not-supported', reason: `${found.how}; ${found.level}` };
+  if (found.tied !== undefined) return { ...base, verdict: 'not-supported', reason: `${found.how}; ${found.tied}` };
   const judged = judge(found.figures.mqtt, found.figures.xmpp, def.better);
   return { ...base, verdict: judged.verdict, reason: judged.undecided === undefined ? found.how : `${found.how}; ${judged.undecided}` };
 }

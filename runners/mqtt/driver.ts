@@ -19,7 +19,7 @@ import { credentialsFrom, parseEndpoint, tlsOptionsFor } from './endpoint.js';
 import { noteOpenFileLimit } from './local-limit.js';
 import { packetSizeError } from './packet-size.js';
 import type { MqttTarget } from './endpoint.js';
-import { RunLeftovers, sessionAsk, UserWatches, willFor, type SessionAsk } from './run-sessions.js';
+import { RunLeftovers, sessionAsk, userWatches, willFor, type SessionAsk } from './run-sessions.js';
 import { MqttChatSession } from './session.js';
 import { SessionStates } from './session-state.js';
 import { clientIdFor, runTopics } from './topics.js';
@@ -90,7 +90,7 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
   /** Sessions not yet ended; ended ones are dropped (a reconnect storm must not pile them up). */
   const open = new Set<MqttChatSession>();
   const leftovers = new RunLeftovers();
-  const watches = new UserWatches();
+  const watches = userWatches();
   const states = new SessionStates();
   let closing: Promise<void> | undefined;
 
@@ -158,7 +158,7 @@ export function createMqttDriver(target: MqttTarget, opts: MqttDriverOptions): D
         resumed: persistent && sessionPresent,
         messageExpirySeconds: v5 ? options.messageExpirySeconds : undefined,
         onPresence: options.onPresence,
-        watched: watches.forConnection(user, persistent && sessionPresent),
+        watched: watches.forConnect(user, persistent && sessionPresent),
         early: takeEarlyMessages(),
         endServerSession: () => endSessionOnServer(settings, clientId),
         onRetained: leftovers.onRetained,

@@ -87,20 +87,39 @@ export function sessionAsk(v5: boolean, options: ConnectOptions): SessionAsk {
   };
 }
 
-/** Per user: presence topic -> watched user, kept while a persistent session keeps the subscriptions. */
-export class UserWatches {
-  readonly #byUser = new Map<string, Map<string, string>>();
+/**
+ * Per user, what a persistent session carries across that user's connections (the client's QoS
+ * 1/2 state, the presence topics it watches): the kept one when the session resumes, else a fresh
+ * one — a clean start discards the session (5.0 [MQTT-3.1.2-4], 3.1.1 [MQTT-3.1.2-6]).
+ */
+export class PerUser<T> {
+  readonly #byUser = new Map<string, T>();
 
-  /** The watch map a new connection of `user` starts with: kept only when its session resumed. */
-  forConnection(user: string, resumed: boolean): Map<string, string> {
-    let watched = resumed ? this.#byUser.get(user) : undefined;
-    if (watched === undefined) {
-      watched = new Map();
-      this.#byUser.set(user, watched);
-    }
-    return watched;
+  constructor(private readonly fresh: () => T) {}
+
+  forConnect(user: string, resume: boolean): T {
+    return (resume ? this.#byUser.get(user) : undefined) ?? this.renew(user);
+  }
+
+  /** A fresh one for `user` from now on (the server had no session after all). */
+  renew(user: string): T {
+    const state = this.fresh();
+    this.#byUser.set(user, state);
+    return state;
+  }
+
+  /** The user's session is over on the server: nothing to carry over. */
+  forget(user: string): void {
+    this.#byUser.delete(user);
+  }
+
+  clear(): void {
+    this.#byUser.clear();
   }
 }
+
+/** Per user: presence topic -> watched user, kept while a persistent session keeps the subscriptions. */
+export const userWatches = (): PerUser<Map<string, string>> => new PerUser(() => new Map());
 
 /** A session's end as the leftovers need it. */
 export interface EndedSession {

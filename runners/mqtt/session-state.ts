@@ -12,6 +12,7 @@
  * PUBLISH never reuses an id still in flight (5.0 [MQTT-2.2.1-3]; 3.1.1 [MQTT-2.3.1-2]).
  */
 import { Store, UniqueMessageIdProvider, type IClientOptions, type MqttClient } from 'mqtt';
+import { PerUser } from './run-sessions.js';
 
 type State = Required<Pick<IClientOptions, 'incomingStore' | 'outgoingStore'>>;
 
@@ -20,19 +21,11 @@ function freshState(): State {
 }
 
 export class SessionStates {
-  readonly #states = new Map<string, State>();
+  readonly #states = new PerUser(freshState);
 
-  /**
-   * The state for a persistent connection of `user`: the kept one when it resumes, else a fresh
-   * one (a clean start discards the session: 5.0 [MQTT-3.1.2-4], 3.1.1 [MQTT-3.1.2-6]).
-   */
+  /** The stores for a persistent connection of `user` (run-sessions.ts PerUser), with an id provider that skips ids in flight. */
   forConnect(user: string, resume: boolean): Required<Pick<IClientOptions, 'incomingStore' | 'outgoingStore' | 'messageIdProvider'>> {
-    let state = resume ? this.#states.get(user) : undefined;
-    if (state === undefined) {
-      state = freshState();
-      this.#states.set(user, state);
-    }
-    return { ...state, messageIdProvider: new UniqueMessageIdProvider() };
+    return { ...this.#states.forConnect(user, resume), messageIdProvider: new UniqueMessageIdProvider() };
   }
 
   /**
@@ -41,15 +34,13 @@ export class SessionStates {
    * 5.0; 3.1.1 section 3.2.2.2]. Replaying it would deliver stale messages a second time.
    */
   discardFor(user: string, client: MqttClient): void {
-    const state = freshState();
-    this.#states.set(user, state);
+    const state = this.#states.renew(user);
     client.incomingStore = state.incomingStore;
     client.outgoingStore = state.outgoingStore;
   }
 
-  /** The user's session ended on the server: nothing to carry over. */
   forget(user: string): void {
-    this.#states.delete(user);
+    this.#states.forget(user);
   }
 
   clear(): void {

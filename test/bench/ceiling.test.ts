@@ -12,7 +12,10 @@ it('--pacing reads sleep, poll (600 µs) and a window; anything else is an error
   expect(pacingOf('2ms')).toEqual({ pollWithinMicros: 2000 });
   expect(pacingOf('750us')).toEqual({ pollWithinMicros: 750 });
   expect(() => pacingOf('fast')).toThrow(/--pacing takes sleep, poll or a poll window such as 2ms, got "fast"/);
-  expect(() => pacingOf('0ms')).toThrow(/got "0ms"/);
+  expect(() => pacingOf('0ms')).toThrow(/got "0ms": must be longer than zero/);
+  // The scenario option's bounds hold for the flag too.
+  expect(() => pacingOf('1s')).toThrow(/at most 100 ms/);
+  expect(() => pacingOf('2')).toThrow(/give a unit/);
 });
 
 it('a step runs at the offered rate for the given seconds, with the pacing asked for or the scenario\'s own', () => {

@@ -14,10 +14,10 @@ import { clientSettingsFor, mqttFeatures, readyInbox, type MqttDriverOptions } f
 import type { MqttTarget } from '../endpoint.js';
 import { noteOpenFileLimit } from '../local-limit.js';
 import { packetSizeError } from '../packet-size.js';
-import { RunLeftovers, sessionAsk, UserWatches, willFor } from '../run-sessions.js';
+import { PerUser, RunLeftovers, sessionAsk, userWatches, willFor } from '../run-sessions.js';
 import { clientIdFor, runTopics } from '../topics.js';
 import { messageExpiryProperty, TopicBytes } from './codec.js';
-import { KeptStates } from './kept.js';
+import { KeptFlows } from './kept.js';
 import { openLean } from './open.js';
 import { LeanSession, type LeanContext } from './session.js';
 import { KeepAliveSweep } from './sweep.js';
@@ -48,8 +48,8 @@ export function createLeanDriver(target: MqttTarget, opts: MqttDriverOptions): D
   /** Sessions not yet ended; ended ones are dropped (a reconnect storm must not pile them up). */
   const open = new Set<LeanSession>();
   const leftovers = new RunLeftovers();
-  const states = new KeptStates();
-  const watches = new UserWatches();
+  const states = new PerUser(() => new KeptFlows());
+  const watches = userWatches();
   /** The Message Expiry property bytes per expiry (a scenario has one): encoded once, not per send. */
   const expiries = new Map<number, Buffer>();
   let closing: Promise<void> | undefined;
@@ -103,7 +103,7 @@ export function createLeanDriver(target: MqttTarget, opts: MqttDriverOptions): D
       onPresence: options.onPresence,
       resumed,
       outlives: ask.outlives,
-      watched: ask.persistent ? watches.forConnection(user, resumed) : undefined,
+      watched: ask.persistent ? watches.forConnect(user, resumed) : undefined,
       early,
       chatProperties: chatProperties(options),
     });

@@ -37,27 +37,3 @@ export class KeptFlows {
     this.incoming2.clear();
   }
 }
-
-/** Each persistent user's KeptFlows, across that user's connections. */
-export class KeptStates {
-  readonly #states = new Map<string, KeptFlows>();
-
-  /** The state for a persistent connection of `user`: the kept one when it resumes, else a fresh one (a clean start discards the session). */
-  forConnect(user: string, resume: boolean): KeptFlows {
-    let state = resume ? this.#states.get(user) : undefined;
-    if (state === undefined) {
-      state = new KeptFlows();
-      this.#states.set(user, state);
-    }
-    return state;
-  }
-
-  /** The user's session ended on the server (or a clean connect discarded it): nothing to carry over. */
-  forget(user: string): void {
-    this.#states.delete(user);
-  }
-
-  clear(): void {
-    this.#states.clear();
-  }
-}
